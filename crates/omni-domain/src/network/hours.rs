@@ -1,0 +1,221 @@
+//! Weekly opening hours in a location's local time, and the "is it open now" question asked
+//! in UTC (a store in Novosibirsk and one in Kaliningrad answer differently at 09:00 UTC).
+
+use chrono::{Datelike, NaiveTime, TimeZone, Timelike};
+use chrono_tz::Tz;
+use omni_kernel::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::Violations;
+
+/// Days of the week, Monday first as in ISO 8601.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    /// All days, Monday first.
+    pub const ALL: [Weekday; 7] =
+        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+
+    fn from_chrono(d: chrono::Weekday) -> Self {
+        Weekday::ALL[d.num_days_from_monday() as usize]
+    }
+
+    fn previous(self) -> Self {
+        Weekday::ALL[(self as usize + 6) % 7]
+    }
+}
+
+/// An `HH:MM`–`HH:MM` interval; a close at or before the open means it runs past midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// Opening time, `HH:MM`.
+    pub open: String24,
+    /// Closing time, `HH:MM`; `24:00` is midnight at the end of the day.
+    pub close: String24,
+}
+
+/// Minutes since local midnight, parsed from and printed as `HH:MM` (00:00–24:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct String24(u16);
+
+impl String24 {
+    /// Parses `HH:MM` between 00:00 and 24:00.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (h, m) = s.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        let total = h * 60 + m;
+        (m < 60 && total <= 24 * 60).then_some(Self(total))
+    }
+
+    /// Minutes since midnight.
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<String> for String24 {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s).ok_or_else(|| format!("`{s}` is not a time of day as HH:MM"))
+    }
+}
+
+impl From<String24> for String {
+    fn from(t: String24) -> Self {
+        format!("{:02}:{:02}", t.0 / 60, t.0 % 60)
+    }
+}
+
+/// The intervals a location is open on one weekday (empty: closed).
+pub type DayHours = Vec<TimeRange>;
+
+/// A week of opening hours. A day missing from the map is a closed day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours(pub std::collections::BTreeMap<Weekday, DayHours>);
+
+impl PartialOrd for Weekday {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Weekday {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+impl OpeningHours {
+    /// The same hours every day of the week (typical for a mall store).
+    pub fn every_day(open: &str, close: &str) -> Self {
+        let range = TimeRange {
+            open: String24::parse(open).unwrap_or(String24(0)),
+            close: String24::parse(close).unwrap_or(String24(24 * 60)),
+        };
+        Self(Weekday::ALL.iter().map(|d| (*d, vec![range])).collect())
+    }
+
+    /// Open around the clock (warehouses, parcel lockers).
+    pub fn always() -> Self {
+        Self::every_day("00:00", "24:00")
+    }
+
+    /// Reports intervals that are empty (open equals close is read as "24 h" only for 00:00–00:00).
+    pub fn validate(&self, field: &str, v: &mut Violations) {
+        for (day, ranges) in &self.0 {
+            for (i, r) in ranges.iter().enumerate() {
+                if r.open == r.close && r.open.0 != 0 {
+                    let path = format!("{field}.{}[{i}]", serde_name(*day));
+                    v.push(path, "invalid", "opening and closing times are equal");
+                }
+            }
+        }
+    }
+
+    /// Whether the location is open at instant `at`, read in its time zone `tz`.
+    pub fn is_open_at(&self, tz: Tz, at: Timestamp) -> bool {
+        let local = tz.from_utc_datetime(&at.naive_utc());
+        let day = Weekday::from_chrono(local.weekday());
+        let minute = (local.time().num_seconds_from_midnight() / 60) as u16;
+        let today = self.0.get(&day).into_iter().flatten().any(|r| r.covers_same_day(minute));
+        let from_yesterday =
+            self.0.get(&day.previous()).into_iter().flatten().any(|r| r.covers_after_midnight(minute));
+        today || from_yesterday
+    }
+}
+
+impl TimeRange {
+    fn overnight(&self) -> bool {
+        self.close <= self.open && !(self.open.0 == 0 && self.close.0 == 0)
+    }
+
+    fn covers_same_day(&self, minute: u16) -> bool {
+        if self.open.0 == 0 && self.close.0 == 0 {
+            return true;
+        }
+        if self.overnight() {
+            minute >= self.open.0
+        } else {
+            minute >= self.open.0 && minute < self.close.0
+        }
+    }
+
+    fn covers_after_midnight(&self, minute: u16) -> bool {
+        self.overnight() && minute < self.close.0
+    }
+}
+
+fn serde_name(d: Weekday) -> &'static str {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][d as usize]
+}
+
+/// Local wall-clock time at a location, for display ("opens at 10:00 local time").
+pub fn local_time(tz: Tz, at: Timestamp) -> NaiveTime {
+    tz.from_utc_datetime(&at.naive_utc()).time()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn at(h: u32, m: u32) -> Timestamp {
+        // 2026-11-23 is a Monday.
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid")
+    }
+
+    #[test]
+    fn open_hours_are_read_in_the_location_time_zone() {
+        let hours = OpeningHours::every_day("10:00", "22:00");
+        // 06:30 UTC is 09:30 in Moscow (closed) but 13:30 in Novosibirsk (open).
+        assert!(!hours.is_open_at(chrono_tz::Europe::Moscow, at(6, 30)));
+        assert!(hours.is_open_at(chrono_tz::Asia::Novosibirsk, at(6, 30)));
+        // 19:00 UTC is 22:00 in Moscow: the store has just closed.
+        assert!(!hours.is_open_at(chrono_tz::Europe::Moscow, at(19, 0)));
+    }
+
+    #[test]
+    fn overnight_ranges_span_midnight() {
+        let mut hours = OpeningHours::default();
+        let r = TimeRange { open: String24::parse("20:00").expect("t"), close: String24::parse("04:00").expect("t") };
+        hours.0.insert(Weekday::Sun, vec![r]);
+        // Monday 02:00 UTC = Monday 02:00 in UTC zone, covered by Sunday's overnight shift.
+        assert!(hours.is_open_at(chrono_tz::UTC, at(2, 0)));
+        assert!(!hours.is_open_at(chrono_tz::UTC, at(5, 0)));
+    }
+
+    #[test]
+    fn always_open_covers_every_minute() {
+        let hours = OpeningHours::always();
+        for h in 0..24 {
+            assert!(hours.is_open_at(chrono_tz::Asia::Almaty, at(h, 59)));
+        }
+    }
+
+    #[test]
+    fn times_parse_strictly() {
+        assert!(String24::parse("24:00").is_some());
+        assert!(String24::parse("24:01").is_none());
+        assert!(String24::parse("9:00").is_none());
+        assert!(String24::parse("09:60").is_none());
+        let json = r#"{"mon":[{"open":"10:00","close":"22:00"}]}"#;
+        let h: OpeningHours = serde_json::from_str(json).expect("parse");
+        assert_eq!(serde_json::to_string(&h).expect("ser"), json);
+        assert!(serde_json::from_str::<OpeningHours>(r#"{"mon":[{"open":"25:00","close":"22:00"}]}"#).is_err());
+        assert!(serde_json::from_str::<OpeningHours>(r#"{"funday":[]}"#).is_err());
+    }
+}
