@@ -37,9 +37,9 @@ macro_rules! define_id {
             /// The wire prefix of this id type.
             pub const PREFIX: &'static str = $prefix;
 
-            /// A fresh id; ids made in a later millisecond sort after it.
+            /// A fresh id, sorting after every id this process made before.
             pub fn new() -> Self {
-                Self($crate::id::Ulid::generate())
+                Self($crate::id::next_ulid())
             }
 
             /// Rebuilds an id from its ULID, e.g. for deterministic demo data.
@@ -121,6 +121,15 @@ macro_rules! id_schema {
 }
 
 pub use ulid::Ulid;
+
+static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+
+/// A ULID greater than every one this process generated before, so ids made in the same
+/// millisecond still sort in creation order (cursor pagination then follows creation order).
+pub fn next_ulid() -> Ulid {
+    let mut generator = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    generator.generate().unwrap_or_else(|_| Ulid::generate())
+}
 
 /// Writes `prefix_` and the lower-case ULID without allocating.
 pub fn write_prefixed(f: &mut fmt::Formatter<'_>, prefix: &str, ulid: Ulid) -> fmt::Result {

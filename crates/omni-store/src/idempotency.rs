@@ -1,0 +1,92 @@
+//! Idempotency keys, claimed inside the caller's write transaction so that the stored
+//! response and the state change commit together: a crash can never leave a key that says
+//! "done" without the write, or a write without its key.
+
+use omni_domain::idempotency::{Replay, StoredResponse, decide};
+use omni_kernel::{TenantId, Timestamp};
+use sqlx::Row;
+
+use crate::{Store, StoreError, WriteTx, millis};
+
+/// Which credential used a key: keys are scoped per API key, as Stripe does.
+#[derive(Debug, Clone)]
+pub struct IdempotencyScope<'a> {
+    pub tenant: TenantId,
+    pub credential: &'a str,
+    pub key: &'a str,
+}
+
+impl WriteTx {
+    /// Claims a key for this transaction. `None`: first use, go ahead (and call
+    /// [`WriteTx::complete_idempotency`] before committing). `Some`: the key was used before.
+    ///
+    /// A concurrent request with the same key blocks on the key's row until the first
+    /// commits, then sees its response — two nodes never both execute the request.
+    pub async fn claim_idempotency(
+        &mut self,
+        scope: &IdempotencyScope<'_>,
+        fingerprint: &[u8],
+        now: Timestamp,
+    ) -> Result<Option<Replay>, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (tenant_id, credential, key, fingerprint, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(scope.tenant.to_string())
+        .bind(scope.credential.to_owned())
+        .bind(scope.key.to_owned())
+        .bind(fingerprint.to_vec())
+        .bind(Vec::<u8>::new())
+        .bind(millis(now))
+        .execute(self.conn())
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT fingerprint, status, body FROM idempotency_keys \
+             WHERE tenant_id = $1 AND credential = $2 AND key = $3",
+        )
+        .bind(scope.tenant.to_string())
+        .bind(scope.credential.to_owned())
+        .bind(scope.key.to_owned())
+        .fetch_one(self.conn())
+        .await?;
+        let stored_fp: Vec<u8> = row.try_get("fingerprint")?;
+        let status: i64 = row.try_get("status")?;
+        let body: Vec<u8> = row.try_get("body")?;
+        let status = u16::try_from(status).map_err(StoreError::corrupt)?;
+        Ok(Some(decide(&stored_fp, fingerprint, StoredResponse { status, body })))
+    }
+
+    /// Stores the response for a claimed key (same transaction as the change it describes).
+    pub async fn complete_idempotency(
+        &mut self,
+        scope: &IdempotencyScope<'_>,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, body = $2 \
+             WHERE tenant_id = $3 AND credential = $4 AND key = $5",
+        )
+        .bind(i64::from(response.status))
+        .bind(response.body.clone())
+        .bind(scope.tenant.to_string())
+        .bind(scope.credential.to_owned())
+        .bind(scope.key.to_owned())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Forgets keys older than `before` (kept at least 24 h); returns how many went.
+    pub async fn purge_idempotency_keys(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(millis(before))
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,143 @@
+//! The outbox and the event feed.
+//!
+//! Writers append events with a database-assigned `id` but no feed position. The sequencer
+//! ([`Store::sequence_outbox`]) gives committed events consecutive `feed_seq` numbers under a
+//! row lock, so the feed only ever grows at its end: a reader that has seen position N never
+//! later finds a new event below N (which plain auto-increment ids cannot promise on
+//! PostgreSQL, where transactions commit out of id order). Consumers — the NATS publisher,
+//! webhooks, `GET /v1/events` — read by `feed_seq`.
+
+use omni_domain::events::DomainEvent;
+use omni_kernel::{TenantId, Timestamp};
+use sqlx::Row;
+
+use crate::{Backend, Store, StoreError, from_millis, millis};
+
+/// An event with its position in the feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequencedEvent {
+    pub seq: i64,
+    pub event: DomainEvent,
+}
+
+const EVENT_COLUMNS: &str = "feed_seq, event_id, tenant_id, kind, subject, occurred_at, data";
+
+fn decode(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
+    let id: String = row.try_get("event_id")?;
+    let tenant: String = row.try_get("tenant_id")?;
+    let data: String = row.try_get("data")?;
+    Ok(SequencedEvent {
+        seq: row.try_get("feed_seq")?,
+        event: DomainEvent {
+            id: id.parse().map_err(StoreError::corrupt)?,
+            tenant_id: tenant.parse().map_err(StoreError::corrupt)?,
+            kind: row.try_get("kind")?,
+            subject: row.try_get("subject")?,
+            occurred_at: from_millis(row.try_get("occurred_at")?),
+            data: serde_json::from_str(&data).map_err(StoreError::corrupt)?,
+        },
+    })
+}
+
+impl Store {
+    /// Assigns feed positions to up to `batch` committed, unsequenced events, oldest first.
+    /// Safe to call from every node at once: the `feed` counter row serialises sequencers.
+    pub async fn sequence_outbox(&self, batch: i64) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let lock = match self.backend() {
+            Backend::Sqlite => "SELECT position FROM relay_state WHERE name = 'feed'",
+            Backend::Postgres => "SELECT position FROM relay_state WHERE name = 'feed' FOR UPDATE",
+        };
+        let position: i64 = sqlx::query(lock).fetch_one(tx.conn()).await?.try_get("position")?;
+        let assigned = sqlx::query(
+            "UPDATE outbox SET feed_seq = s.seq FROM ( \
+                 SELECT id, $1 + ROW_NUMBER() OVER (ORDER BY id) AS seq FROM outbox \
+                 WHERE feed_seq IS NULL ORDER BY id LIMIT $2 \
+             ) AS s WHERE outbox.id = s.id",
+        )
+        .bind(position)
+        .bind(batch)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        if assigned > 0 {
+            sqlx::query("UPDATE relay_state SET position = $1 WHERE name = 'feed'")
+                .bind(position + assigned as i64)
+                .execute(tx.conn())
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(assigned)
+    }
+
+    /// The tenant's events after feed position `after`, in feed order.
+    pub async fn tenant_feed(&self, tenant: TenantId, after: i64, limit: usize) -> Result<Vec<SequencedEvent>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM outbox WHERE tenant_id = $1 AND feed_seq > $2 ORDER BY feed_seq LIMIT $3"
+        ));
+        let rows = sqlx::query(sql)
+            .bind(tenant.to_string())
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Every tenant's events after `after` (the NATS publisher's view).
+    pub async fn global_feed(&self, after: i64, limit: usize) -> Result<Vec<SequencedEvent>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM outbox WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2"
+        ));
+        let rows = sqlx::query(sql).bind(after).bind(limit as i64).fetch_all(self.pool()).await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// The feed's head: the highest position assigned so far.
+    pub async fn feed_head(&self) -> Result<i64, StoreError> {
+        self.relay_position("feed").await
+    }
+
+    /// How many committed events still wait for a feed position (a health figure).
+    pub async fn unsequenced_events(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE feed_seq IS NULL").fetch_one(self.pool()).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Takes or renews the lease on a relay (one publisher per sink across nodes).
+    pub async fn acquire_relay_lease(&self, name: &str, owner: &str, now: Timestamp, ttl_ms: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE relay_state SET lease_owner = $1, lease_until = $2 \
+             WHERE name = $3 AND (lease_owner = $1 OR lease_until < $4)",
+        )
+        .bind(owner.to_owned())
+        .bind(millis(now) + ttl_ms)
+        .bind(name.to_owned())
+        .bind(millis(now))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A relay's delivered position.
+    pub async fn relay_position(&self, name: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT position FROM relay_state WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("position")?)
+    }
+
+    /// Moves a relay's position forward after its sink acknowledged; only the lease holder
+    /// may, and a position never moves back.
+    pub async fn advance_relay(&self, name: &str, owner: &str, position: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE relay_state SET position = $1 WHERE name = $2 AND lease_owner = $3 AND position < $1")
+            .bind(position)
+            .bind(name.to_owned())
+            .bind(owner.to_owned())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+//! Store conformance suite: the same assertions on SQLite and on PostgreSQL
+//! (set OMNI_TEST_POSTGRES_URL to target PostgreSQL).
+
+use chrono::Utc;
+use omni_domain::events::DomainEvent;
+use omni_domain::idempotency::{Replay, StoredResponse};
+use omni_domain::network::{LocationDraft, LocationKind, LocationPatch, OpeningHours};
+use omni_domain::tenancy::{Country, Tenant};
+use omni_kernel::{CountryCode, Currency, GeoPoint, Locale, LocationId, TenantId};
+use omni_store::idempotency::IdempotencyScope;
+use omni_store::locations::LocationFilter;
+use omni_store::testing::{TestDb, backend_banner};
+use omni_store::{Store, StoreError};
+
+fn tenant(slug: &str) -> Tenant {
+    let ru = CountryCode::parse("RU").expect("code");
+    Tenant {
+        id: TenantId::new(),
+        slug: slug.into(),
+        name: slug.into(),
+        countries: vec![Country {
+            code: ru,
+            currency: Currency::Rub,
+            phone_region: ru,
+            default_locale: Locale::Ru,
+            time_zone: "Europe/Moscow".into(),
+        }],
+    }
+}
+
+fn draft(code: &str) -> LocationDraft {
+    LocationDraft {
+        code: code.into(),
+        name: format!("Store {code}"),
+        kind: LocationKind::Store,
+        country: CountryCode::parse("RU").expect("code"),
+        city: "Москва".into(),
+        address: "ул. Тверская, 1".into(),
+        geo: GeoPoint::new(55.76, 37.61).expect("geo"),
+        time_zone: None,
+        opening_hours: OpeningHours::every_day("10:00", "22:00"),
+        capabilities: Default::default(),
+        daily_order_capacity: None,
+    }
+}
+
+async fn setup() -> (TestDb, Tenant) {
+    eprintln!("{}", backend_banner());
+    let db = TestDb::new().await.expect("test database");
+    let t = tenant(&format!("t{}", ulid::Ulid::generate().to_string().to_lowercase()));
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_tenant(&t, Utc::now()).await.expect("tenant");
+    tx.commit().await.expect("commit");
+    (db, t)
+}
+
+async fn add_location(store: &Store, t: &Tenant, code: &str) -> omni_domain::network::Location {
+    let loc = draft(code).into_location(t, LocationId::new(), Utc::now()).expect("valid");
+    let mut tx = store.write().await.expect("tx");
+    tx.insert_location(&loc).await.expect("insert");
+    tx.record(&DomainEvent::new(t.id, "location.created", loc.id, Utc::now(), serde_json::json!({})))
+        .await
+        .expect("event");
+    tx.commit().await.expect("commit");
+    loc
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent() {
+    let (db, _) = setup().await;
+    db.store.migrate().await.expect("second run is a no-op");
+}
+
+#[tokio::test]
+async fn locations_are_scoped_by_tenant_and_codes_unique_within_one() {
+    let (db, a) = setup().await;
+    let b = tenant("other-chain");
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_tenant(&b, Utc::now()).await.expect("tenant");
+    tx.commit().await.expect("commit");
+
+    let loc = add_location(&db.store, &a, "MSK-1").await;
+    add_location(&db.store, &b, "MSK-1").await; // same code, other tenant: fine
+    assert!(matches!(db.store.location(b.id, loc.id).await, Err(StoreError::NotFound)));
+    assert_eq!(db.store.location(a.id, loc.id).await.expect("found"), loc);
+
+    let dup = draft("MSK-1").into_location(&a, LocationId::new(), Utc::now()).expect("valid");
+    let mut tx = db.store.write().await.expect("tx");
+    assert!(matches!(tx.insert_location(&dup).await, Err(StoreError::Conflict(_))));
+}
+
+#[tokio::test]
+async fn a_stale_version_does_not_overwrite_a_newer_one() {
+    let (db, t) = setup().await;
+    let loc = add_location(&db.store, &t, "SPB-1").await;
+    let first = loc.clone().apply(LocationPatch { name: Some("A".into()), ..Default::default() }, Utc::now()).expect("ok");
+    let second = loc.clone().apply(LocationPatch { name: Some("B".into()), ..Default::default() }, Utc::now()).expect("ok");
+    let mut tx = db.store.write().await.expect("tx");
+    tx.update_location(&first, loc.version).await.expect("first wins");
+    tx.commit().await.expect("commit");
+    let mut tx = db.store.write().await.expect("tx");
+    assert!(matches!(tx.update_location(&second, loc.version).await, Err(StoreError::VersionMismatch)));
+    drop(tx);
+    assert_eq!(db.store.location(t.id, loc.id).await.expect("found").name, "A");
+}
+
+#[tokio::test]
+async fn pagination_walks_every_row_once() {
+    let (db, t) = setup().await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        ids.push(add_location(&db.store, &t, &format!("P-{i}")).await.id);
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let filter = LocationFilter { kind: None, starting_after: after, limit: 3 };
+        let page = db.store.locations(t.id, &filter).await.expect("page");
+        seen.extend(page.items.iter().map(|l| l.id));
+        after = page.items.last().map(|l| l.id);
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(seen, ids);
+}
+
+#[tokio::test]
+async fn events_commit_with_their_change_and_are_sequenced_without_gaps() {
+    let (db, t) = setup().await;
+    for i in 0..5 {
+        add_location(&db.store, &t, &format!("E-{i}")).await;
+    }
+    // A rolled-back change leaves no event behind.
+    let mut tx = db.store.write().await.expect("tx");
+    tx.record(&DomainEvent::new(t.id, "location.created", "loc_x", Utc::now(), serde_json::json!({})))
+        .await
+        .expect("event");
+    tx.rollback().await.expect("rollback");
+
+    assert_eq!(db.store.unsequenced_events().await.expect("count"), 5);
+    assert_eq!(db.store.sequence_outbox(3).await.expect("seq"), 3);
+    assert_eq!(db.store.sequence_outbox(100).await.expect("seq"), 2);
+    assert_eq!(db.store.sequence_outbox(100).await.expect("seq"), 0);
+    let feed = db.store.tenant_feed(t.id, 0, 100).await.expect("feed");
+    let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(db.store.feed_head().await.expect("head"), 5);
+    assert!(db.store.tenant_feed(TenantId::new(), 0, 100).await.expect("feed").is_empty());
+}
+
+#[tokio::test]
+async fn concurrent_sequencers_never_assign_a_position_twice() {
+    let (db, t) = setup().await;
+    let writers = (0..4).map(|w| {
+        let (store, t) = (db.store.clone(), t.clone());
+        tokio::spawn(async move {
+            for i in 0..10 {
+                add_location(&store, &t, &format!("C-{w}-{i}")).await;
+            }
+        })
+    });
+    let sequencers = (0..3).map(|_| {
+        let store = db.store.clone();
+        tokio::spawn(async move {
+            for _ in 0..30 {
+                store.sequence_outbox(7).await.expect("sequence");
+            }
+        })
+    });
+    for h in writers.chain(sequencers).collect::<Vec<_>>() {
+        h.await.expect("task");
+    }
+    while db.store.sequence_outbox(100).await.expect("seq") > 0 {}
+    let feed = db.store.tenant_feed(t.id, 0, 1000).await.expect("feed");
+    let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
+    let (db, t) = setup().await;
+    let scope = IdempotencyScope { tenant: t.id, credential: "key_a", key: "k-1" };
+    let mut tx = db.store.write().await.expect("tx");
+    assert_eq!(tx.claim_idempotency(&scope, b"fp1", Utc::now()).await.expect("claim"), None);
+    let resp = StoredResponse { status: 201, body: b"{\"id\":1}".to_vec() };
+    tx.complete_idempotency(&scope, &resp).await.expect("complete");
+    tx.commit().await.expect("commit");
+
+    let mut tx = db.store.write().await.expect("tx");
+    assert_eq!(tx.claim_idempotency(&scope, b"fp1", Utc::now()).await.expect("claim"), Some(Replay::Same(resp)));
+    assert_eq!(
+        tx.claim_idempotency(&scope, b"fp2", Utc::now()).await.expect("claim"),
+        Some(Replay::DifferentRequest)
+    );
+    drop(tx);
+    // Another credential may use the same key independently.
+    let other = IdempotencyScope { credential: "key_b", ..scope };
+    let mut tx = db.store.write().await.expect("tx");
+    assert_eq!(tx.claim_idempotency(&other, b"fp2", Utc::now()).await.expect("claim"), None);
+}
