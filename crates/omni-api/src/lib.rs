@@ -1,1 +1,75 @@
-//! placeholder
+//! HTTP adapter: the `/v1` JSON API, built on axum.
+//!
+//! Handlers extract and authorise a request, call the domain and the store, and map the
+//! result to a response; problem+json rendering, idempotency and pagination are shared
+//! here so every context's routes behave alike (see docs/API-DESIGN.md).
+
+mod access;
+mod auth;
+mod error;
+mod events;
+mod extract;
+mod network;
+mod openapi;
+mod pagination;
+mod request;
+mod system;
+mod tenancy;
+mod write;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use omni_kernel::Clock;
+use omni_store::Store;
+use tokio::sync::Notify;
+
+pub use auth::Principal;
+pub use error::ApiError;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest request body accepted (larger → 413).
+    pub max_body_bytes: usize,
+    /// Let webhooks target loopback/private addresses (tests, on-premise).
+    pub allow_private_webhooks: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 1 << 20, allow_private_webhooks: false }
+    }
+}
+
+/// What every handler shares: the store, the clock, settings and the relay's wake-up.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub config: ApiConfig,
+    /// Notified after a commit that recorded events, so the relay publishes at once.
+    pub events_written: Arc<Notify>,
+}
+
+/// The whole HTTP application, testable without a socket.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(system::routes())
+        .nest(
+            "/v1",
+            Router::new()
+                .merge(tenancy::routes())
+                .merge(network::routes())
+                .merge(access::routes())
+                .merge(events::routes()),
+        )
+        .merge(openapi::routes())
+        .fallback(error::not_found_fallback)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(request::context))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
+        .with_state(state)
+}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A fact that happened in a context, e.g. `location.created`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DomainEvent {
     pub id: EventId,
     pub tenant_id: TenantId,
@@ -15,8 +16,10 @@ pub struct DomainEvent {
     pub kind: String,
     /// The prefixed id of the entity that changed.
     pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub occurred_at: Timestamp,
     /// The entity's new state or the change, as the context defines it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: serde_json::Value,
 }
 

@@ -8,8 +8,10 @@ use crate::Violations;
 
 /// One country a chain trades in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Country {
     pub code: CountryCode,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "RUB"))]
     pub currency: Currency,
     /// Region used to normalise local phone numbers (`8 916 …` in RU).
     pub phone_region: CountryCode,
@@ -20,6 +22,7 @@ pub struct Country {
 
 /// A retail chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     pub id: TenantId,
     /// Short unique handle, used on the CLI (`omni keys create --tenant demo`).

@@ -1,1 +1,34 @@
-fn main(){}
+//! `omni`: the one binary of the platform — serve, demo, migrate, keys, bench.
+
+mod bench;
+mod cli;
+mod demo;
+mod keys;
+mod serve;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = cli::Cli::parse();
+    cli::init_tracing(&cli);
+    match cli.command {
+        cli::Command::Serve(args) => serve::run(args).await,
+        cli::Command::Migrate(args) => {
+            let store = args.connect().await?;
+            store.migrate().await?;
+            println!("migrations applied ({:?})", store.backend());
+            Ok(())
+        }
+        cli::Command::Demo(args) => {
+            let store = args.db.connect().await?;
+            store.migrate().await?;
+            let report = demo::load(&store, args.scale, true).await?;
+            report.print(None);
+            Ok(())
+        }
+        cli::Command::Keys(cmd) => keys::run(cmd).await,
+        cli::Command::Bench(args) => bench::run(args).await,
+    }
+}

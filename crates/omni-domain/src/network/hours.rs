@@ -11,6 +11,7 @@ use crate::Violations;
 /// Days of the week, Monday first as in ISO 8601.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Weekday {
     Mon,
     Tue,
@@ -37,10 +38,13 @@ impl Weekday {
 
 /// An `HH:MM`–`HH:MM` interval; a close at or before the open means it runs past midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeRange {
     /// Opening time, `HH:MM`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "10:00"))]
     pub open: String24,
     /// Closing time, `HH:MM`; `24:00` is midnight at the end of the day.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "22:00"))]
     pub close: String24,
 }
 
@@ -84,8 +88,55 @@ impl From<String24> for String {
 pub type DayHours = Vec<TimeRange>;
 
 /// A week of opening hours. A day missing from the map is a closed day.
+/// Serialised as `{"mon": [{"open": "10:00", "close": "22:00"}], …}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Week", into = "Week")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = Week))]
 pub struct OpeningHours(pub std::collections::BTreeMap<Weekday, DayHours>);
+
+/// The wire form of a week: one optional field per day, so a bad entry is reported at its
+/// path (`opening_hours.mon[0].open`) and an unknown day is refused.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Week {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mon: Option<DayHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tue: Option<DayHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wed: Option<DayHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    thu: Option<DayHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fri: Option<DayHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sat: Option<DayHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sun: Option<DayHours>,
+}
+
+impl From<Week> for OpeningHours {
+    fn from(w: Week) -> Self {
+        let days = [w.mon, w.tue, w.wed, w.thu, w.fri, w.sat, w.sun];
+        Self(Weekday::ALL.into_iter().zip(days).filter_map(|(d, h)| h.map(|h| (d, h))).collect())
+    }
+}
+
+impl From<OpeningHours> for Week {
+    fn from(mut h: OpeningHours) -> Self {
+        let mut take = |d| h.0.remove(&d);
+        Week {
+            mon: take(Weekday::Mon),
+            tue: take(Weekday::Tue),
+            wed: take(Weekday::Wed),
+            thu: take(Weekday::Thu),
+            fri: take(Weekday::Fri),
+            sat: take(Weekday::Sat),
+            sun: take(Weekday::Sun),
+        }
+    }
+}
 
 impl PartialOrd for Weekday {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {

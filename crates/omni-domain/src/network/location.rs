@@ -13,6 +13,7 @@ use crate::tenancy::Tenant;
 /// What kind of place this is; decides which flows it takes part in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LocationKind {
     Warehouse,
     Store,
@@ -35,6 +36,7 @@ impl LocationKind {
 /// What a location can do for an order; sourcing and availability read these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Capability {
     /// Sells over the counter (POS).
     SellInStore,
@@ -53,6 +55,7 @@ pub enum Capability {
 /// Lifecycle of a location; only active ones sell or fulfil.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LocationStatus {
     Active,
     TemporarilyClosed,
@@ -61,6 +64,7 @@ pub enum LocationStatus {
 
 /// A warehouse, store or pickup point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub id: LocationId,
     pub tenant_id: TenantId,
@@ -81,12 +85,16 @@ pub struct Location {
     pub daily_order_capacity: Option<u32>,
     /// Optimistic-concurrency version, the ETag.
     pub version: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
 }
 
 /// The fields a client supplies to create a location.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocationDraft {
     pub code: String,
     pub name: String,
@@ -104,6 +112,8 @@ pub struct LocationDraft {
 
 /// A partial update: only the fields present change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocationPatch {
     pub name: Option<String>,
     pub status: Option<LocationStatus>,
@@ -113,7 +123,22 @@ pub struct LocationPatch {
     pub time_zone: Option<String>,
     pub opening_hours: Option<OpeningHours>,
     pub capabilities: Option<BTreeSet<Capability>>,
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
     pub daily_order_capacity: Option<Option<u32>>,
+}
+
+/// Tells "absent" (keep) from `null` (clear) for optional fields in a patch.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref().and_then(|x| x.as_ref()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }
 
 fn check_code(code: &str, v: &mut Violations) {

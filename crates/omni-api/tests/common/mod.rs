@@ -1,0 +1,157 @@
+//! Test harness: a real server on a random port over a fresh database (SQLite, or
+//! PostgreSQL when OMNI_TEST_POSTGRES_URL is set), with two tenants and a key per role.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use omni_api::{ApiConfig, AppState};
+use omni_domain::access::{Role, mint_key};
+use omni_domain::network::{Capability, LocationDraft, LocationKind, OpeningHours};
+use omni_domain::tenancy::{Country, Tenant};
+use omni_kernel::{ApiKeyId, Channel, CountryCode, Currency, GeoPoint, Locale, LocationId, SystemClock, TenantId};
+use omni_store::api_keys::ApiKeyRecord;
+use omni_store::testing::{TestDb, backend_banner};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+/// A chain in the test database with a key per role.
+pub struct Chain {
+    pub tenant: Tenant,
+    pub store: LocationId,
+    pub admin: String,
+    pub marketer: String,
+    pub associate: String,
+    pub agent: String,
+    pub app: String,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub db: TestDb,
+    pub a: Chain,
+    pub b: Chain,
+}
+
+fn tenant(slug: &str) -> Tenant {
+    let ru = CountryCode::parse("RU").expect("code");
+    Tenant {
+        id: TenantId::new(),
+        slug: slug.into(),
+        name: format!("Chain {slug}"),
+        countries: vec![Country {
+            code: ru,
+            currency: Currency::Rub,
+            phone_region: ru,
+            default_locale: Locale::Ru,
+            time_zone: "Europe/Moscow".into(),
+        }],
+    }
+}
+
+/// A valid location body with a given code.
+pub fn location_body(code: &str) -> Value {
+    json!({
+        "code": code,
+        "name": format!("Магазин {code}"),
+        "kind": "store",
+        "country": "RU",
+        "city": "Москва",
+        "address": "Тверская ул., 1",
+        "geo": {"lat": 55.757, "lon": 37.615},
+        "time_zone": null,
+        "opening_hours": {"mon": [{"open": "10:00", "close": "22:00"}]},
+        "capabilities": ["sell_in_store", "pickup"],
+        "daily_order_capacity": 100
+    })
+}
+
+async fn key(db: &TestDb, tenant: TenantId, role: Role) -> String {
+    let minted = mint_key(ApiKeyId::new(), rand::random());
+    let record = ApiKeyRecord { id: minted.id, tenant_id: tenant, name: role.name().into(), role, created_at: Utc::now(), revoked_at: None };
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_api_key(&record, &minted.secret_hash).await.expect("key");
+    tx.commit().await.expect("commit");
+    minted.token
+}
+
+async fn chain(db: &TestDb, slug: &str) -> Chain {
+    let t = tenant(slug);
+    let draft: LocationDraft = serde_json::from_value(location_body("HOME-1")).expect("draft");
+    let mut draft = draft;
+    draft.kind = LocationKind::Store;
+    draft.capabilities = [Capability::SellInStore].into();
+    draft.opening_hours = OpeningHours::every_day("10:00", "22:00");
+    draft.geo = GeoPoint::new(55.75, 37.61).expect("geo");
+    let loc = draft.into_location(&t, LocationId::new(), Utc::now()).expect("valid");
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_tenant(&t, Utc::now()).await.expect("tenant");
+    tx.insert_location(&loc).await.expect("location");
+    tx.commit().await.expect("commit");
+    Chain {
+        admin: key(db, t.id, Role::Admin).await,
+        marketer: key(db, t.id, Role::Marketer).await,
+        associate: key(db, t.id, Role::Associate { store: loc.id }).await,
+        agent: key(db, t.id, Role::Agent).await,
+        app: key(db, t.id, Role::App { channel: Channel::Web }).await,
+        store: loc.id,
+        tenant: t,
+    }
+}
+
+/// Starts the server on 127.0.0.1:0 with a small body limit (for 413 tests).
+pub async fn spawn_app() -> TestApp {
+    eprintln!("{}", backend_banner());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let db = TestDb::new().await.expect("database");
+    let suffix = ulid::Ulid::generate().to_string().to_lowercase();
+    let a = chain(&db, &format!("a{suffix}")).await;
+    let b = chain(&db, &format!("b{suffix}")).await;
+    let state = AppState {
+        store: db.store.clone(),
+        clock: Arc::new(SystemClock),
+        config: ApiConfig { max_body_bytes: 64 * 1024, allow_private_webhooks: false },
+        events_written: Arc::new(tokio::sync::Notify::new()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        axum::serve(listener, omni_api::router(state)).await.expect("serve");
+    });
+    TestApp { base, http: reqwest::Client::new(), db, a, b }
+}
+
+impl TestApp {
+    pub fn req(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(key)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Response {
+        self.req(Method::GET, path, key).send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: &Value) -> Response {
+        self.req(Method::POST, path, key).json(body).send().await.expect("request")
+    }
+
+    /// Creates a location as tenant A's admin and returns its JSON.
+    pub async fn create_location(&self, key: &str, code: &str) -> Value {
+        let r = self.post("/v1/locations", key, &location_body(code)).await;
+        assert_eq!(r.status(), 201, "create location {code}");
+        r.json().await.expect("json")
+    }
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn problem(r: Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = r.json().await.expect("problem json");
+    assert_eq!(body["status"], status);
+    assert!(body["code"].is_string(), "{body}");
+    assert!(body["request_id"].is_string(), "{body}");
+    body
+}

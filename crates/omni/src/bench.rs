@@ -1,0 +1,504 @@
+//! HTTP load harness: `omni bench <scenario>` drives a running server with N concurrent
+//! closed-loop workers for a fixed time (or request budget) and reports throughput and
+//! latency percentiles, as text or one JSON object, so the numbers in docs/BENCHMARKS.md can
+//! be reproduced.
+//!
+//! Load tests must never leave the machine: only loopback URLs are accepted, proxies from the
+//! environment are ignored and redirects are not followed.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use hdrhistogram::Histogram;
+use reqwest::Url;
+use serde::Serialize;
+
+/// `omni bench` flags.
+#[derive(Clone, clap::Args)]
+pub struct BenchArgs {
+    /// What to request.
+    #[arg(value_enum)]
+    pub scenario: Scenario,
+    /// Base URL of the server; must be loopback (127.0.0.0/8, ::1 or localhost).
+    #[arg(long, env = "OMNI_BENCH_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Bearer token for authenticated scenarios (`omni demo` prints one per role).
+    #[arg(long, env = "OMNI_BENCH_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+    /// Concurrent workers, each with one request in flight.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: u32,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub duration: u64,
+    /// Stop after this many requests even if time remains.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_requests: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl std::fmt::Debug for BenchArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BenchArgs")
+            .field("scenario", &self.scenario)
+            .field("url", &self.url)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("concurrency", &self.concurrency)
+            .field("duration", &self.duration)
+            .field("max_requests", &self.max_requests)
+            .field("json", &self.json)
+            .finish()
+    }
+}
+
+/// A load scenario: one request shape, repeated. Later issues add theirs here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// `GET /v1/tenant`: the cheapest authenticated request (auth + one read).
+    Tenant,
+    /// `GET /v1/locations?limit=20`: a page of a list.
+    Locations,
+    /// `GET /healthz`: no auth, no database; the HTTP stack alone.
+    Health,
+}
+
+impl Scenario {
+    /// Path and query requested.
+    pub fn path(self) -> &'static str {
+        match self {
+            Scenario::Tenant => "/v1/tenant",
+            Scenario::Locations => "/v1/locations?limit=20",
+            Scenario::Health => "/healthz",
+        }
+    }
+
+    /// Whether the request carries the bearer key.
+    pub fn needs_key(self) -> bool {
+        !matches!(self, Scenario::Health)
+    }
+}
+
+/// Runs a scenario and prints its summary.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let summary = execute(&args).await?;
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        summary.print();
+    }
+    Ok(())
+}
+
+/// Refuses any URL whose host is not on this machine.
+pub fn ensure_loopback(url: &Url) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        matches!(url.scheme(), "http" | "https"),
+        "bench URLs must be http or https, not `{}`",
+        url.scheme()
+    );
+    let host = url.host_str().context("the bench URL has no host")?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    };
+    anyhow::ensure!(
+        loopback,
+        "refusing to load-test `{host}`: omni bench only targets this machine (127.0.0.0/8, ::1 or localhost)"
+    );
+    Ok(())
+}
+
+/// What the workers counted, merged.
+struct Tally {
+    latencies_us: Histogram<u64>,
+    ok: u64,
+    non_2xx: u64,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn new() -> anyhow::Result<Self> {
+        // 1 µs to 5 minutes at 3 significant digits.
+        let latencies_us = Histogram::new_with_bounds(1, 300_000_000, 3)?;
+        Ok(Self {
+            latencies_us,
+            ok: 0,
+            non_2xx: 0,
+            errors: 0,
+            first_error: None,
+        })
+    }
+
+    fn merge(&mut self, other: Tally) -> anyhow::Result<()> {
+        self.latencies_us.add(&other.latencies_us)?;
+        self.ok += other.ok;
+        self.non_2xx += other.non_2xx;
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        Ok(())
+    }
+}
+
+/// The result of a run, as printed (and as the `--json` object).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: Scenario,
+    pub request: String,
+    pub concurrency: u32,
+    pub duration_s: f64,
+    pub requests: u64,
+    pub requests_per_s: f64,
+    pub non_2xx: u64,
+    pub errors: u64,
+    pub latency_ms: Latency,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
+}
+
+/// Latency of the requests that got a response, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Latency {
+    /// Percentiles of a microsecond histogram; all zero when it is empty.
+    fn of(us: &Histogram<u64>) -> Self {
+        if us.is_empty() {
+            return Self {
+                p50: 0.0,
+                p95: 0.0,
+                p99: 0.0,
+                max: 0.0,
+                mean: 0.0,
+            };
+        }
+        let ms = |v: u64| v as f64 / 1_000.0;
+        Self {
+            p50: ms(us.value_at_quantile(0.50)),
+            p95: ms(us.value_at_quantile(0.95)),
+            p99: ms(us.value_at_quantile(0.99)),
+            max: ms(us.max()),
+            mean: us.mean() / 1_000.0,
+        }
+    }
+}
+
+impl Summary {
+    fn new(scenario: Scenario, concurrency: u32, elapsed: Duration, tally: Tally) -> Self {
+        let requests = tally.ok + tally.non_2xx + tally.errors;
+        let secs = elapsed.as_secs_f64();
+        Summary {
+            scenario,
+            request: format!("GET {}", scenario.path()),
+            concurrency,
+            duration_s: secs,
+            requests,
+            requests_per_s: if secs > 0.0 {
+                requests as f64 / secs
+            } else {
+                0.0
+            },
+            non_2xx: tally.non_2xx,
+            errors: tally.errors,
+            latency_ms: Latency::of(&tally.latencies_us),
+            first_error: tally.first_error,
+        }
+    }
+
+    fn print(&self) {
+        let l = &self.latency_ms;
+        println!("scenario     {:?} ({})", self.scenario, self.request);
+        println!("concurrency  {}", self.concurrency);
+        println!("duration     {:.2} s", self.duration_s);
+        println!(
+            "requests     {} ({} non-2xx, {} errors)",
+            self.requests, self.non_2xx, self.errors
+        );
+        println!("throughput   {:.1} req/s", self.requests_per_s);
+        println!(
+            "latency ms   p50 {:.3}  p95 {:.3}  p99 {:.3}  max {:.3}",
+            l.p50, l.p95, l.p99, l.max
+        );
+        if let Some(e) = &self.first_error {
+            println!("first error  {e}");
+        }
+    }
+}
+
+/// One prepared request, shared by the workers.
+struct Target {
+    client: reqwest::Client,
+    url: Url,
+    auth: Option<String>,
+}
+
+impl Target {
+    fn new(args: &BenchArgs) -> anyhow::Result<Self> {
+        let base = Url::parse(&args.url).with_context(|| format!("`{}` is not a URL", args.url))?;
+        ensure_loopback(&base)?;
+        let url = base.join(args.scenario.path())?;
+        let auth = match (args.scenario.needs_key(), &args.key) {
+            (true, Some(key)) => Some(format!("Bearer {key}")),
+            (true, None) => anyhow::bail!(
+                "scenario `{:?}` needs an API key: pass --key or set OMNI_BENCH_KEY (omni demo prints some)",
+                args.scenario
+            ),
+            (false, _) => None,
+        };
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(args.concurrency as usize)
+            .tcp_nodelay(true)
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Self { client, url, auth })
+    }
+
+    /// One request; the body is read to the end so the connection is reused.
+    async fn send(&self) -> Result<reqwest::StatusCode, reqwest::Error> {
+        let mut request = self.client.get(self.url.clone());
+        if let Some(auth) = &self.auth {
+            request = request.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        response.bytes().await?;
+        Ok(status)
+    }
+}
+
+/// Runs the workers and returns the summary (without printing).
+pub async fn execute(args: &BenchArgs) -> anyhow::Result<Summary> {
+    let target = Arc::new(Target::new(args)?);
+    preflight(&target).await?;
+    let issued = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration);
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|_| {
+            tokio::spawn(worker(
+                target.clone(),
+                issued.clone(),
+                deadline,
+                args.max_requests,
+            ))
+        })
+        .collect();
+    let mut tally = Tally::new()?;
+    for w in workers {
+        tally.merge(w.await??)?;
+    }
+    Ok(Summary::new(
+        args.scenario,
+        args.concurrency,
+        started.elapsed(),
+        tally,
+    ))
+}
+
+/// One request before the clock starts: fails fast if the server is down or refuses the key.
+async fn preflight(target: &Target) -> anyhow::Result<()> {
+    let status = target
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {}", target.url))?;
+    anyhow::ensure!(
+        !matches!(status.as_u16(), 401 | 403),
+        "the server refused the key ({status}); mint one with `omni demo` or `omni keys create`"
+    );
+    Ok(())
+}
+
+/// A closed loop: send, wait for the answer, repeat until time or the request budget runs out.
+async fn worker(
+    target: Arc<Target>,
+    issued: Arc<AtomicU64>,
+    deadline: Instant,
+    max: u64,
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::new()?;
+    while Instant::now() < deadline && issued.fetch_add(1, Ordering::Relaxed) < max {
+        let sent = Instant::now();
+        match target.send().await {
+            Ok(status) => {
+                let us = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                tally.latencies_us.saturating_record(us.max(1));
+                if status.is_success() {
+                    tally.ok += 1
+                } else {
+                    tally.non_2xx += 1
+                }
+            }
+            Err(e) => {
+                tally.errors += 1;
+                tally.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    Ok(tally)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn only_loopback_hosts_are_accepted() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://[::1]:8080/x",
+            "http://LOCALHOST:1",
+        ] {
+            assert!(ensure_loopback(&url(ok)).is_ok(), "{ok}");
+        }
+        assert!(ensure_loopback(&url("http://[::ffff:127.0.0.1]:80")).is_ok());
+        for bad in [
+            "http://10.0.0.1",
+            "http://192.168.1.10:8080",
+            "http://0.0.0.0:8080",
+            "http://example.com",
+            "http://localhost.example.com",
+            "http://[::2]",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(ensure_loopback(&url(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_summary_reports_percentiles_in_milliseconds_and_the_rate() {
+        let mut tally = Tally::new().expect("histogram");
+        for ms in 1..=100 {
+            tally.latencies_us.record(ms * 1_000).expect("in range");
+        }
+        tally.ok = 90;
+        tally.non_2xx = 6;
+        tally.errors = 4;
+        let s = Summary::new(Scenario::Tenant, 8, Duration::from_secs(4), tally);
+        assert_eq!(s.requests, 100);
+        assert!((s.requests_per_s - 25.0).abs() < 1e-9);
+        let near = |got: f64, want: f64| (got - want).abs() <= want * 0.001 + 1e-9;
+        let l = s.latency_ms;
+        assert!(
+            near(l.p50, 50.0) && near(l.p95, 95.0) && near(l.p99, 99.0) && near(l.max, 100.0),
+            "{l:?}"
+        );
+        assert!(near(l.mean, 50.5), "{l:?}");
+        let json = serde_json::to_value(&s).expect("json");
+        assert_eq!(json["scenario"], "tenant");
+        assert_eq!(json["request"], "GET /v1/tenant");
+        assert!(json.get("first_error").is_none());
+    }
+
+    #[test]
+    fn an_empty_run_reports_zeros() {
+        let s = Summary::new(
+            Scenario::Health,
+            1,
+            Duration::ZERO,
+            Tally::new().expect("histogram"),
+        );
+        assert_eq!(
+            (s.requests, s.requests_per_s, s.latency_ms.max),
+            (0, 0.0, 0.0)
+        );
+    }
+
+    fn args(scenario: Scenario, url: String, key: Option<&str>) -> BenchArgs {
+        BenchArgs {
+            scenario,
+            url,
+            key: key.map(str::to_owned),
+            concurrency: 4,
+            duration: 10,
+            max_requests: 200,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn authenticated_scenarios_need_a_key_and_it_never_shows_in_debug() {
+        let a = args(Scenario::Tenant, "http://127.0.0.1:1".into(), None);
+        assert!(Target::new(&a).is_err());
+        let a = args(
+            Scenario::Tenant,
+            "http://127.0.0.1:1".into(),
+            Some("omk_secret"),
+        );
+        assert!(!format!("{a:?}").contains("omk_secret"));
+    }
+
+    /// A minimal keep-alive HTTP/1.1 server answering 200 to every request.
+    async fn tiny_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while let Ok(n @ 1..) = socket.read(&mut chunk).await {
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if socket.write_all(reply).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn a_run_stops_at_the_request_budget_and_counts_every_request() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = tiny_server().await;
+        let summary = execute(&args(Scenario::Health, base, None))
+            .await
+            .expect("run");
+        assert_eq!(summary.requests, 200);
+        assert_eq!((summary.non_2xx, summary.errors), (0, 0));
+        assert!(summary.latency_ms.max > 0.0 && summary.duration_s < 10.0);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_fails_fast() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        drop(listener);
+        let err = execute(&args(Scenario::Health, format!("http://{addr}"), None))
+            .await
+            .expect_err("down");
+        assert!(err.to_string().contains("cannot reach"), "{err}");
+    }
+}

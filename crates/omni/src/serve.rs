@@ -1,0 +1,116 @@
+//! `omni serve`: migrate, optionally load the demo, start the event relay and background
+//! maintenance, and serve the HTTP API until SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use omni_api::{ApiConfig, AppState};
+use omni_kernel::SystemClock;
+use omni_store::Store;
+use tokio::sync::{Notify, watch};
+
+use crate::cli::ServeArgs;
+use crate::demo;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = args.db.connect().await?;
+    store.migrate().await?;
+    let report = if args.demo {
+        Some(demo::load(&store, demo::Scale::Small, false).await?)
+    } else {
+        None
+    };
+
+    let events_written = Arc::new(Notify::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let relay = spawn_relay(&store, &args, events_written.clone(), stop_rx.clone()).await?;
+    let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx));
+
+    let state = AppState {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        config: ApiConfig {
+            max_body_bytes: args.max_body_bytes,
+            allow_private_webhooks: args.allow_private_webhooks,
+        },
+        events_written,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    match &report {
+        Some(report) => report.print(Some(&url)),
+        None => println!("omniretail is running at {url}"),
+    }
+    println!(
+        "listening on {url} (ready in {} ms; docs at {url}/docs)",
+        started.elapsed().as_millis()
+    );
+    tracing::info!(%url, backend = ?store.backend(), "serving");
+
+    axum::serve(listener, omni_api::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    let _ = stop_tx.send(true);
+    let _ = relay.await;
+    let _ = maintenance.await;
+    store.close().await;
+    Ok(())
+}
+
+async fn spawn_relay(
+    store: &Store,
+    _args: &ServeArgs,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let store = store.clone();
+    Ok(tokio::spawn(async move {
+        loop {
+            if let Err(e) = store.sequence_outbox(1000).await {
+                tracing::warn!(error = %e, "sequencing the outbox failed");
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }))
+}
+
+/// Hourly clean-up: idempotency keys are kept 24 hours.
+async fn maintenance(store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        let cutoff = chrono::Utc::now() - chrono::Duration::hours(24);
+        match store.purge_idempotency_keys(cutoff).await {
+            Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}
