@@ -23,7 +23,9 @@ use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api-keys", get(list_keys).post(create_key)).route("/api-keys/{id}", delete(revoke_key))
+    Router::new()
+        .route("/api-keys", get(list_keys).post(create_key))
+        .route("/api-keys/{id}", delete(revoke_key))
 }
 
 /// A key as shown to admins.
@@ -88,8 +90,14 @@ pub async fn list_keys(
     Query(page): Query<ListParams>,
 ) -> Result<Json<List<ApiKeyView>>, ApiError> {
     principal.require(Action::ManageKeys)?;
-    let keys = state.store.api_keys(principal.tenant, page.cursor()?, page.limit()?).await?;
-    Ok(Json(List { data: keys.items.iter().map(ApiKeyView::from).collect(), has_more: keys.has_more }))
+    let keys = state
+        .store
+        .api_keys(principal.tenant, page.cursor()?, page.limit()?)
+        .await?;
+    Ok(Json(List {
+        data: keys.items.iter().map(ApiKeyView::from).collect(),
+        has_more: keys.has_more,
+    }))
 }
 
 /// Mints a key for a role. The token is in this response only.
@@ -109,27 +117,72 @@ pub async fn create_key(
     let role = Role::from_parts(&req.role, req.store, req.channel.as_deref())
         .map_err(|e| ApiError::field("role", "invalid", e.to_string()))?;
     if let Some(store) = role.store() {
-        let location = state.store.location(principal.tenant, store).await.map_err(|e| match e {
-            omni_store::StoreError::NotFound => ApiError::field("store", "not_found", "no such location in this chain"),
-            other => other.into(),
-        })?;
+        let location = state
+            .store
+            .location(principal.tenant, store)
+            .await
+            .map_err(|e| match e {
+                omni_store::StoreError::NotFound => {
+                    ApiError::field("store", "not_found", "no such location in this chain")
+                }
+                other => other.into(),
+            })?;
         if location.kind != LocationKind::Store {
-            return Err(ApiError::field("store", "invalid", "an associate works in a location of kind `store`"));
+            return Err(ApiError::field(
+                "store",
+                "invalid",
+                "an associate works in a location of kind `store`",
+            ));
         }
     }
-    let mut write = match Write::begin(&state, &principal, &headers, "POST", "/v1/api-keys", &body.raw).await? {
+    let mut write = match Write::begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/api-keys",
+        &body.raw,
+    )
+    .await?
+    {
         Begun::Fresh(w) => w,
         Begun::Replayed(response) => return Ok(response),
     };
     let now = state.clock.now();
     let minted = mint_key(ApiKeyId::new(), rand::random());
-    let record = ApiKeyRecord { id: minted.id, tenant_id: principal.tenant, name: req.name, role, created_at: now, revoked_at: None };
-    write.tx.insert_api_key(&record, &minted.secret_hash).await?;
-    let event = DomainEvent::new(principal.tenant, "api_key.created", record.id, now, json!({"role": role.name(), "name": record.name}));
+    let record = ApiKeyRecord {
+        id: minted.id,
+        tenant_id: principal.tenant,
+        name: req.name,
+        role,
+        created_at: now,
+        revoked_at: None,
+    };
+    write
+        .tx
+        .insert_api_key(&record, &minted.secret_hash)
+        .await?;
+    let event = DomainEvent::new(
+        principal.tenant,
+        "api_key.created",
+        record.id,
+        now,
+        json!({"role": role.name(), "name": record.name}),
+    );
     write.tx.record(&event).await?;
     let remembered = ApiKeyView::from(&record);
-    let shown = ApiKeyView { token: Some(minted.token), ..ApiKeyView::from(&record) };
-    write.finish_redacted(StatusCode::CREATED, &shown, &remembered, &[(header::LOCATION, format!("/v1/api-keys/{}", record.id))]).await
+    let shown = ApiKeyView {
+        token: Some(minted.token),
+        ..ApiKeyView::from(&record)
+    };
+    write
+        .finish_redacted(
+            StatusCode::CREATED,
+            &shown,
+            &remembered,
+            &[(header::LOCATION, format!("/v1/api-keys/{}", record.id))],
+        )
+        .await
 }
 
 /// Revokes a key at once on every node.
@@ -145,7 +198,14 @@ pub async fn revoke_key(
     let mut tx = state.store.write().await?;
     let now = state.clock.now();
     tx.revoke_api_key(principal.tenant, id, now).await?;
-    tx.record(&DomainEvent::new(principal.tenant, "api_key.revoked", id, now, json!({}))).await?;
+    tx.record(&DomainEvent::new(
+        principal.tenant,
+        "api_key.revoked",
+        id,
+        now,
+        json!({}),
+    ))
+    .await?;
     tx.commit().await?;
     state.events_written.notify_one();
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -154,5 +214,8 @@ pub async fn revoke_key(
 /// A random secret for signing webhooks (`whsec_` + base64 of 24 random bytes).
 pub fn webhook_secret() -> String {
     let bytes: [u8; 24] = rand::random();
-    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }

@@ -23,12 +23,20 @@ pub struct Principal {
 impl Principal {
     /// Refuses with 403 unless the role allows `action`.
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
-        if self.role.allows(action) { Ok(()) } else { Err(ApiError::Forbidden) }
+        if self.role.allows(action) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -36,7 +44,10 @@ fn bearer(parts: &Parts) -> Option<&str> {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ApiError::Unauthenticated)?;
         let (key_id, secret) = parse_token(token).ok_or(ApiError::Unauthenticated)?;
         let credential = match state.store.key_credential(key_id).await {
@@ -44,10 +55,16 @@ impl FromRequestParts<AppState> for Principal {
             Err(StoreError::NotFound) => return Err(ApiError::Unauthenticated),
             Err(e) => return Err(e.into()),
         };
-        if credential.record.revoked_at.is_some() || !verify_secret(secret, &credential.secret_hash) {
+        if credential.record.revoked_at.is_some() || !verify_secret(secret, &credential.secret_hash)
+        {
             return Err(ApiError::Unauthenticated);
         }
         let channel = credential.record.channel();
-        Ok(Principal { key_id, tenant: credential.record.tenant_id, role: credential.record.role, channel })
+        Ok(Principal {
+            key_id,
+            tenant: credential.record.tenant_id,
+            role: credential.record.role,
+            channel,
+        })
     }
 }

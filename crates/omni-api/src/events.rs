@@ -64,19 +64,42 @@ pub async fn list_events(
     principal.require(Action::ReadEvents)?;
     let after = q.after.unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::field("after", "out_of_range", "must be 0 or a feed position"));
+        return Err(ApiError::field(
+            "after",
+            "out_of_range",
+            "must be 0 or a feed position",
+        ));
     }
     let limit = match q.limit {
         None => 100,
         Some(n @ 1..=1000) => n as usize,
-        Some(_) => return Err(ApiError::field("limit", "out_of_range", "must be between 1 and 1000")),
+        Some(_) => {
+            return Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                "must be between 1 and 1000",
+            ));
+        }
     };
-    let mut events = state.store.tenant_feed(principal.tenant, after, limit + 1).await?;
+    let mut events = state
+        .store
+        .tenant_feed(principal.tenant, after, limit + 1)
+        .await?;
     let has_more = events.len() > limit;
     events.truncate(limit);
     let next_after = events.last().map_or(after, |e| e.seq);
-    let data = events.into_iter().map(|e| FeedEvent { seq: e.seq, event: e.event }).collect();
-    Ok(Json(FeedPage { data, has_more, next_after }))
+    let data = events
+        .into_iter()
+        .map(|e| FeedEvent {
+            seq: e.seq,
+            event: e.event,
+        })
+        .collect();
+    Ok(Json(FeedPage {
+        data,
+        has_more,
+        next_after,
+    }))
 }
 
 /// A new subscription.
@@ -109,9 +132,22 @@ pub async fn list_webhooks(
     Query(page): Query<ListParams>,
 ) -> Result<Json<List<WebhookView>>, ApiError> {
     principal.require(Action::ManageWebhooks)?;
-    let hooks = state.store.webhooks(principal.tenant, page.cursor()?, page.limit()?).await?;
-    let data = hooks.items.into_iter().map(|record| WebhookView { record, secret: None }).collect();
-    Ok(Json(List { data, has_more: hooks.has_more }))
+    let hooks = state
+        .store
+        .webhooks(principal.tenant, page.cursor()?, page.limit()?)
+        .await?;
+    let data = hooks
+        .items
+        .into_iter()
+        .map(|record| WebhookView {
+            record,
+            secret: None,
+        })
+        .collect();
+    Ok(Json(List {
+        data,
+        has_more: hooks.has_more,
+    }))
 }
 
 /// One subscription with its delivery state (position, attempts, last error).
@@ -124,7 +160,10 @@ pub async fn show_webhook(
     PathId(id): PathId<WebhookId>,
 ) -> Result<Json<WebhookView>, ApiError> {
     principal.require(Action::ManageWebhooks)?;
-    Ok(Json(WebhookView { record: state.store.webhook(principal.tenant, id).await?, secret: None }))
+    Ok(Json(WebhookView {
+        record: state.store.webhook(principal.tenant, id).await?,
+        secret: None,
+    }))
 }
 
 /// Subscribes a URL to the tenant's events from now on; returns the signing secret once.
@@ -137,12 +176,32 @@ pub async fn create_webhook(
     body: JsonBody<NewWebhook>,
 ) -> Result<Response, ApiError> {
     principal.require(Action::ManageWebhooks)?;
-    let url = omni_domain::webhooks::check_url(&body.value.url, state.config.allow_private_webhooks)
-        .map_err(|e| ApiError::field("url", "invalid", e.to_string()))?;
-    if body.value.event_types.len() > 100 || body.value.event_types.iter().any(|t| t.is_empty() || t.len() > 100) {
-        return Err(ApiError::field("event_types", "invalid", "up to 100 non-empty type names"));
+    let url =
+        omni_domain::webhooks::check_url(&body.value.url, state.config.allow_private_webhooks)
+            .map_err(|e| ApiError::field("url", "invalid", e.to_string()))?;
+    if body.value.event_types.len() > 100
+        || body
+            .value
+            .event_types
+            .iter()
+            .any(|t| t.is_empty() || t.len() > 100)
+    {
+        return Err(ApiError::field(
+            "event_types",
+            "invalid",
+            "up to 100 non-empty type names",
+        ));
     }
-    let mut write = match Write::begin(&state, &principal, &headers, "POST", "/v1/webhooks", &body.raw).await? {
+    let mut write = match Write::begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/webhooks",
+        &body.raw,
+    )
+    .await?
+    {
         Begun::Fresh(w) => w,
         Begun::Replayed(response) => return Ok(response),
     };
@@ -161,11 +220,33 @@ pub async fn create_webhook(
     };
     let secret = crate::access::webhook_secret();
     write.tx.insert_webhook(&record, &secret).await?;
-    write.tx.record(&DomainEvent::new(principal.tenant, "webhook.created", record.id, now, json!({"url": record.url}))).await?;
+    write
+        .tx
+        .record(&DomainEvent::new(
+            principal.tenant,
+            "webhook.created",
+            record.id,
+            now,
+            json!({"url": record.url}),
+        ))
+        .await?;
     let location = format!("/v1/webhooks/{}", record.id);
-    let shown = WebhookView { record: record.clone(), secret: Some(secret) };
-    let remembered = WebhookView { record, secret: None };
-    write.finish_redacted(StatusCode::CREATED, &shown, &remembered, &[(header::LOCATION, location)]).await
+    let shown = WebhookView {
+        record: record.clone(),
+        secret: Some(secret),
+    };
+    let remembered = WebhookView {
+        record,
+        secret: None,
+    };
+    write
+        .finish_redacted(
+            StatusCode::CREATED,
+            &shown,
+            &remembered,
+            &[(header::LOCATION, location)],
+        )
+        .await
 }
 
 /// Deletes a subscription.
@@ -181,7 +262,14 @@ pub async fn delete_webhook(
     let mut tx = state.store.write().await?;
     tx.delete_webhook(principal.tenant, id).await?;
     let now = state.clock.now();
-    tx.record(&DomainEvent::new(principal.tenant, "webhook.deleted", id, now, json!({}))).await?;
+    tx.record(&DomainEvent::new(
+        principal.tenant,
+        "webhook.deleted",
+        id,
+        now,
+        json!({}),
+    ))
+    .await?;
     tx.commit().await?;
     state.events_written.notify_one();
     Ok(StatusCode::NO_CONTENT.into_response())

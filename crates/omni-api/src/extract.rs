@@ -22,7 +22,8 @@ fn is_json(req: &Request) -> bool {
         .and_then(|v| v.split(';').next())
         .is_some_and(|mime| {
             let mime = mime.trim();
-            mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
+            mime.eq_ignore_ascii_case("application/json")
+                || mime.to_ascii_lowercase().ends_with("+json")
         })
 }
 
@@ -33,7 +34,10 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            return ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {inner}") };
+            return ApiError::BadRequest {
+                code: "malformed_json",
+                detail: format!("the body is not valid JSON: {inner}"),
+            };
         }
         let field = if path == "." { "body".to_owned() } else { path };
         let message = strip_position(&inner.to_string());
@@ -46,7 +50,10 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::field(field, code, message)
     })?;
-    de.end().map_err(|e| ApiError::BadRequest { code: "malformed_json", detail: format!("trailing data after JSON: {e}") })?;
+    de.end().map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("trailing data after JSON: {e}"),
+    })?;
     Ok(value)
 }
 
@@ -69,7 +76,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(limit)
             } else {
-                ApiError::BadRequest { code: "unreadable_body", detail: rejection.body_text() }
+                ApiError::BadRequest {
+                    code: "unreadable_body",
+                    detail: rejection.body_text(),
+                }
             }
         })?;
         let value = parse_json(&raw)?;
@@ -84,9 +94,10 @@ impl<S: Send + Sync, T: std::str::FromStr + Send> FromRequestParts<S> for PathId
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NotFound)?;
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound)?;
         raw.parse().map(PathId).map_err(|_| ApiError::NotFound)
     }
 }
@@ -98,10 +109,15 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let raw = parts.headers.get(header::IF_MATCH).ok_or(ApiError::PreconditionRequired)?;
+        let raw = parts
+            .headers
+            .get(header::IF_MATCH)
+            .ok_or(ApiError::PreconditionRequired)?;
         let text = raw.to_str().map_err(|_| ApiError::PreconditionFailed)?;
         let text = text.trim().trim_start_matches("W/").trim_matches('"');
-        text.parse().map(IfMatch).map_err(|_| ApiError::PreconditionFailed)
+        text.parse()
+            .map(IfMatch)
+            .map_err(|_| ApiError::PreconditionFailed)
     }
 }
 

@@ -39,7 +39,10 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 1 << 20, allow_private_webhooks: false }
+        Self {
+            max_body_bytes: 1 << 20,
+            allow_private_webhooks: false,
+        }
     }
 }
 
@@ -70,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(request::context))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
         .with_state(state)
 }

@@ -44,8 +44,18 @@ pub async fn list_locations(
     Query(query): Query<LocationQuery>,
 ) -> Result<Json<List<Location>>, ApiError> {
     principal.require(Action::ReadLocations)?;
-    let filter = LocationFilter { kind: query.kind, starting_after: page.cursor()?, limit: page.limit()? };
-    Ok(Json(state.store.locations(principal.tenant, &filter).await?.into()))
+    let filter = LocationFilter {
+        kind: query.kind,
+        starting_after: page.cursor()?,
+        limit: page.limit()?,
+    };
+    Ok(Json(
+        state
+            .store
+            .locations(principal.tenant, &filter)
+            .await?
+            .into(),
+    ))
 }
 
 /// One location, with its version as the ETag.
@@ -77,13 +87,31 @@ pub async fn create_location(
     let tenant = state.store.tenant(principal.tenant).await?;
     let now = state.clock.now();
     let location = body.value.into_location(&tenant, LocationId::new(), now)?;
-    let mut write = match Write::begin(&state, &principal, &headers, "POST", "/v1/locations", &body.raw).await? {
+    let mut write = match Write::begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/locations",
+        &body.raw,
+    )
+    .await?
+    {
         Begun::Fresh(w) => w,
         Begun::Replayed(response) => return Ok(response),
     };
     write.tx.insert_location(&location).await?;
     let data = serde_json::to_value(&location).map_err(ApiError::internal)?;
-    write.tx.record(&DomainEvent::new(tenant.id, "location.created", location.id, now, data)).await?;
+    write
+        .tx
+        .record(&DomainEvent::new(
+            tenant.id,
+            "location.created",
+            location.id,
+            now,
+            data,
+        ))
+        .await?;
     let headers = [
         (header::ETAG, etag(location.version)),
         (header::LOCATION, format!("/v1/locations/{}", location.id)),
@@ -106,10 +134,11 @@ pub async fn update_location(
 ) -> Result<Response, ApiError> {
     principal.require(Action::ManageLocations)?;
     let path = format!("/v1/locations/{id}");
-    let mut write = match Write::begin(&state, &principal, &headers, "PATCH", &path, &body.raw).await? {
-        Begun::Fresh(w) => w,
-        Begun::Replayed(response) => return Ok(response),
-    };
+    let mut write =
+        match Write::begin(&state, &principal, &headers, "PATCH", &path, &body.raw).await? {
+            Begun::Fresh(w) => w,
+            Begun::Replayed(response) => return Ok(response),
+        };
     let current = write.tx.location(principal.tenant, id).await?;
     if current.version != expected {
         return Err(ApiError::PreconditionFailed);
@@ -118,6 +147,17 @@ pub async fn update_location(
     let next = current.apply(body.value, now)?;
     write.tx.update_location(&next, expected).await?;
     let data = serde_json::to_value(&next).map_err(ApiError::internal)?;
-    write.tx.record(&DomainEvent::new(principal.tenant, "location.updated", id, now, data)).await?;
-    write.finish(StatusCode::OK, &next, &[(header::ETAG, etag(next.version))]).await
+    write
+        .tx
+        .record(&DomainEvent::new(
+            principal.tenant,
+            "location.updated",
+            id,
+            now,
+            data,
+        ))
+        .await?;
+    write
+        .finish(StatusCode::OK, &next, &[(header::ETAG, etag(next.version))])
+        .await
 }

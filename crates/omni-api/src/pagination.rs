@@ -24,7 +24,11 @@ impl ListParams {
         match self.limit {
             None => Ok(20),
             Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as usize),
-            Some(_) => Err(ApiError::field("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}"))),
+            Some(_) => Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            )),
         }
     }
 
@@ -32,7 +36,11 @@ impl ListParams {
     pub fn cursor<T: std::str::FromStr>(&self) -> Result<Option<T>, ApiError> {
         self.starting_after
             .as_deref()
-            .map(|raw| raw.parse().map_err(|_| ApiError::field("starting_after", "invalid", "not an id of this list")))
+            .map(|raw| {
+                raw.parse().map_err(|_| {
+                    ApiError::field("starting_after", "invalid", "not an id of this list")
+                })
+            })
             .transpose()
     }
 }
@@ -46,6 +54,9 @@ pub struct List<T> {
 
 impl<T> From<omni_store::Page<T>> for List<T> {
     fn from(p: omni_store::Page<T>) -> Self {
-        List { data: p.items, has_more: p.has_more }
+        List {
+            data: p.items,
+            has_more: p.has_more,
+        }
     }
 }

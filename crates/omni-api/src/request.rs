@@ -21,7 +21,11 @@ pub fn current_request_id() -> Option<String> {
 
 fn incoming_id(req: &Request) -> Option<String> {
     let raw = req.headers().get("x-request-id")?.to_str().ok()?;
-    let ok = !raw.is_empty() && raw.len() <= 64 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     ok.then(|| raw.to_owned())
 }
 
@@ -35,7 +39,9 @@ pub async fn context(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let span = tracing::info_span!("request", request_id = %id, %method, route = %route);
     let started = Instant::now();
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(req).instrument(span.clone())).await;
+    let mut response = REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span.clone()))
+        .await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     span.in_scope(|| {
@@ -45,9 +51,14 @@ pub async fn context(req: Request, next: Next) -> Response {
             tracing::debug!(status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "served");
         }
     });
-    let labels = [("method", method.to_string()), ("route", route), ("status", status.to_string())];
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels[..2])
+        .record(elapsed.as_secs_f64());
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }

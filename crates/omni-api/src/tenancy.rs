@@ -17,7 +17,10 @@ pub fn routes() -> Router<AppState> {
 /// The tenant of the calling key. There is no way to name another tenant: the key decides.
 #[utoipa::path(get, path = "/v1/tenant", tag = "tenancy", security(("api_key" = [])),
     responses((status = 200, body = Tenant), (status = 401, body = Problem)))]
-pub async fn show_tenant(State(state): State<AppState>, principal: Principal) -> Result<Json<Tenant>, ApiError> {
+pub async fn show_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Tenant>, ApiError> {
     principal.require(Action::ReadTenant)?;
     Ok(Json(state.store.tenant(principal.tenant).await?))
 }

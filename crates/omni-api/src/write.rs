@@ -32,11 +32,17 @@ pub enum Begun {
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(raw) = headers.get(IDEMPOTENCY_KEY) else { return Ok(None) };
-    let key = raw.to_str().ok().filter(|k| valid_key(k)).ok_or_else(|| ApiError::BadRequest {
-        code: "invalid_idempotency_key",
-        detail: "Idempotency-Key must be 1–255 visible ASCII characters".into(),
-    })?;
+    let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| valid_key(k))
+        .ok_or_else(|| ApiError::BadRequest {
+            code: "invalid_idempotency_key",
+            detail: "Idempotency-Key must be 1–255 visible ASCII characters".into(),
+        })?;
     Ok(Some(key.to_owned()))
 }
 
@@ -56,7 +62,11 @@ impl Write {
             Some(key) => {
                 let fp = fingerprint(method, path, body);
                 let credential = principal.key_id.to_string();
-                let scope = IdempotencyScope { tenant: principal.tenant, credential: &credential, key: &key };
+                let scope = IdempotencyScope {
+                    tenant: principal.tenant,
+                    credential: &credential,
+                    key: &key,
+                };
                 match tx.claim_idempotency(&scope, &fp, state.clock.now()).await? {
                     Some(Replay::Same(stored)) => return Ok(Begun::Replayed(replayed(stored))),
                     Some(Replay::DifferentRequest) => return Err(ApiError::IdempotencyKeyReused),
@@ -64,7 +74,12 @@ impl Write {
                 }
             }
         };
-        Ok(Begun::Fresh(Write { tx, key, principal: principal.clone(), state: state.clone() }))
+        Ok(Begun::Fresh(Write {
+            tx,
+            key,
+            principal: principal.clone(),
+            state: state.clone(),
+        }))
     }
 
     /// Remembers the response (if keyed), commits, wakes the relay, and answers.
@@ -75,7 +90,8 @@ impl Write {
         headers: &[(HeaderName, String)],
     ) -> Result<Response, ApiError> {
         let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
-        self.finish_remembering(status, bytes.clone(), bytes, headers).await
+        self.finish_remembering(status, bytes.clone(), bytes, headers)
+            .await
     }
 
     /// Like [`Write::finish`], but a replay gets `remembered` instead of `body` — used where
@@ -89,7 +105,8 @@ impl Write {
     ) -> Result<Response, ApiError> {
         let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
         let stored = serde_json::to_vec(remembered).map_err(ApiError::internal)?;
-        self.finish_remembering(status, bytes, stored, headers).await
+        self.finish_remembering(status, bytes, stored, headers)
+            .await
     }
 
     async fn finish_remembering(
@@ -101,8 +118,15 @@ impl Write {
     ) -> Result<Response, ApiError> {
         if let Some((key, _)) = &self.key {
             let credential = self.principal.key_id.to_string();
-            let scope = IdempotencyScope { tenant: self.principal.tenant, credential: &credential, key };
-            let stored = StoredResponse { status: status.as_u16(), body: remembered };
+            let scope = IdempotencyScope {
+                tenant: self.principal.tenant,
+                credential: &credential,
+                key,
+            };
+            let stored = StoredResponse {
+                status: status.as_u16(),
+                body: remembered,
+            };
             self.tx.complete_idempotency(&scope, &stored).await?;
         }
         let wake = self.tx.recorded_events() > 0;
@@ -123,13 +147,18 @@ impl Write {
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
 fn replayed(stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = json_response(status, stored.body);
-    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }

@@ -90,18 +90,24 @@ pub enum RoleError {
 
 impl Role {
     /// Builds a role from its name and the binding it needs (CLI and API share this).
-    pub fn from_parts(name: &str, store: Option<LocationId>, channel: Option<&str>) -> Result<Role, RoleError> {
+    pub fn from_parts(
+        name: &str,
+        store: Option<LocationId>,
+        channel: Option<&str>,
+    ) -> Result<Role, RoleError> {
         match name {
             "admin" => Ok(Role::Admin),
             "marketer" => Ok(Role::Marketer),
             "agent" => Ok(Role::Agent),
-            "associate" => store.map(|store| Role::Associate { store }).ok_or(RoleError::StoreRequired),
+            "associate" => store
+                .map(|store| Role::Associate { store })
+                .ok_or(RoleError::StoreRequired),
             "app" => {
                 let raw = channel.ok_or(RoleError::ChannelRequired)?;
                 match Channel::parse(raw) {
-                    Some(c @ (Channel::Web | Channel::MobileApp | Channel::Kiosk | Channel::Pos)) => {
-                        Ok(Role::App { channel: c })
-                    }
+                    Some(
+                        c @ (Channel::Web | Channel::MobileApp | Channel::Kiosk | Channel::Pos),
+                    ) => Ok(Role::App { channel: c }),
                     _ => Err(RoleError::NotAnAppChannel(raw.to_owned())),
                 }
             }
@@ -129,7 +135,11 @@ pub fn mint_key(id: ApiKeyId, random: [u8; 32]) -> MintedKey {
     let ulid = id.to_string();
     let id_part = ulid.trim_start_matches("key_");
     let secret_hash = hash_secret(&secret);
-    MintedKey { id, token: format!("{KEY_PREFIX}_{id_part}_{secret}"), secret_hash }
+    MintedKey {
+        id,
+        token: format!("{KEY_PREFIX}_{id_part}_{secret}"),
+        secret_hash,
+    }
 }
 
 /// Splits a presented token into the key id and its secret; `None` if it is not one of ours.
@@ -182,7 +192,9 @@ mod tests {
             Role::Marketer,
             Role::Associate { store },
             Role::Agent,
-            Role::App { channel: Channel::Web },
+            Role::App {
+                channel: Channel::Web,
+            },
         ];
         for r in roles {
             assert!(r.allows(Action::ReadLocations));
@@ -195,9 +207,23 @@ mod tests {
 
     #[test]
     fn roles_are_built_with_their_bindings() {
-        assert_eq!(Role::from_parts("associate", None, None), Err(RoleError::StoreRequired));
-        assert_eq!(Role::from_parts("app", None, Some("pos")), Ok(Role::App { channel: Channel::Pos }));
-        assert!(matches!(Role::from_parts("app", None, Some("chatbot")), Err(RoleError::NotAnAppChannel(_))));
-        assert!(matches!(Role::from_parts("root", None, None), Err(RoleError::Unknown(_))));
+        assert_eq!(
+            Role::from_parts("associate", None, None),
+            Err(RoleError::StoreRequired)
+        );
+        assert_eq!(
+            Role::from_parts("app", None, Some("pos")),
+            Ok(Role::App {
+                channel: Channel::Pos
+            })
+        );
+        assert!(matches!(
+            Role::from_parts("app", None, Some("chatbot")),
+            Err(RoleError::NotAnAppChannel(_))
+        ));
+        assert!(matches!(
+            Role::from_parts("root", None, None),
+            Err(RoleError::Unknown(_))
+        ));
     }
 }

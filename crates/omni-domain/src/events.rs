@@ -32,7 +32,14 @@ impl DomainEvent {
         occurred_at: Timestamp,
         data: serde_json::Value,
     ) -> Self {
-        Self { id: EventId::new(), tenant_id, kind: kind.to_owned(), subject: subject.to_string(), occurred_at, data }
+        Self {
+            id: EventId::new(),
+            tenant_id,
+            kind: kind.to_owned(),
+            subject: subject.to_string(),
+            occurred_at,
+            data,
+        }
     }
 
     /// The NATS subject this event is published on: `omni.<tenant>.<type>`.

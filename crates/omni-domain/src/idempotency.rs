@@ -36,7 +36,11 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> [u8; 32] {
 
 /// Decides the answer to a repeated key given what was stored with it.
 pub fn decide(stored_fingerprint: &[u8], new_fingerprint: &[u8], stored: StoredResponse) -> Replay {
-    if stored_fingerprint == new_fingerprint { Replay::Same(stored) } else { Replay::DifferentRequest }
+    if stored_fingerprint == new_fingerprint {
+        Replay::Same(stored)
+    } else {
+        Replay::DifferentRequest
+    }
 }
 
 /// Whether a client-supplied key is acceptable: 1–255 visible ASCII characters.
@@ -52,10 +56,16 @@ mod tests {
     fn same_request_replays_and_a_different_one_is_refused() {
         let a = fingerprint("POST", "/v1/locations", b"{\"a\":1}");
         let b = fingerprint("POST", "/v1/locations", b"{\"a\":2}");
-        let stored = StoredResponse { status: 201, body: b"{}".to_vec() };
+        let stored = StoredResponse {
+            status: 201,
+            body: b"{}".to_vec(),
+        };
         assert_eq!(decide(&a, &a, stored.clone()), Replay::Same(stored.clone()));
         assert_eq!(decide(&a, &b, stored), Replay::DifferentRequest);
-        assert_ne!(fingerprint("POST", "/v1/a", b""), fingerprint("POST", "/v1/b", b""));
+        assert_ne!(
+            fingerprint("POST", "/v1/a", b""),
+            fingerprint("POST", "/v1/b", b"")
+        );
     }
 
     #[test]

@@ -38,20 +38,39 @@ impl Tenant {
         let mut v = Violations::new();
         let slug_ok = !self.slug.is_empty()
             && self.slug.len() <= 40
-            && self.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && self
+                .slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !slug_ok {
-            v.push("slug", "invalid", "use 1–40 lowercase letters, digits or dashes");
+            v.push(
+                "slug",
+                "invalid",
+                "use 1–40 lowercase letters, digits or dashes",
+            );
         }
         v.text("name", &self.name, 200);
         if self.countries.is_empty() {
-            v.push("countries", "required", "a chain trades in at least one country");
+            v.push(
+                "countries",
+                "required",
+                "a chain trades in at least one country",
+            );
         }
         for (i, c) in self.countries.iter().enumerate() {
             if self.countries[..i].iter().any(|o| o.code == c.code) {
-                v.push(format!("countries[{i}].code"), "duplicate", "country listed twice");
+                v.push(
+                    format!("countries[{i}].code"),
+                    "duplicate",
+                    "country listed twice",
+                );
             }
             if c.time_zone.parse::<chrono_tz::Tz>().is_err() {
-                v.push(format!("countries[{i}].time_zone"), "invalid", "not an IANA time zone");
+                v.push(
+                    format!("countries[{i}].time_zone"),
+                    "invalid",
+                    "not an IANA time zone",
+                );
             }
         }
         v.finish(())
@@ -79,7 +98,12 @@ mod tests {
 
     #[test]
     fn a_well_formed_tenant_passes() {
-        let t = Tenant { id: TenantId::new(), slug: "demo".into(), name: "Demo".into(), countries: vec![ru()] };
+        let t = Tenant {
+            id: TenantId::new(),
+            slug: "demo".into(),
+            name: "Demo".into(),
+            countries: vec![ru()],
+        };
         assert_eq!(t.validate(), Ok(()));
     }
 
@@ -87,9 +111,22 @@ mod tests {
     fn every_problem_is_reported_at_once() {
         let mut bad = ru();
         bad.time_zone = "Mars/Olympus".into();
-        let t = Tenant { id: TenantId::new(), slug: "Bad Slug".into(), name: " ".into(), countries: vec![bad, ru()] };
+        let t = Tenant {
+            id: TenantId::new(),
+            slug: "Bad Slug".into(),
+            name: " ".into(),
+            countries: vec![bad, ru()],
+        };
         let err = t.validate().expect_err("invalid");
         let fields: Vec<_> = err.items().iter().map(|v| v.field.as_str()).collect();
-        assert_eq!(fields, ["slug", "name", "countries[0].time_zone", "countries[1].code"]);
+        assert_eq!(
+            fields,
+            [
+                "slug",
+                "name",
+                "countries[0].time_zone",
+                "countries[1].code"
+            ]
+        );
     }
 }

@@ -26,8 +26,17 @@ impl Violations {
     }
 
     /// Records a violation.
-    pub fn push(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
-        self.0.push(FieldViolation { field: field.into(), code, message: message.into() });
+    pub fn push(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
+        self.0.push(FieldViolation {
+            field: field.into(),
+            code,
+            message: message.into(),
+        });
     }
 
     /// Checks that a text field is non-blank and at most `max` characters.
@@ -35,13 +44,21 @@ impl Violations {
         if value.trim().is_empty() {
             self.push(field, "required", "must not be blank");
         } else if value.chars().count() > max {
-            self.push(field, "too_long", format!("must be at most {max} characters"));
+            self.push(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
         }
     }
 
     /// `Ok(value)` when nothing was recorded, else the violations.
     pub fn finish<T>(self, value: T) -> Result<T, Violations> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// The violations found.

@@ -10,19 +10,30 @@ use sha2::Sha256;
 /// Signs a delivery per Standard Webhooks: `v1,` + base64(HMAC-SHA256(`id.timestamp.body`)).
 /// Receivers verify it with any Standard Webhooks library.
 pub fn sign(secret: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(msg_id.as_bytes());
     mac.update(b".");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
     let tag = mac.finalize().into_bytes();
-    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(tag))
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(tag)
+    )
 }
 
 /// Verifies a signature header (which may hold several, space-separated, during a secret
 /// rotation) and that the timestamp is within five minutes of `now`.
-pub fn verify(secret: &[u8], msg_id: &str, timestamp: i64, body: &[u8], header: &str, now: i64) -> bool {
+pub fn verify(
+    secret: &[u8],
+    msg_id: &str,
+    timestamp: i64,
+    body: &[u8],
+    header: &str,
+    now: i64,
+) -> bool {
     if (now - timestamp).abs() > 300 {
         return false;
     }
@@ -66,7 +77,10 @@ pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, UrlError> {
         None => return Err(UrlError::Malformed),
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost") || d.ends_with(".internal") || d.ends_with(".local")
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || d.ends_with(".internal")
+                || d.ends_with(".local")
         }
         Some(url::Host::Ipv4(ip)) => is_private_ip(IpAddr::V4(ip)),
         Some(url::Host::Ipv6(ip)) => is_private_ip(IpAddr::V6(ip)),
@@ -112,9 +126,30 @@ mod tests {
         let body = br#"{"test": 2432232314}"#;
         let sig = sign(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-        assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, &format!("v1,bad {sig}"), 1614265400));
-        assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, &sig, 1614265330 + 301));
-        assert!(!verify(&secret, "msg_other", 1614265330, body, &sig, 1614265330));
+        assert!(verify(
+            &secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            body,
+            &format!("v1,bad {sig}"),
+            1614265400
+        ));
+        assert!(!verify(
+            &secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            body,
+            &sig,
+            1614265330 + 301
+        ));
+        assert!(!verify(
+            &secret,
+            "msg_other",
+            1614265330,
+            body,
+            &sig,
+            1614265330
+        ));
     }
 
     #[test]
@@ -143,7 +178,10 @@ mod tests {
         assert!(check_url("http://127.0.0.1:8080/hook", true).is_ok());
         assert!(check_url("https://hooks.example.com/omni", false).is_ok());
         assert_eq!(check_url("ftp://example.com", false), Err(UrlError::Scheme));
-        assert_eq!(check_url("https://u:p@example.com", false), Err(UrlError::Credentials));
+        assert_eq!(
+            check_url("https://u:p@example.com", false),
+            Err(UrlError::Credentials)
+        );
         assert_eq!(check_url("not a url", false), Err(UrlError::Malformed));
     }
 }

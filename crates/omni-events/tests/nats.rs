@@ -87,7 +87,9 @@ async fn the_feed_is_published_once_even_when_the_relay_dies_mid_batch() {
 
     let got = consume(&js, &stream_name, 5).await;
     assert_eq!(got.len(), 5);
-    for ((msg_id, event), sent) in got.iter().zip(&events) {
+    let stored = db.store.global_feed(0, 100).await.expect("feed");
+    assert_eq!(stored.iter().map(|s| s.event.id).collect::<Vec<_>>(), events.iter().map(|e| e.id).collect::<Vec<_>>());
+    for ((msg_id, event), sent) in got.iter().zip(stored.iter().map(|s| &s.event)) {
         assert_eq!(event, sent, "the payload is the event JSON, in feed order");
         assert_eq!(msg_id, &sent.id.to_string(), "Nats-Msg-Id is the event id");
     }

@@ -6,12 +6,11 @@ mod common;
 
 use std::sync::Arc;
 
-use chrono::Utc;
-use common::{Receiver, database, record, subscribe, tenant};
+use common::{Receiver, clock, database, record, subscribe, tenant};
 use omni_domain::webhooks::verify;
 use omni_events::webhooks::signing_key;
 use omni_events::{Relay, RelayConfig, WebhookPayload, WebhookRound};
-use omni_kernel::FixedClock;
+use omni_kernel::{Clock, FixedClock};
 use omni_store::Store;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -34,7 +33,7 @@ async fn a_subscription_receives_its_tenants_events_in_order_and_signed() {
     let (a, b) = (tenant(&db).await, tenant(&db).await);
     subscribe(&db, a, &format!("{}/a", receiver.base), &[], SECRET).await;
     subscribe(&db, b, &format!("{}/b", receiver.base), &[], SECRET).await;
-    let clock = Arc::new(FixedClock::at(Utc::now()));
+    let clock = clock();
     let relay = relay(&db.store, true, clock.clone()).await;
 
     let kinds = ["location.created", "location.updated", "location.updated", "location.closed", "location.created"];
@@ -73,7 +72,7 @@ async fn a_failing_event_is_retried_with_backoff_and_order_is_kept() {
     let receiver = Receiver::start().await;
     let t = tenant(&db).await;
     let hook = subscribe(&db, t, &format!("{}/hook", receiver.base), &[], SECRET).await;
-    let clock = Arc::new(FixedClock::at(Utc::now()));
+    let clock = clock();
     let relay = relay(&db.store, true, clock.clone()).await;
     let events = record(&db, t, &["order.created"; 5]).await;
     relay.sequence_once().await.expect("sequence");
@@ -123,7 +122,7 @@ async fn events_of_unwanted_types_are_skipped_over() {
     let receiver = Receiver::start().await;
     let t = tenant(&db).await;
     let hook = subscribe(&db, t, &format!("{}/orders", receiver.base), &["order.created"], SECRET).await;
-    let relay = relay(&db.store, true, Arc::new(FixedClock::at(Utc::now()))).await;
+    let relay = relay(&db.store, true, clock()).await;
     let events = record(&db, t, &["location.created", "order.created", "location.updated"]).await;
     relay.sequence_once().await.expect("sequence");
 
@@ -140,7 +139,7 @@ async fn loopback_targets_are_refused_unless_private_webhooks_are_allowed() {
     let receiver = Receiver::start().await;
     let t = tenant(&db).await;
     let hook = subscribe(&db, t, &format!("{}/ssrf", receiver.base), &[], SECRET).await;
-    let relay = relay(&db.store, false, Arc::new(FixedClock::at(Utc::now()))).await;
+    let relay = relay(&db.store, false, clock()).await;
     record(&db, t, &["order.created"]).await;
     relay.sequence_once().await.expect("sequence");
 

@@ -197,7 +197,10 @@ mod tests {
         assert_eq!(text, text.to_lowercase());
         assert_eq!(text.parse::<LocationId>(), Ok(id));
         let json = serde_json::to_string(&id).expect("serialize");
-        assert_eq!(serde_json::from_str::<LocationId>(&json).expect("parse"), id);
+        assert_eq!(
+            serde_json::from_str::<LocationId>(&json).expect("parse"),
+            id
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn country_codes_normalise_to_upper_case() {
-        assert_eq!(CountryCode::parse("ru").map(|c| c.to_string()), Ok("RU".to_owned()));
+        assert_eq!(
+            CountryCode::parse("ru").map(|c| c.to_string()),
+            Ok("RU".to_owned())
+        );
         assert!(CountryCode::parse("RUS").is_err());
         assert!(CountryCode::parse("1a").is_err());
     }

@@ -137,20 +137,29 @@ impl Money {
     /// Sum of two amounts of the same currency.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(amount, self.currency))
     }
 
     /// Difference of two amounts of the same currency.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self.amount.checked_sub(other.amount).ok_or(MoneyError::Overflow)?;
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(amount, self.currency))
     }
 
     /// Unit price times a quantity (a line total).
     pub fn checked_mul(self, quantity: i64) -> Result<Money, MoneyError> {
-        let amount = self.amount.checked_mul(quantity).ok_or(MoneyError::Overflow)?;
+        let amount = self
+            .amount
+            .checked_mul(quantity)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(amount, self.currency))
     }
 
@@ -212,7 +221,12 @@ impl fmt::Display for Money {
         let sign = if self.amount < 0 { "-" } else { "" };
         let abs = self.amount.unsigned_abs();
         let (major, minor) = (abs / scale as u64, abs % scale as u64);
-        write!(f, "{sign}{major}.{minor:0width$} {}", self.currency, width = exp as usize)
+        write!(
+            f,
+            "{sign}{major}.{minor:0width$} {}",
+            self.currency,
+            width = exp as usize
+        )
     }
 }
 
@@ -227,14 +241,20 @@ mod tests {
         assert_eq!(Currency::parse("KZT").map(Currency::exponent), Ok(2));
         assert_eq!(Currency::Jpy.exponent(), 0);
         assert_eq!(Currency::Kwd.exponent(), 3);
-        assert!(matches!(Currency::parse("XXX"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            Currency::parse("XXX"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
     }
 
     #[test]
     fn money_serialises_as_minor_units_and_code() {
         let m = Money::from_minor(129_900, Currency::Rub);
         let json = serde_json::to_value(m).expect("serialize");
-        assert_eq!(json, serde_json::json!({"amount": 129900, "currency": "RUB"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"amount": 129900, "currency": "RUB"})
+        );
         let back: Money = serde_json::from_value(json).expect("parse");
         assert_eq!(back, m);
         assert!(serde_json::from_str::<Money>(r#"{"amount": 1.5, "currency": "RUB"}"#).is_err());
@@ -254,7 +274,10 @@ mod tests {
     #[test]
     fn overflow_is_an_error_not_a_wrap() {
         let big = Money::from_minor(i64::MAX, Currency::Rub);
-        assert_eq!(big.checked_add(Money::from_minor(1, Currency::Rub)), Err(MoneyError::Overflow));
+        assert_eq!(
+            big.checked_add(Money::from_minor(1, Currency::Rub)),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(big.checked_mul(2), Err(MoneyError::Overflow));
     }
 
@@ -262,16 +285,33 @@ mod tests {
     fn percent_rounds_half_away_from_zero() {
         let m = Money::from_minor(1_005, Currency::Rub);
         assert_eq!(m.percent_bp(5_000).map(|x| x.minor()), Ok(503)); // 502.5 -> 503
-        assert_eq!(Money::from_minor(-1_005, Currency::Rub).percent_bp(5_000).map(|x| x.minor()), Ok(-503));
+        assert_eq!(
+            Money::from_minor(-1_005, Currency::Rub)
+                .percent_bp(5_000)
+                .map(|x| x.minor()),
+            Ok(-503)
+        );
         assert_eq!(m.percent_bp(1_000).map(|x| x.minor()), Ok(101)); // 100.5 -> 101
     }
 
     #[test]
     fn display_uses_the_currency_exponent() {
-        assert_eq!(Money::from_minor(129_905, Currency::Rub).to_string(), "1299.05 RUB");
-        assert_eq!(Money::from_minor(-5, Currency::Rub).to_string(), "-0.05 RUB");
-        assert_eq!(Money::from_minor(1500, Currency::Jpy).to_string(), "1500 JPY");
-        assert_eq!(Money::from_minor(1_500, Currency::Kwd).to_string(), "1.500 KWD");
+        assert_eq!(
+            Money::from_minor(129_905, Currency::Rub).to_string(),
+            "1299.05 RUB"
+        );
+        assert_eq!(
+            Money::from_minor(-5, Currency::Rub).to_string(),
+            "-0.05 RUB"
+        );
+        assert_eq!(
+            Money::from_minor(1500, Currency::Jpy).to_string(),
+            "1500 JPY"
+        );
+        assert_eq!(
+            Money::from_minor(1_500, Currency::Kwd).to_string(),
+            "1.500 KWD"
+        );
     }
 
     proptest! {

@@ -39,7 +39,10 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<ApiKeyRecord, StoreError> {
     let role: String = row.try_get("role")?;
     let store: Option<String> = row.try_get("store_id")?;
     let channel: Option<String> = row.try_get("channel")?;
-    let store = store.map(|s| s.parse()).transpose().map_err(StoreError::corrupt)?;
+    let store = store
+        .map(|s| s.parse())
+        .transpose()
+        .map_err(StoreError::corrupt)?;
     let role = Role::from_parts(&role, store, channel.as_deref()).map_err(StoreError::corrupt)?;
     Ok(ApiKeyRecord {
         id: id.parse().map_err(StoreError::corrupt)?,
@@ -47,7 +50,9 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<ApiKeyRecord, StoreError> {
         name: row.try_get("name")?,
         role,
         created_at: from_millis(row.try_get("created_at")?),
-        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(from_millis),
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")?
+            .map(from_millis),
     })
 }
 
@@ -55,7 +60,11 @@ const COLUMNS: &str = "id, tenant_id, name, role, store_id, channel, created_at,
 
 impl WriteTx {
     /// Stores a new key's hash and role.
-    pub async fn insert_api_key(&mut self, key: &ApiKeyRecord, secret_hash: &[u8]) -> Result<(), StoreError> {
+    pub async fn insert_api_key(
+        &mut self,
+        key: &ApiKeyRecord,
+        secret_hash: &[u8],
+    ) -> Result<(), StoreError> {
         let (store, channel) = role_columns(&key.role);
         sqlx::query(
             "INSERT INTO api_keys (id, tenant_id, name, role, store_id, channel, secret_hash, created_at) \
@@ -75,7 +84,12 @@ impl WriteTx {
     }
 
     /// Revokes a key of the tenant; revoking twice keeps the first time.
-    pub async fn revoke_api_key(&mut self, tenant: TenantId, id: ApiKeyId, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn revoke_api_key(
+        &mut self,
+        tenant: TenantId,
+        id: ApiKeyId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3",
         )
@@ -84,7 +98,11 @@ impl WriteTx {
         .bind(id.to_string())
         .execute(self.conn())
         .await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 }
 
@@ -99,7 +117,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        Ok(KeyCredential { record: decode(&row)?, secret_hash: row.try_get("secret_hash")? })
+        Ok(KeyCredential {
+            record: decode(&row)?,
+            secret_hash: row.try_get("secret_hash")?,
+        })
     }
 
     /// A page of the tenant's keys.

@@ -24,10 +24,16 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
 
 impl Store {
     /// Connects to `url` (`sqlite://path`, `postgres://…`). SQLite files are created if
@@ -35,7 +41,11 @@ impl Store {
     /// of failing.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
         let mut options = AnyConnectOptions::from_str(url)?;
         options = options.disable_statement_logging();
         let pool = match backend {
@@ -70,7 +80,10 @@ impl Store {
     /// The SQLite URL for a data folder (`DIR/omni.db`), creating the folder.
     pub fn sqlite_url_for(data_dir: &std::path::Path) -> std::io::Result<String> {
         std::fs::create_dir_all(data_dir)?;
-        Ok(format!("sqlite://{}?mode=rwc", data_dir.join("omni.db").display()))
+        Ok(format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("omni.db").display()
+        ))
     }
 
     /// Applies the embedded migrations for this backend; safe to run on every start and from
@@ -83,10 +96,18 @@ impl Store {
         let migrations = source
             .iter()
             .map(|(version, name, sql)| {
-                Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, (*sql).into_sql(), false)
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    (*sql).into_sql(),
+                    false,
+                )
             })
             .collect();
-        Migrator::with_migrations(migrations).run(&self.pool).await?;
+        Migrator::with_migrations(migrations)
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

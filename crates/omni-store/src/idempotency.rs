@@ -56,7 +56,11 @@ impl WriteTx {
         let status: i64 = row.try_get("status")?;
         let body: Vec<u8> = row.try_get("body")?;
         let status = u16::try_from(status).map_err(StoreError::corrupt)?;
-        Ok(Some(decide(&stored_fp, fingerprint, StoredResponse { status, body })))
+        Ok(Some(decide(
+            &stored_fp,
+            fingerprint,
+            StoredResponse { status, body },
+        )))
     }
 
     /// Stores the response for a claimed key (same transaction as the change it describes).

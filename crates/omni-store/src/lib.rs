@@ -10,9 +10,9 @@
 //! Writes go through [`WriteTx`], which also appends domain events to the outbox in the same
 //! transaction — a state change and its event commit together or not at all.
 
+pub mod api_keys;
 mod db;
 mod error;
-pub mod api_keys;
 pub mod idempotency;
 pub mod locations;
 pub mod outbox;

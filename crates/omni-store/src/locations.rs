@@ -56,7 +56,11 @@ impl WriteTx {
     }
 
     /// Reads a location inside the transaction (for read-modify-write).
-    pub async fn location(&mut self, tenant: TenantId, id: LocationId) -> Result<Location, StoreError> {
+    pub async fn location(
+        &mut self,
+        tenant: TenantId,
+        id: LocationId,
+    ) -> Result<Location, StoreError> {
         let row = sqlx::query("SELECT doc FROM locations WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
@@ -67,7 +71,11 @@ impl WriteTx {
     }
 
     /// Replaces a location if it is still at `expected_version` (optimistic concurrency).
-    pub async fn update_location(&mut self, l: &Location, expected_version: i64) -> Result<(), StoreError> {
+    pub async fn update_location(
+        &mut self,
+        l: &Location,
+        expected_version: i64,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE locations SET status = $1, lat = $2, lon = $3, doc = $4, version = $5, updated_at = $6 \
              WHERE tenant_id = $7 AND id = $8 AND version = $9",
@@ -83,7 +91,11 @@ impl WriteTx {
         .bind(expected_version)
         .execute(self.conn())
         .await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::VersionMismatch) }
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::VersionMismatch)
+        }
     }
 }
 
@@ -100,8 +112,15 @@ impl Store {
     }
 
     /// A page of the tenant's locations in id (creation) order.
-    pub async fn locations(&self, tenant: TenantId, filter: &LocationFilter) -> Result<Page<Location>, StoreError> {
-        let after = filter.starting_after.map(|id| id.to_string()).unwrap_or_default();
+    pub async fn locations(
+        &self,
+        tenant: TenantId,
+        filter: &LocationFilter,
+    ) -> Result<Page<Location>, StoreError> {
+        let after = filter
+            .starting_after
+            .map(|id| id.to_string())
+            .unwrap_or_default();
         let kind = filter.kind.map(|k| k.as_str()).unwrap_or("");
         let rows = sqlx::query(
             "SELECT doc FROM locations WHERE tenant_id = $1 AND id > $2 AND ($3 = '' OR kind = $3) \

@@ -48,7 +48,10 @@ impl Store {
             Backend::Sqlite => "SELECT position FROM relay_state WHERE name = 'feed'",
             Backend::Postgres => "SELECT position FROM relay_state WHERE name = 'feed' FOR UPDATE",
         };
-        let position: i64 = sqlx::query(lock).fetch_one(tx.conn()).await?.try_get("position")?;
+        let position: i64 = sqlx::query(lock)
+            .fetch_one(tx.conn())
+            .await?
+            .try_get("position")?;
         let assigned = sqlx::query(
             "UPDATE outbox SET feed_seq = s.seq FROM ( \
                  SELECT id, $1 + ROW_NUMBER() OVER (ORDER BY id) AS seq FROM outbox \
@@ -71,7 +74,12 @@ impl Store {
     }
 
     /// The tenant's events after feed position `after`, in feed order.
-    pub async fn tenant_feed(&self, tenant: TenantId, after: i64, limit: usize) -> Result<Vec<SequencedEvent>, StoreError> {
+    pub async fn tenant_feed(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<SequencedEvent>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {EVENT_COLUMNS} FROM outbox WHERE tenant_id = $1 AND feed_seq > $2 ORDER BY feed_seq LIMIT $3"
         ));
@@ -85,11 +93,19 @@ impl Store {
     }
 
     /// Every tenant's events after `after` (the NATS publisher's view).
-    pub async fn global_feed(&self, after: i64, limit: usize) -> Result<Vec<SequencedEvent>, StoreError> {
+    pub async fn global_feed(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<SequencedEvent>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {EVENT_COLUMNS} FROM outbox WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2"
         ));
-        let rows = sqlx::query(sql).bind(after).bind(limit as i64).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sql)
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(decode).collect()
     }
 
@@ -100,12 +116,20 @@ impl Store {
 
     /// How many committed events still wait for a feed position (a health figure).
     pub async fn unsequenced_events(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE feed_seq IS NULL").fetch_one(self.pool()).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE feed_seq IS NULL")
+            .fetch_one(self.pool())
+            .await?;
         Ok(row.try_get("n")?)
     }
 
     /// Takes or renews the lease on a relay (one publisher per sink across nodes).
-    pub async fn acquire_relay_lease(&self, name: &str, owner: &str, now: Timestamp, ttl_ms: i64) -> Result<bool, StoreError> {
+    pub async fn acquire_relay_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE relay_state SET lease_owner = $1, lease_until = $2 \
              WHERE name = $3 AND (lease_owner = $1 OR lease_until < $4)",
@@ -131,7 +155,12 @@ impl Store {
 
     /// Moves a relay's position forward after its sink acknowledged; only the lease holder
     /// may, and a position never moves back.
-    pub async fn advance_relay(&self, name: &str, owner: &str, position: i64) -> Result<(), StoreError> {
+    pub async fn advance_relay(
+        &self,
+        name: &str,
+        owner: &str,
+        position: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE relay_state SET position = $1 WHERE name = $2 AND lease_owner = $3 AND position < $1")
             .bind(position)
             .bind(name.to_owned())

@@ -8,7 +8,11 @@ use crate::{Store, StoreError, WriteTx, millis};
 
 impl WriteTx {
     /// Creates a tenant; its slug must be unique across the installation.
-    pub async fn insert_tenant(&mut self, tenant: &Tenant, now: omni_kernel::Timestamp) -> Result<(), StoreError> {
+    pub async fn insert_tenant(
+        &mut self,
+        tenant: &Tenant,
+        now: omni_kernel::Timestamp,
+    ) -> Result<(), StoreError> {
         let countries = serde_json::to_string(&tenant.countries).map_err(StoreError::corrupt)?;
         sqlx::query("INSERT INTO tenants (id, slug, name, countries, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(tenant.id.to_string())

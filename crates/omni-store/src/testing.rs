@@ -30,7 +30,9 @@ pub fn postgres_url() -> Option<String> {
 pub fn backend_banner() -> String {
     match postgres_url() {
         Some(url) => format!("storage backend under test: PostgreSQL ({url})"),
-        None => format!("storage backend under test: SQLite — PostgreSQL run skipped ({POSTGRES_ENV} not set)"),
+        None => format!(
+            "storage backend under test: SQLite — PostgreSQL run skipped ({POSTGRES_ENV} not set)"
+        ),
     }
 }
 
@@ -39,28 +41,42 @@ impl TestDb {
     pub async fn new() -> Result<TestDb, StoreError> {
         let (url, cleanup) = match postgres_url() {
             Some(admin_url) => {
-                let name = format!("omni_t_{}", ulid::Ulid::generate().to_string().to_lowercase());
+                let name = format!(
+                    "omni_t_{}",
+                    ulid::Ulid::generate().to_string().to_lowercase()
+                );
                 let admin = Store::connect(&admin_url).await?;
                 let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
                 sqlx::query(create).execute(admin.pool()).await?;
                 admin.close().await;
-                (replace_database(&admin_url, &name), Cleanup::Database { admin_url, name })
+                (
+                    replace_database(&admin_url, &name),
+                    Cleanup::Database { admin_url, name },
+                )
             }
             None => {
-                let dir = std::env::temp_dir().join(format!("omni-test-{}", ulid::Ulid::generate()));
-                let url = Store::sqlite_url_for(&dir).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let dir =
+                    std::env::temp_dir().join(format!("omni-test-{}", ulid::Ulid::generate()));
+                let url =
+                    Store::sqlite_url_for(&dir).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 (url, Cleanup::Dir(dir))
             }
         };
         let store = Store::connect(&url).await?;
         store.migrate().await?;
-        Ok(TestDb { store, url, cleanup })
+        Ok(TestDb {
+            store,
+            url,
+            cleanup,
+        })
     }
 }
 
 /// Swaps the database name in a PostgreSQL URL.
 pub fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -84,12 +100,17 @@ impl Drop for TestDb {
                 // it works whether or not the test's runtime is still alive. `WITH (FORCE)` ends the
                 // pool's connections, which belong to the (blocked) test runtime.
                 let _ = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
                         return;
                     };
                     rt.block_on(async move {
                         if let Ok(admin) = Store::connect(&admin_url).await {
-                            let drop = sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                            let drop = sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ));
                             let _ = sqlx::query(drop).execute(admin.pool()).await;
                             admin.close().await;
                         }
@@ -108,7 +129,10 @@ mod tests {
     #[test]
     fn database_name_is_replaced_keeping_the_query() {
         assert_eq!(
-            replace_database("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "x"),
+            replace_database(
+                "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+                "x"
+            ),
             "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
         );
         assert_eq!(replace_database("postgres://h", "x"), "postgres://h/x");

@@ -15,7 +15,11 @@ pub struct WriteTx {
 
 impl WriteTx {
     pub(crate) fn new(inner: Transaction<'static, Any>, backend: Backend) -> Self {
-        Self { inner, backend, events: 0 }
+        Self {
+            inner,
+            backend,
+            events: 0,
+        }
     }
 
     /// The connection inside, for repository queries.

@@ -31,8 +31,7 @@ impl WebhookRecord {
     }
 }
 
-const COLUMNS: &str =
-    "id, tenant_id, url, event_types, active, position, attempts, next_attempt_at, last_error, created_at, secret";
+const COLUMNS: &str = "id, tenant_id, url, event_types, active, position, attempts, next_attempt_at, last_error, created_at, secret";
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<(WebhookRecord, String), StoreError> {
     let id: String = row.try_get("id")?;
@@ -56,7 +55,11 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<(WebhookRecord, String), StoreError
 
 impl WriteTx {
     /// Stores a subscription with its signing secret.
-    pub async fn insert_webhook(&mut self, w: &WebhookRecord, secret: &str) -> Result<(), StoreError> {
+    pub async fn insert_webhook(
+        &mut self,
+        w: &WebhookRecord,
+        secret: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO webhooks (id, tenant_id, url, secret, event_types, active, position, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
@@ -74,19 +77,32 @@ impl WriteTx {
     }
 
     /// Deletes a subscription of the tenant.
-    pub async fn delete_webhook(&mut self, tenant: TenantId, id: WebhookId) -> Result<(), StoreError> {
+    pub async fn delete_webhook(
+        &mut self,
+        tenant: TenantId,
+        id: WebhookId,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
             .execute(self.conn())
             .await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 }
 
 impl Store {
     /// A page of the tenant's subscriptions.
-    pub async fn webhooks(&self, tenant: TenantId, after: Option<WebhookId>, limit: usize) -> Result<Page<WebhookRecord>, StoreError> {
+    pub async fn webhooks(
+        &self,
+        tenant: TenantId,
+        after: Option<WebhookId>,
+        limit: usize,
+    ) -> Result<Page<WebhookRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         ));
@@ -96,13 +112,22 @@ impl Store {
             .bind(limit as i64 + 1)
             .fetch_all(self.pool())
             .await?;
-        let items = rows.iter().map(|r| decode(r).map(|(w, _)| w)).collect::<Result<Vec<_>, _>>()?;
+        let items = rows
+            .iter()
+            .map(|r| decode(r).map(|(w, _)| w))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_probe(items, limit))
     }
 
     /// A subscription of the tenant.
-    pub async fn webhook(&self, tenant: TenantId, id: WebhookId) -> Result<WebhookRecord, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"));
+    pub async fn webhook(
+        &self,
+        tenant: TenantId,
+        id: WebhookId,
+    ) -> Result<WebhookRecord, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id = $2"
+        ));
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
@@ -145,7 +170,8 @@ impl Store {
             .execute(self.pool())
             .await?;
             if took.rows_affected() == 1 {
-                let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"));
+                let sql =
+                    sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"));
                 let row = sqlx::query(sql).bind(id).fetch_one(self.pool()).await?;
                 leased.push(decode(&row)?);
             }
@@ -154,7 +180,12 @@ impl Store {
     }
 
     /// Records that the subscription received everything up to `position`.
-    pub async fn webhook_delivered(&self, id: WebhookId, owner: &str, position: i64) -> Result<(), StoreError> {
+    pub async fn webhook_delivered(
+        &self,
+        id: WebhookId,
+        owner: &str,
+        position: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE webhooks SET position = $1, attempts = 0, last_error = NULL \
              WHERE id = $2 AND lease_owner = $3 AND position < $1",
@@ -168,7 +199,13 @@ impl Store {
     }
 
     /// Records a failed attempt and when to retry; releases the lease.
-    pub async fn webhook_failed(&self, id: WebhookId, owner: &str, retry_at: Timestamp, error: &str) -> Result<(), StoreError> {
+    pub async fn webhook_failed(
+        &self,
+        id: WebhookId,
+        owner: &str,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE webhooks SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_until = 0 \
              WHERE id = $3 AND lease_owner = $4",

@@ -47,7 +47,10 @@ fn draft(code: &str) -> LocationDraft {
 async fn setup() -> (TestDb, Tenant) {
     eprintln!("{}", backend_banner());
     let db = TestDb::new().await.expect("test database");
-    let t = tenant(&format!("t{}", ulid::Ulid::generate().to_string().to_lowercase()));
+    let t = tenant(&format!(
+        "t{}",
+        ulid::Ulid::generate().to_string().to_lowercase()
+    ));
     let mut tx = db.store.write().await.expect("tx");
     tx.insert_tenant(&t, Utc::now()).await.expect("tenant");
     tx.commit().await.expect("commit");
@@ -55,12 +58,20 @@ async fn setup() -> (TestDb, Tenant) {
 }
 
 async fn add_location(store: &Store, t: &Tenant, code: &str) -> omni_domain::network::Location {
-    let loc = draft(code).into_location(t, LocationId::new(), Utc::now()).expect("valid");
+    let loc = draft(code)
+        .into_location(t, LocationId::new(), Utc::now())
+        .expect("valid");
     let mut tx = store.write().await.expect("tx");
     tx.insert_location(&loc).await.expect("insert");
-    tx.record(&DomainEvent::new(t.id, "location.created", loc.id, Utc::now(), serde_json::json!({})))
-        .await
-        .expect("event");
+    tx.record(&DomainEvent::new(
+        t.id,
+        "location.created",
+        loc.id,
+        Utc::now(),
+        serde_json::json!({}),
+    ))
+    .await
+    .expect("event");
     tx.commit().await.expect("commit");
     loc
 }
@@ -81,27 +92,61 @@ async fn locations_are_scoped_by_tenant_and_codes_unique_within_one() {
 
     let loc = add_location(&db.store, &a, "MSK-1").await;
     add_location(&db.store, &b, "MSK-1").await; // same code, other tenant: fine
-    assert!(matches!(db.store.location(b.id, loc.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        db.store.location(b.id, loc.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(db.store.location(a.id, loc.id).await.expect("found"), loc);
 
-    let dup = draft("MSK-1").into_location(&a, LocationId::new(), Utc::now()).expect("valid");
+    let dup = draft("MSK-1")
+        .into_location(&a, LocationId::new(), Utc::now())
+        .expect("valid");
     let mut tx = db.store.write().await.expect("tx");
-    assert!(matches!(tx.insert_location(&dup).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        tx.insert_location(&dup).await,
+        Err(StoreError::Conflict(_))
+    ));
 }
 
 #[tokio::test]
 async fn a_stale_version_does_not_overwrite_a_newer_one() {
     let (db, t) = setup().await;
     let loc = add_location(&db.store, &t, "SPB-1").await;
-    let first = loc.clone().apply(LocationPatch { name: Some("A".into()), ..Default::default() }, Utc::now()).expect("ok");
-    let second = loc.clone().apply(LocationPatch { name: Some("B".into()), ..Default::default() }, Utc::now()).expect("ok");
+    let first = loc
+        .clone()
+        .apply(
+            LocationPatch {
+                name: Some("A".into()),
+                ..Default::default()
+            },
+            Utc::now(),
+        )
+        .expect("ok");
+    let second = loc
+        .clone()
+        .apply(
+            LocationPatch {
+                name: Some("B".into()),
+                ..Default::default()
+            },
+            Utc::now(),
+        )
+        .expect("ok");
     let mut tx = db.store.write().await.expect("tx");
-    tx.update_location(&first, loc.version).await.expect("first wins");
+    tx.update_location(&first, loc.version)
+        .await
+        .expect("first wins");
     tx.commit().await.expect("commit");
     let mut tx = db.store.write().await.expect("tx");
-    assert!(matches!(tx.update_location(&second, loc.version).await, Err(StoreError::VersionMismatch)));
+    assert!(matches!(
+        tx.update_location(&second, loc.version).await,
+        Err(StoreError::VersionMismatch)
+    ));
     drop(tx);
-    assert_eq!(db.store.location(t.id, loc.id).await.expect("found").name, "A");
+    assert_eq!(
+        db.store.location(t.id, loc.id).await.expect("found").name,
+        "A"
+    );
 }
 
 #[tokio::test]
@@ -114,7 +159,11 @@ async fn pagination_walks_every_row_once() {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let filter = LocationFilter { kind: None, starting_after: after, limit: 3 };
+        let filter = LocationFilter {
+            kind: None,
+            starting_after: after,
+            limit: 3,
+        };
         let page = db.store.locations(t.id, &filter).await.expect("page");
         seen.extend(page.items.iter().map(|l| l.id));
         after = page.items.last().map(|l| l.id);
@@ -133,9 +182,15 @@ async fn events_commit_with_their_change_and_are_sequenced_without_gaps() {
     }
     // A rolled-back change leaves no event behind.
     let mut tx = db.store.write().await.expect("tx");
-    tx.record(&DomainEvent::new(t.id, "location.created", "loc_x", Utc::now(), serde_json::json!({})))
-        .await
-        .expect("event");
+    tx.record(&DomainEvent::new(
+        t.id,
+        "location.created",
+        "loc_x",
+        Utc::now(),
+        serde_json::json!({}),
+    ))
+    .await
+    .expect("event");
     tx.rollback().await.expect("rollback");
 
     assert_eq!(db.store.unsequenced_events().await.expect("count"), 5);
@@ -146,7 +201,13 @@ async fn events_commit_with_their_change_and_are_sequenced_without_gaps() {
     let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5]);
     assert_eq!(db.store.feed_head().await.expect("head"), 5);
-    assert!(db.store.tenant_feed(TenantId::new(), 0, 100).await.expect("feed").is_empty());
+    assert!(
+        db.store
+            .tenant_feed(TenantId::new(), 0, 100)
+            .await
+            .expect("feed")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -180,22 +241,51 @@ async fn concurrent_sequencers_never_assign_a_position_twice() {
 #[tokio::test]
 async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
     let (db, t) = setup().await;
-    let scope = IdempotencyScope { tenant: t.id, credential: "key_a", key: "k-1" };
+    let scope = IdempotencyScope {
+        tenant: t.id,
+        credential: "key_a",
+        key: "k-1",
+    };
     let mut tx = db.store.write().await.expect("tx");
-    assert_eq!(tx.claim_idempotency(&scope, b"fp1", Utc::now()).await.expect("claim"), None);
-    let resp = StoredResponse { status: 201, body: b"{\"id\":1}".to_vec() };
-    tx.complete_idempotency(&scope, &resp).await.expect("complete");
+    assert_eq!(
+        tx.claim_idempotency(&scope, b"fp1", Utc::now())
+            .await
+            .expect("claim"),
+        None
+    );
+    let resp = StoredResponse {
+        status: 201,
+        body: b"{\"id\":1}".to_vec(),
+    };
+    tx.complete_idempotency(&scope, &resp)
+        .await
+        .expect("complete");
     tx.commit().await.expect("commit");
 
     let mut tx = db.store.write().await.expect("tx");
-    assert_eq!(tx.claim_idempotency(&scope, b"fp1", Utc::now()).await.expect("claim"), Some(Replay::Same(resp)));
     assert_eq!(
-        tx.claim_idempotency(&scope, b"fp2", Utc::now()).await.expect("claim"),
+        tx.claim_idempotency(&scope, b"fp1", Utc::now())
+            .await
+            .expect("claim"),
+        Some(Replay::Same(resp))
+    );
+    assert_eq!(
+        tx.claim_idempotency(&scope, b"fp2", Utc::now())
+            .await
+            .expect("claim"),
         Some(Replay::DifferentRequest)
     );
     drop(tx);
     // Another credential may use the same key independently.
-    let other = IdempotencyScope { credential: "key_b", ..scope };
+    let other = IdempotencyScope {
+        credential: "key_b",
+        ..scope
+    };
     let mut tx = db.store.write().await.expect("tx");
-    assert_eq!(tx.claim_idempotency(&other, b"fp2", Utc::now()).await.expect("claim"), None);
+    assert_eq!(
+        tx.claim_idempotency(&other, b"fp2", Utc::now())
+            .await
+            .expect("claim"),
+        None
+    );
 }

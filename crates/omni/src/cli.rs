@@ -41,6 +41,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage tenants (retail chains).
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
     /// Run an HTTP load scenario against a running server (loopback only).
     Bench(crate::bench::BenchArgs),
 }
@@ -144,6 +147,31 @@ pub enum KeysCommand {
         tenant: String,
         /// The key id (`key_…`).
         id: String,
+    },
+}
+
+/// `omni tenants …`
+#[derive(Debug, Subcommand)]
+pub enum TenantsCommand {
+    /// Create a chain; then mint its first admin key with `omni keys create`.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Short unique handle (lowercase letters, digits, dashes).
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// A country the chain trades in, as CODE,CURRENCY,TIME_ZONE[,LOCALE] — e.g.
+        /// `RU,RUB,Europe/Moscow,ru`. Repeat for several countries.
+        #[arg(long = "country", required = true)]
+        countries: Vec<String>,
+    },
+    /// List tenants.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 

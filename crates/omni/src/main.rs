@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod keys;
 mod serve;
+mod tenants;
 
 use clap::Parser;
 
@@ -29,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         cli::Command::Keys(cmd) => keys::run(cmd).await,
+        cli::Command::Tenants(cmd) => tenants::run(cmd).await,
         cli::Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -10,7 +10,9 @@ use omni_api::{ApiConfig, AppState};
 use omni_domain::access::{Role, mint_key};
 use omni_domain::network::{Capability, LocationDraft, LocationKind, OpeningHours};
 use omni_domain::tenancy::{Country, Tenant};
-use omni_kernel::{ApiKeyId, Channel, CountryCode, Currency, GeoPoint, Locale, LocationId, SystemClock, TenantId};
+use omni_kernel::{
+    ApiKeyId, Channel, CountryCode, Currency, GeoPoint, Locale, LocationId, SystemClock, TenantId,
+};
 use omni_store::api_keys::ApiKeyRecord;
 use omni_store::testing::{TestDb, backend_banner};
 use reqwest::{Method, RequestBuilder, Response};
@@ -70,9 +72,18 @@ pub fn location_body(code: &str) -> Value {
 
 async fn key(db: &TestDb, tenant: TenantId, role: Role) -> String {
     let minted = mint_key(ApiKeyId::new(), rand::random());
-    let record = ApiKeyRecord { id: minted.id, tenant_id: tenant, name: role.name().into(), role, created_at: Utc::now(), revoked_at: None };
+    let record = ApiKeyRecord {
+        id: minted.id,
+        tenant_id: tenant,
+        name: role.name().into(),
+        role,
+        created_at: Utc::now(),
+        revoked_at: None,
+    };
     let mut tx = db.store.write().await.expect("tx");
-    tx.insert_api_key(&record, &minted.secret_hash).await.expect("key");
+    tx.insert_api_key(&record, &minted.secret_hash)
+        .await
+        .expect("key");
     tx.commit().await.expect("commit");
     minted.token
 }
@@ -85,7 +96,9 @@ async fn chain(db: &TestDb, slug: &str) -> Chain {
     draft.capabilities = [Capability::SellInStore].into();
     draft.opening_hours = OpeningHours::every_day("10:00", "22:00");
     draft.geo = GeoPoint::new(55.75, 37.61).expect("geo");
-    let loc = draft.into_location(&t, LocationId::new(), Utc::now()).expect("valid");
+    let loc = draft
+        .into_location(&t, LocationId::new(), Utc::now())
+        .expect("valid");
     let mut tx = db.store.write().await.expect("tx");
     tx.insert_tenant(&t, Utc::now()).await.expect("tenant");
     tx.insert_location(&loc).await.expect("location");
@@ -95,7 +108,14 @@ async fn chain(db: &TestDb, slug: &str) -> Chain {
         marketer: key(db, t.id, Role::Marketer).await,
         associate: key(db, t.id, Role::Associate { store: loc.id }).await,
         agent: key(db, t.id, Role::Agent).await,
-        app: key(db, t.id, Role::App { channel: Channel::Web }).await,
+        app: key(
+            db,
+            t.id,
+            Role::App {
+                channel: Channel::Web,
+            },
+        )
+        .await,
         store: loc.id,
         tenant: t,
     }
@@ -112,28 +132,50 @@ pub async fn spawn_app() -> TestApp {
     let state = AppState {
         store: db.store.clone(),
         clock: Arc::new(SystemClock),
-        config: ApiConfig { max_body_bytes: 64 * 1024, allow_private_webhooks: false },
+        config: ApiConfig {
+            max_body_bytes: 64 * 1024,
+            allow_private_webhooks: false,
+        },
         events_written: Arc::new(tokio::sync::Notify::new()),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
-        axum::serve(listener, omni_api::router(state)).await.expect("serve");
+        axum::serve(listener, omni_api::router(state))
+            .await
+            .expect("serve");
     });
-    TestApp { base, http: reqwest::Client::new(), db, a, b }
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        db,
+        a,
+        b,
+    }
 }
 
 impl TestApp {
     pub fn req(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(key)
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(key)
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Response {
-        self.req(Method::GET, path, key).send().await.expect("request")
+        self.req(Method::GET, path, key)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str, key: &str, body: &Value) -> Response {
-        self.req(Method::POST, path, key).json(body).send().await.expect("request")
+        self.req(Method::POST, path, key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Creates a location as tenant A's admin and returns its JSON.
@@ -147,7 +189,12 @@ impl TestApp {
 /// Asserts a problem+json response and returns its body.
 pub async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");
-    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     assert_eq!(ct, "application/problem+json");
     let body: Value = r.json().await.expect("problem json");
     assert_eq!(body["status"], status);

@@ -24,8 +24,15 @@ pub enum Weekday {
 
 impl Weekday {
     /// All days, Monday first.
-    pub const ALL: [Weekday; 7] =
-        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
 
     fn from_chrono(d: chrono::Weekday) -> Self {
         Weekday::ALL[d.num_days_from_monday() as usize]
@@ -119,7 +126,13 @@ pub struct Week {
 impl From<Week> for OpeningHours {
     fn from(w: Week) -> Self {
         let days = [w.mon, w.tue, w.wed, w.thu, w.fri, w.sat, w.sun];
-        Self(Weekday::ALL.into_iter().zip(days).filter_map(|(d, h)| h.map(|h| (d, h))).collect())
+        Self(
+            Weekday::ALL
+                .into_iter()
+                .zip(days)
+                .filter_map(|(d, h)| h.map(|h| (d, h)))
+                .collect(),
+        )
     }
 }
 
@@ -182,9 +195,18 @@ impl OpeningHours {
         let local = tz.from_utc_datetime(&at.naive_utc());
         let day = Weekday::from_chrono(local.weekday());
         let minute = (local.time().num_seconds_from_midnight() / 60) as u16;
-        let today = self.0.get(&day).into_iter().flatten().any(|r| r.covers_same_day(minute));
-        let from_yesterday =
-            self.0.get(&day.previous()).into_iter().flatten().any(|r| r.covers_after_midnight(minute));
+        let today = self
+            .0
+            .get(&day)
+            .into_iter()
+            .flatten()
+            .any(|r| r.covers_same_day(minute));
+        let from_yesterday = self
+            .0
+            .get(&day.previous())
+            .into_iter()
+            .flatten()
+            .any(|r| r.covers_after_midnight(minute));
         today || from_yesterday
     }
 }
@@ -226,7 +248,9 @@ mod tests {
 
     fn at(h: u32, m: u32) -> Timestamp {
         // 2026-11-23 is a Monday.
-        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid")
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
+            .single()
+            .expect("valid")
     }
 
     #[test]
@@ -242,7 +266,10 @@ mod tests {
     #[test]
     fn overnight_ranges_span_midnight() {
         let mut hours = OpeningHours::default();
-        let r = TimeRange { open: String24::parse("20:00").expect("t"), close: String24::parse("04:00").expect("t") };
+        let r = TimeRange {
+            open: String24::parse("20:00").expect("t"),
+            close: String24::parse("04:00").expect("t"),
+        };
         hours.0.insert(Weekday::Sun, vec![r]);
         // Monday 02:00 UTC = Monday 02:00 in UTC zone, covered by Sunday's overnight shift.
         assert!(hours.is_open_at(chrono_tz::UTC, at(2, 0)));
@@ -266,7 +293,10 @@ mod tests {
         let json = r#"{"mon":[{"open":"10:00","close":"22:00"}]}"#;
         let h: OpeningHours = serde_json::from_str(json).expect("parse");
         assert_eq!(serde_json::to_string(&h).expect("ser"), json);
-        assert!(serde_json::from_str::<OpeningHours>(r#"{"mon":[{"open":"25:00","close":"22:00"}]}"#).is_err());
+        assert!(
+            serde_json::from_str::<OpeningHours>(r#"{"mon":[{"open":"25:00","close":"22:00"}]}"#)
+                .is_err()
+        );
         assert!(serde_json::from_str::<OpeningHours>(r#"{"funday":[]}"#).is_err());
     }
 }

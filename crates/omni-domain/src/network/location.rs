@@ -132,11 +132,16 @@ pub struct LocationPatch {
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer, T: Serialize>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, T: Serialize>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         v.as_ref().and_then(|x| x.as_ref()).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
     }
 }
@@ -144,22 +149,37 @@ mod double_option {
 fn check_code(code: &str, v: &mut Violations) {
     let ok = !code.is_empty()
         && code.len() <= 32
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !ok {
-        v.push("code", "invalid", "use 1–32 letters, digits, dashes or underscores");
+        v.push(
+            "code",
+            "invalid",
+            "use 1–32 letters, digits, dashes or underscores",
+        );
     }
 }
 
 fn check_time_zone(tz: &str, v: &mut Violations) {
     if tz.parse::<Tz>().is_err() {
-        v.push("time_zone", "invalid", format!("`{tz}` is not an IANA time zone"));
+        v.push(
+            "time_zone",
+            "invalid",
+            format!("`{tz}` is not an IANA time zone"),
+        );
     }
 }
 
 impl LocationDraft {
     /// Validates the draft against the tenant (it must trade in the country) and builds the
     /// location, defaulting the time zone to the country's.
-    pub fn into_location(self, tenant: &Tenant, id: LocationId, now: Timestamp) -> Result<Location, Violations> {
+    pub fn into_location(
+        self,
+        tenant: &Tenant,
+        id: LocationId,
+        now: Timestamp,
+    ) -> Result<Location, Violations> {
         let mut v = Violations::new();
         check_code(&self.code, &mut v);
         v.text("name", &self.name, 200);
@@ -167,7 +187,11 @@ impl LocationDraft {
         v.text("address", &self.address, 500);
         let country = tenant.country(self.country);
         if country.is_none() {
-            v.push("country", "not_traded", format!("the chain does not trade in {}", self.country));
+            v.push(
+                "country",
+                "not_traded",
+                format!("the chain does not trade in {}", self.country),
+            );
         }
         let time_zone = self
             .time_zone
@@ -224,7 +248,9 @@ impl Location {
         self.status = patch.status.unwrap_or(self.status);
         self.geo = patch.geo.unwrap_or(self.geo);
         self.capabilities = patch.capabilities.unwrap_or(self.capabilities);
-        self.daily_order_capacity = patch.daily_order_capacity.unwrap_or(self.daily_order_capacity);
+        self.daily_order_capacity = patch
+            .daily_order_capacity
+            .unwrap_or(self.daily_order_capacity);
         self.version += 1;
         self.updated_at = now;
         v.finish(self)
@@ -286,7 +312,9 @@ mod tests {
 
     #[test]
     fn a_draft_takes_the_country_time_zone_by_default() {
-        let loc = draft().into_location(&tenant(), LocationId::new(), chrono::Utc::now()).expect("valid");
+        let loc = draft()
+            .into_location(&tenant(), LocationId::new(), chrono::Utc::now())
+            .expect("valid");
         assert_eq!(loc.time_zone, "Europe/Moscow");
         assert_eq!(loc.version, 1);
         assert!(loc.can(Capability::Pickup));
@@ -298,21 +326,38 @@ mod tests {
         let mut d = draft();
         d.country = CountryCode::parse("KZ").expect("code");
         d.code = "bad code!".into();
-        let err = d.into_location(&tenant(), LocationId::new(), chrono::Utc::now()).expect_err("invalid");
-        let fields: Vec<_> = err.items().iter().map(|v| (v.field.as_str(), v.code)).collect();
+        let err = d
+            .into_location(&tenant(), LocationId::new(), chrono::Utc::now())
+            .expect_err("invalid");
+        let fields: Vec<_> = err
+            .items()
+            .iter()
+            .map(|v| (v.field.as_str(), v.code))
+            .collect();
         assert!(fields.contains(&("code", "invalid")));
         assert!(fields.contains(&("country", "not_traded")));
     }
 
     #[test]
     fn a_patch_changes_only_given_fields_and_bumps_the_version() {
-        let loc = draft().into_location(&tenant(), LocationId::new(), chrono::Utc::now()).expect("valid");
-        let patch = LocationPatch { status: Some(LocationStatus::TemporarilyClosed), ..Default::default() };
+        let loc = draft()
+            .into_location(&tenant(), LocationId::new(), chrono::Utc::now())
+            .expect("valid");
+        let patch = LocationPatch {
+            status: Some(LocationStatus::TemporarilyClosed),
+            ..Default::default()
+        };
         let next = loc.clone().apply(patch, chrono::Utc::now()).expect("valid");
         assert_eq!(next.version, 2);
         assert_eq!(next.name, loc.name);
-        assert!(!next.can(Capability::Pickup), "a closed store takes no pickups");
-        let bad = LocationPatch { time_zone: Some("Nowhere/Land".into()), ..Default::default() };
+        assert!(
+            !next.can(Capability::Pickup),
+            "a closed store takes no pickups"
+        );
+        let bad = LocationPatch {
+            time_zone: Some("Nowhere/Land".into()),
+            ..Default::default()
+        };
         assert!(loc.apply(bad, chrono::Utc::now()).is_err());
     }
 }

@@ -7,4 +7,6 @@ mod hours;
 mod location;
 
 pub use hours::{DayHours, OpeningHours, String24, TimeRange, Weekday, local_time};
-pub use location::{Capability, Location, LocationDraft, LocationKind, LocationPatch, LocationStatus};
+pub use location::{
+    Capability, Location, LocationDraft, LocationKind, LocationPatch, LocationStatus,
+};

@@ -16,6 +16,12 @@ use omni_store::testing::{TestDb, backend_banner};
 use omni_store::webhooks::WebhookRecord;
 use tokio::sync::Notify;
 
+/// A stopped clock at now, whole milliseconds (the store keeps milliseconds).
+pub fn clock() -> Arc<omni_kernel::FixedClock> {
+    let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap_or_default();
+    Arc::new(omni_kernel::FixedClock::at(now))
+}
+
 /// A fresh database on the backend this run targets.
 pub async fn database() -> TestDb {
     eprintln!("{}", backend_banner());
