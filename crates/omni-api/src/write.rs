@@ -132,7 +132,6 @@ impl Write {
         let wake = self.tx.recorded_events() > 0;
         self.tx.commit().await?;
         if wake {
-            self.state.events_written.notify_waiters();
             self.state.events_written.notify_one();
         }
         let mut response = json_response(status, bytes);

@@ -16,8 +16,14 @@ pub const POSITION: &str = "nats";
 /// Only the basic stream fields are set — name, subjects, duplicate window, file storage —
 /// and the client is built without its `server_2_10`+ features, so nothing in the request
 /// needs a newer server than the NATS 2.9 found on Debian.
-pub(crate) async fn connect(url: &str, config: &RelayConfig) -> Result<jetstream::Context, EventsError> {
-    let client = async_nats::ConnectOptions::new().name(format!("omni-relay/{}", config.node_id)).connect(url).await?;
+pub(crate) async fn connect(
+    url: &str,
+    config: &RelayConfig,
+) -> Result<jetstream::Context, EventsError> {
+    let client = async_nats::ConnectOptions::new()
+        .name(format!("omni-relay/{}", config.node_id))
+        .connect(url)
+        .await?;
     let js = jetstream::new(client);
     js.get_or_create_stream(stream_config(config)).await?;
     Ok(js)
@@ -49,13 +55,22 @@ impl Relay {
     /// the position advances to the last event of the acknowledged prefix, never further.
     /// Returns how many events were acknowledged (duplicates included). Without NATS, 0.
     pub async fn publish_nats_once(&self) -> Result<usize, EventsError> {
-        let Some(js) = &self.jetstream else { return Ok(0) };
+        let Some(js) = &self.jetstream else {
+            return Ok(0);
+        };
         let node = &self.config.node_id;
-        if !self.store.acquire_relay_lease(POSITION, node, self.clock.now(), self.config.lease_ttl_ms()).await? {
+        if !self
+            .store
+            .acquire_relay_lease(POSITION, node, self.clock.now(), self.config.lease_ttl_ms())
+            .await?
+        {
             return Ok(0);
         }
         let after = self.store.relay_position(POSITION).await?;
-        let batch = self.store.global_feed(after, self.config.publish_batch).await?;
+        let batch = self
+            .store
+            .global_feed(after, self.config.publish_batch)
+            .await?;
         if batch.is_empty() {
             return Ok(0);
         }
@@ -66,7 +81,10 @@ impl Relay {
             match publish(js, &self.config.subject_prefix, &item.event).await {
                 Ok(ack) => pending.push((item.seq, &item.event, ack)),
                 Err(reason) => {
-                    failure = Some(EventsError::Publish { event: item.event.id.to_string(), reason });
+                    failure = Some(EventsError::Publish {
+                        event: item.event.id.to_string(),
+                        reason,
+                    });
                     break;
                 }
             }
@@ -84,7 +102,10 @@ impl Relay {
                     count += 1;
                 }
                 Err(e) => {
-                    failure = Some(EventsError::Publish { event: event.id.to_string(), reason: e.to_string() });
+                    failure = Some(EventsError::Publish {
+                        event: event.id.to_string(),
+                        reason: e.to_string(),
+                    });
                     break;
                 }
             }
@@ -108,5 +129,7 @@ async fn publish(
     let payload = serde_json::to_vec(event).map_err(|e| e.to_string())?;
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
-    js.publish_with_headers(subject(prefix, event), headers, payload.into()).await.map_err(|e| e.to_string())
+    js.publish_with_headers(subject(prefix, event), headers, payload.into())
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -44,12 +44,26 @@ impl Relay {
             Some(url) => Some(nats::connect(url, &config).await?),
             None => None,
         };
-        Ok(Relay { store, config, clock: Arc::new(SystemClock), jetstream, http, wake: Arc::new(Notify::new()) })
+        Ok(Relay {
+            store,
+            config,
+            clock: Arc::new(SystemClock),
+            jetstream,
+            http,
+            wake: Arc::new(Notify::new()),
+        })
     }
 
     /// Replaces the wall clock (tests use a `FixedClock` to make retries due).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Shares a wake-up signal with the HTTP layer, which notifies it after every commit
+    /// that recorded events, so the feed moves within milliseconds.
+    pub fn with_wake(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = wake;
         self
     }
 
@@ -69,7 +83,10 @@ impl Relay {
         const MAX_BATCHES: usize = 20;
         let mut total = 0;
         for _ in 0..MAX_BATCHES {
-            let assigned = self.store.sequence_outbox(self.config.sequence_batch).await?;
+            let assigned = self
+                .store
+                .sequence_outbox(self.config.sequence_batch)
+                .await?;
             total += assigned;
             if assigned == 0 {
                 break;
@@ -82,15 +99,27 @@ impl Relay {
     /// Errors are logged, never returned: each step is retried next round.
     pub async fn run_round(&self) -> bool {
         let mut busy = false;
-        match self.sequence_once().instrument(tracing::debug_span!("sequence")).await {
+        match self
+            .sequence_once()
+            .instrument(tracing::debug_span!("sequence"))
+            .await
+        {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::warn!(error = %e, "sequencing the outbox failed"),
         }
-        match self.publish_nats_once().instrument(tracing::debug_span!("publish_nats")).await {
+        match self
+            .publish_nats_once()
+            .instrument(tracing::debug_span!("publish_nats"))
+            .await
+        {
             Ok(n) => busy |= n > 0,
             Err(e) => tracing::warn!(error = %e, "publishing to NATS failed"),
         }
-        match self.deliver_webhooks_once().instrument(tracing::debug_span!("deliver_webhooks")).await {
+        match self
+            .deliver_webhooks_once()
+            .instrument(tracing::debug_span!("deliver_webhooks"))
+            .await
+        {
             Ok(round) => busy |= round.delivered + round.skipped > 0,
             Err(e) => tracing::warn!(error = %e, "delivering webhooks failed"),
         }

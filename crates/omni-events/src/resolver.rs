@@ -16,8 +16,10 @@ pub struct PublicOnlyResolver;
 
 /// Resolves `host` and refuses it if any address is internal; the message names the address.
 pub async fn resolve_public(host: &str) -> Result<Vec<SocketAddr>, String> {
-    let addrs: Vec<SocketAddr> =
-        tokio::net::lookup_host((host, 0)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
     if let Some(bad) = addrs.iter().find(|a| is_private_ip(a.ip())) {
         return Err(format!(
             "refused: {host} resolves to the private or loopback address {} (SSRF guard)",
@@ -46,7 +48,9 @@ mod tests {
 
     #[tokio::test]
     async fn names_resolving_to_loopback_are_refused() {
-        let err = resolve_public("localhost").await.expect_err("localhost is loopback");
+        let err = resolve_public("localhost")
+            .await
+            .expect_err("localhost is loopback");
         assert!(err.contains("refused"), "{err}");
         let name: Name = "localhost".parse().expect("name");
         assert!(PublicOnlyResolver.resolve(name).await.is_err());
@@ -54,7 +58,9 @@ mod tests {
 
     #[tokio::test]
     async fn public_literals_pass() {
-        let addrs = resolve_public("93.184.216.34").await.expect("public address");
+        let addrs = resolve_public("93.184.216.34")
+            .await
+            .expect("public address");
         assert_eq!(addrs.len(), 1);
     }
 }

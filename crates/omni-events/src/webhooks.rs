@@ -113,7 +113,12 @@ impl Relay {
         let owner = &self.config.node_id;
         let leased = self
             .store
-            .lease_due_webhooks(owner, self.clock.now(), self.config.lease_ttl_ms(), self.config.webhook_batch)
+            .lease_due_webhooks(
+                owner,
+                self.clock.now(),
+                self.config.lease_ttl_ms(),
+                self.config.webhook_batch,
+            )
             .await?;
         let mut round = WebhookRound::default();
         if leased.is_empty() {
@@ -123,7 +128,11 @@ impl Relay {
         let head = self.store.feed_head().await?;
         for (hook, secret) in leased {
             let span = tracing::debug_span!("webhook", id = %hook.id, tenant = %hook.tenant_id);
-            if let Err(e) = self.deliver_to(&hook, &secret, head, &mut round).instrument(span).await {
+            if let Err(e) = self
+                .deliver_to(&hook, &secret, head, &mut round)
+                .instrument(span)
+                .await
+            {
                 tracing::warn!(webhook = %hook.id, error = %e, "webhook round failed");
             }
             if let Err(e) = self.store.release_webhook(hook.id, owner).await {
@@ -147,7 +156,10 @@ impl Relay {
         }
         let key = signing_key(secret);
         let limit = self.config.webhook_events_per_round.max(1);
-        let events = self.store.tenant_feed(hook.tenant_id, hook.position, limit).await?;
+        let events = self
+            .store
+            .tenant_feed(hook.tenant_id, hook.position, limit)
+            .await?;
         let started = Instant::now();
         let mut position = hook.position;
         let mut recorded = hook.position;
@@ -167,7 +179,9 @@ impl Relay {
                 // now would reset the attempt count that drives the backoff.
                 return self.record_failure(hook, &e, round).await;
             }
-            self.store.webhook_delivered(hook.id, owner, item.seq).await?;
+            self.store
+                .webhook_delivered(hook.id, owner, item.seq)
+                .await?;
             (position, recorded) = (item.seq, item.seq);
             round.delivered += 1;
         }
@@ -177,7 +191,9 @@ impl Relay {
             position = position.max(head);
         }
         if position > recorded {
-            self.store.webhook_delivered(hook.id, owner, position).await?;
+            self.store
+                .webhook_delivered(hook.id, owner, position)
+                .await?;
         }
         Ok(())
     }
@@ -186,17 +202,28 @@ impl Relay {
     /// DNS answers with an internal address (the client's resolver re-checks at connect).
     async fn check_target(&self, raw: &str) -> Result<(), DeliveryError> {
         let allow = self.config.allow_private_webhooks;
-        let url = check_url(raw, allow).map_err(|e| DeliveryError::Refused(format!("refused {raw}: {e}")))?;
+        let url = check_url(raw, allow)
+            .map_err(|e| DeliveryError::Refused(format!("refused {raw}: {e}")))?;
         if allow {
             return Ok(());
         }
-        let host = url.host_str().ok_or_else(|| DeliveryError::Refused(format!("refused {raw}: no host")))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| DeliveryError::Refused(format!("refused {raw}: no host")))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        resolve_public(host).await.map(|_| ()).map_err(DeliveryError::Refused)
+        resolve_public(host)
+            .await
+            .map(|_| ())
+            .map_err(DeliveryError::Refused)
     }
 
     /// Posts one event; Ok only on a 2xx answer.
-    async fn post(&self, url: &str, key: &[u8], item: &SequencedEvent) -> Result<(), DeliveryError> {
+    async fn post(
+        &self,
+        url: &str,
+        key: &[u8],
+        item: &SequencedEvent,
+    ) -> Result<(), DeliveryError> {
         let body = serde_json::to_vec(&WebhookPayload::from(item))
             .map_err(|e| DeliveryError::Refused(format!("cannot encode the event: {e}")))?;
         let id = item.event.id.to_string();
@@ -214,7 +241,11 @@ impl Relay {
             .await
             .map_err(|e| DeliveryError::Transport(chain(&e)))?;
         let status = response.status();
-        if status.is_success() { Ok(()) } else { Err(DeliveryError::Status(status.as_u16())) }
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(DeliveryError::Status(status.as_u16()))
+        }
     }
 
     /// Counts a failed attempt and schedules the retry with backoff (this releases the lease).
@@ -227,7 +258,9 @@ impl Relay {
         let attempt = u32::try_from(hook.attempts.saturating_add(1)).unwrap_or(u32::MAX);
         let retry_at = self.clock.now() + chrono::Duration::seconds(backoff_seconds(attempt));
         tracing::warn!(webhook = %hook.id, attempt, %retry_at, error = %error, "webhook delivery failed");
-        self.store.webhook_failed(hook.id, &self.config.node_id, retry_at, &error.to_string()).await?;
+        self.store
+            .webhook_failed(hook.id, &self.config.node_id, retry_at, &error.to_string())
+            .await?;
         round.failed += 1;
         Ok(())
     }

@@ -30,9 +30,15 @@ async fn a_wake_delivers_at_once_and_shutdown_stops_the_loop() {
         record(&db, t, &["order.created"]).await;
         waker.wake();
         receiver.wait_for("/live", n).await;
-        assert!(started.elapsed() < Duration::from_secs(5), "delivered on wake, not after the poll interval");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "delivered on wake, not after the poll interval"
+        );
     }
 
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task).await.expect("loop stops").expect("no panic");
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("loop stops")
+        .expect("no panic");
 }

@@ -19,11 +19,17 @@ async fn relay(store: &Store, allow_private: bool, clock: Arc<FixedClock>) -> Re
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut config = RelayConfig::new(format!("node-{}", ulid::Ulid::generate()));
     config.allow_private_webhooks = allow_private;
-    Relay::new(store.clone(), config).await.expect("relay").with_clock(clock)
+    Relay::new(store.clone(), config)
+        .await
+        .expect("relay")
+        .with_clock(clock)
 }
 
 fn payloads(received: &[common::Received]) -> Vec<WebhookPayload> {
-    received.iter().map(|r| serde_json::from_slice(&r.body).expect("payload JSON")).collect()
+    received
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("payload JSON"))
+        .collect()
 }
 
 #[tokio::test]
@@ -36,34 +42,92 @@ async fn a_subscription_receives_its_tenants_events_in_order_and_signed() {
     let clock = clock();
     let relay = relay(&db.store, true, clock.clone()).await;
 
-    let kinds = ["location.created", "location.updated", "location.updated", "location.closed", "location.created"];
+    let kinds = [
+        "location.created",
+        "location.updated",
+        "location.updated",
+        "location.closed",
+        "location.created",
+    ];
     let events = record(&db, a, &kinds).await;
     assert_eq!(relay.sequence_once().await.expect("sequence"), 5);
     let round = relay.deliver_webhooks_once().await.expect("deliver");
-    assert_eq!(round, WebhookRound { delivered: 5, skipped: 0, failed: 0 });
+    assert_eq!(
+        round,
+        WebhookRound {
+            delivered: 5,
+            skipped: 0,
+            failed: 0
+        }
+    );
 
     let got = receiver.accepted("/a");
     let ids: Vec<_> = payloads(&got).iter().map(|p| p.id).collect();
-    assert_eq!(ids, events.iter().map(|e| e.id).collect::<Vec<_>>(), "exactly the 5 events, in order");
+    assert_eq!(
+        ids,
+        events.iter().map(|e| e.id).collect::<Vec<_>>(),
+        "exactly the 5 events, in order"
+    );
     for (r, p) in got.iter().zip(payloads(&got)) {
         assert_eq!(r.id, p.id.to_string(), "webhook-id is the event id");
         assert_eq!(p.tenant_id, a);
-        assert!(verify(&signing_key(SECRET), &r.id, r.timestamp, &r.body, &r.signature, clock.now().timestamp()));
-        assert!(!verify(b"another secret", &r.id, r.timestamp, &r.body, &r.signature, clock.now().timestamp()));
+        assert!(verify(
+            &signing_key(SECRET),
+            &r.id,
+            r.timestamp,
+            &r.body,
+            &r.signature,
+            clock.now().timestamp()
+        ));
+        assert!(!verify(
+            b"another secret",
+            &r.id,
+            r.timestamp,
+            &r.body,
+            &r.signature,
+            clock.now().timestamp()
+        ));
     }
     let seqs: Vec<_> = payloads(&got).iter().map(|p| p.seq).collect();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "feed positions increase: {seqs:?}");
-    assert!(receiver.accepted("/b").is_empty(), "tenant B never receives tenant A's events");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "feed positions increase: {seqs:?}"
+    );
+    assert!(
+        receiver.accepted("/b").is_empty(),
+        "tenant B never receives tenant A's events"
+    );
 
     // Nothing new: a second round sends nothing again.
-    assert_eq!(relay.deliver_webhooks_once().await.expect("deliver").delivered, 0);
+    assert_eq!(
+        relay
+            .deliver_webhooks_once()
+            .await
+            .expect("deliver")
+            .delivered,
+        0
+    );
 
     let b_events = record(&db, b, &["order.created", "order.paid"]).await;
     relay.sequence_once().await.expect("sequence");
-    assert_eq!(relay.deliver_webhooks_once().await.expect("deliver").delivered, 2);
-    let b_ids: Vec<_> = payloads(&receiver.accepted("/b")).iter().map(|p| p.id).collect();
+    assert_eq!(
+        relay
+            .deliver_webhooks_once()
+            .await
+            .expect("deliver")
+            .delivered,
+        2
+    );
+    let b_ids: Vec<_> = payloads(&receiver.accepted("/b"))
+        .iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(b_ids, b_events.iter().map(|e| e.id).collect::<Vec<_>>());
-    assert_eq!(receiver.accepted("/a").len(), 5, "tenant A got nothing of tenant B's");
+    assert_eq!(
+        receiver.accepted("/a").len(),
+        5,
+        "tenant A got nothing of tenant B's"
+    );
 }
 
 #[tokio::test]
@@ -79,27 +143,71 @@ async fn a_failing_event_is_retried_with_backoff_and_order_is_kept() {
     receiver.fail(&events[2].id.to_string(), 2);
 
     let round = relay.deliver_webhooks_once().await.expect("deliver");
-    assert_eq!(round, WebhookRound { delivered: 2, skipped: 0, failed: 1 });
+    assert_eq!(
+        round,
+        WebhookRound {
+            delivered: 2,
+            skipped: 0,
+            failed: 1
+        }
+    );
     let state = db.store.webhook(t, hook).await.expect("hook");
     assert_eq!(state.attempts, 1);
-    assert_eq!(state.next_attempt_at, clock.now() + chrono::Duration::seconds(5), "first retry after 5 s");
-    assert!(state.last_error.as_deref().unwrap_or_default().contains("500"), "{:?}", state.last_error);
+    assert_eq!(
+        state.next_attempt_at,
+        clock.now() + chrono::Duration::seconds(5),
+        "first retry after 5 s"
+    );
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("500"),
+        "{:?}",
+        state.last_error
+    );
 
     // Not due yet: nothing is sent, not even the later events.
-    assert_eq!(relay.deliver_webhooks_once().await.expect("deliver"), WebhookRound::default());
+    assert_eq!(
+        relay.deliver_webhooks_once().await.expect("deliver"),
+        WebhookRound::default()
+    );
 
     clock.advance(chrono::Duration::seconds(5));
-    assert_eq!(relay.deliver_webhooks_once().await.expect("deliver").failed, 1);
+    assert_eq!(
+        relay.deliver_webhooks_once().await.expect("deliver").failed,
+        1
+    );
     let state = db.store.webhook(t, hook).await.expect("hook");
     assert_eq!(state.attempts, 2);
-    assert_eq!(state.next_attempt_at, clock.now() + chrono::Duration::seconds(10), "backoff doubles");
+    assert_eq!(
+        state.next_attempt_at,
+        clock.now() + chrono::Duration::seconds(10),
+        "backoff doubles"
+    );
 
     clock.advance(chrono::Duration::seconds(10));
-    assert_eq!(relay.deliver_webhooks_once().await.expect("deliver").delivered, 3);
+    assert_eq!(
+        relay
+            .deliver_webhooks_once()
+            .await
+            .expect("deliver")
+            .delivered,
+        3
+    );
     let state = db.store.webhook(t, hook).await.expect("hook");
-    assert_eq!((state.attempts, state.last_error), (0, None), "success resets the retry state");
+    assert_eq!(
+        (state.attempts, state.last_error),
+        (0, None),
+        "success resets the retry state"
+    );
 
-    let attempted: Vec<_> = receiver.attempts().iter().map(|r| (r.id.clone(), r.status)).collect();
+    let attempted: Vec<_> = receiver
+        .attempts()
+        .iter()
+        .map(|r| (r.id.clone(), r.status))
+        .collect();
     let id = |i: usize| events[i].id.to_string();
     assert_eq!(
         attempted,
@@ -121,16 +229,34 @@ async fn events_of_unwanted_types_are_skipped_over() {
     let db = database().await;
     let receiver = Receiver::start().await;
     let t = tenant(&db).await;
-    let hook = subscribe(&db, t, &format!("{}/orders", receiver.base), &["order.created"], SECRET).await;
+    let hook = subscribe(
+        &db,
+        t,
+        &format!("{}/orders", receiver.base),
+        &["order.created"],
+        SECRET,
+    )
+    .await;
     let relay = relay(&db.store, true, clock()).await;
-    let events = record(&db, t, &["location.created", "order.created", "location.updated"]).await;
+    let events = record(
+        &db,
+        t,
+        &["location.created", "order.created", "location.updated"],
+    )
+    .await;
     relay.sequence_once().await.expect("sequence");
 
     let round = relay.deliver_webhooks_once().await.expect("deliver");
     assert_eq!((round.delivered, round.skipped), (1, 2));
     let got = payloads(&receiver.accepted("/orders"));
-    assert_eq!(got.iter().map(|p| p.id).collect::<Vec<_>>(), vec![events[1].id]);
-    assert_eq!(db.store.webhook(t, hook).await.expect("hook").position, db.store.feed_head().await.expect("head"));
+    assert_eq!(
+        got.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![events[1].id]
+    );
+    assert_eq!(
+        db.store.webhook(t, hook).await.expect("hook").position,
+        db.store.feed_head().await.expect("head")
+    );
 }
 
 #[tokio::test]
@@ -144,10 +270,23 @@ async fn loopback_targets_are_refused_unless_private_webhooks_are_allowed() {
     relay.sequence_once().await.expect("sequence");
 
     let round = relay.deliver_webhooks_once().await.expect("deliver");
-    assert_eq!(round, WebhookRound { delivered: 0, skipped: 0, failed: 1 });
-    assert!(receiver.attempts().is_empty(), "no request reached the loopback receiver");
+    assert_eq!(
+        round,
+        WebhookRound {
+            delivered: 0,
+            skipped: 0,
+            failed: 1
+        }
+    );
+    assert!(
+        receiver.attempts().is_empty(),
+        "no request reached the loopback receiver"
+    );
     let state = db.store.webhook(t, hook).await.expect("hook");
     let error = state.last_error.unwrap_or_default();
-    assert!(error.contains("refused") && error.contains("private"), "a clear error: {error}");
+    assert!(
+        error.contains("refused") && error.contains("private"),
+        "a clear error: {error}"
+    );
     assert_eq!((state.position, state.attempts), (0, 1));
 }

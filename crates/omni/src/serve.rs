@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use omni_api::{ApiConfig, AppState};
 use omni_kernel::SystemClock;
+use omni_events::{Relay, RelayConfig};
 use omni_store::Store;
 use tokio::sync::{Notify, watch};
 
@@ -58,25 +59,28 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts this node's event relay: sequencing, NATS publishing, webhook deliveries.
 async fn spawn_relay(
     store: &Store,
-    _args: &ServeArgs,
+    args: &ServeArgs,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let store = store.clone();
-    Ok(tokio::spawn(async move {
-        loop {
-            if let Err(e) = store.sequence_outbox(1000).await {
-                tracing::warn!(error = %e, "sequencing the outbox failed");
-            }
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
-                _ = stop.changed() => return,
-            }
-        }
-    }))
+    let node_id = args.node_id.clone().unwrap_or_else(default_node_id);
+    let mut config = RelayConfig::new(node_id);
+    config.nats_url = args.nats_url.clone();
+    config.allow_private_webhooks = args.allow_private_webhooks;
+    config.poll_interval = Duration::from_millis(250);
+    let relay = Relay::new(store.clone(), config).await?.with_wake(wake);
+    Ok(tokio::spawn(relay.run(async move {
+        let _ = stop.changed().await;
+    })))
+}
+
+/// Host name and process id: unique per running node, readable in leases and logs.
+fn default_node_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "omni".to_owned());
+    format!("{host}-{}", std::process::id())
 }
 
 /// Hourly clean-up: idempotency keys are kept 24 hours.

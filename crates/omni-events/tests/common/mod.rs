@@ -18,7 +18,8 @@ use tokio::sync::Notify;
 
 /// A stopped clock at now, whole milliseconds (the store keeps milliseconds).
 pub fn clock() -> Arc<omni_kernel::FixedClock> {
-    let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap_or_default();
+    let now =
+        chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap_or_default();
     Arc::new(omni_kernel::FixedClock::at(now))
 }
 
@@ -54,7 +55,13 @@ pub async fn tenant(db: &TestDb) -> TenantId {
 pub async fn record(db: &TestDb, tenant: TenantId, kinds: &[&str]) -> Vec<DomainEvent> {
     let mut out = Vec::new();
     for (i, kind) in kinds.iter().enumerate() {
-        let event = DomainEvent::new(tenant, kind, format!("loc_{i}"), Utc::now(), serde_json::json!({ "n": i }));
+        let event = DomainEvent::new(
+            tenant,
+            kind,
+            format!("loc_{i}"),
+            Utc::now(),
+            serde_json::json!({ "n": i }),
+        );
         let mut tx = db.store.write().await.expect("tx");
         tx.record(&event).await.expect("record");
         tx.commit().await.expect("commit");
@@ -64,7 +71,13 @@ pub async fn record(db: &TestDb, tenant: TenantId, kinds: &[&str]) -> Vec<Domain
 }
 
 /// Subscribes `tenant` to `url` with the given event types (empty: all).
-pub async fn subscribe(db: &TestDb, tenant: TenantId, url: &str, types: &[&str], secret: &str) -> WebhookId {
+pub async fn subscribe(
+    db: &TestDb,
+    tenant: TenantId,
+    url: &str,
+    types: &[&str],
+    secret: &str,
+) -> WebhookId {
     let hook = WebhookRecord {
         id: WebhookId::new(),
         tenant_id: tenant,
@@ -113,18 +126,29 @@ impl Receiver {
     /// Starts a receiver on 127.0.0.1, port 0.
     pub async fn start() -> Receiver {
         let inner = Arc::new(Inner::default());
-        let app = axum::Router::new().route("/{*path}", post(handle)).with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let app = axum::Router::new()
+            .route("/{*path}", post(handle))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Receiver { base: format!("http://{addr}"), inner }
+        Receiver {
+            base: format!("http://{addr}"),
+            inner,
+        }
     }
 
     /// Answers 500 to the next `times` attempts of event `id`.
     pub fn fail(&self, id: &str, times: u32) {
-        self.inner.failures.lock().expect("lock").insert(id.to_owned(), times);
+        self.inner
+            .failures
+            .lock()
+            .expect("lock")
+            .insert(id.to_owned(), times);
     }
 
     /// Every request so far, failed ones included.
@@ -134,7 +158,10 @@ impl Receiver {
 
     /// The requests on `path` answered 2xx.
     pub fn accepted(&self, path: &str) -> Vec<Received> {
-        self.attempts().into_iter().filter(|r| r.path == path && r.status < 300).collect()
+        self.attempts()
+            .into_iter()
+            .filter(|r| r.path == path && r.status < 300)
+            .collect()
     }
 
     /// Waits (bounded) until `n` requests on `path` were accepted.
@@ -148,7 +175,9 @@ impl Receiver {
                 arrived.await;
             }
         };
-        tokio::time::timeout(std::time::Duration::from_secs(10), wait).await.expect("deliveries in time");
+        tokio::time::timeout(std::time::Duration::from_secs(10), wait)
+            .await
+            .expect("deliveries in time");
     }
 }
 
@@ -158,7 +187,13 @@ async fn handle(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
     let id = header("webhook-id");
     let status = {
         let mut failures = inner.failures.lock().expect("lock");
