@@ -69,6 +69,15 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// The name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Tenant => "tenant",
+            Scenario::Locations => "locations",
+            Scenario::Health => "health",
+        }
+    }
+
     /// Path and query requested.
     pub fn path(self) -> &'static str {
         match self {
@@ -223,7 +232,7 @@ impl Summary {
 
     fn print(&self) {
         let l = &self.latency_ms;
-        println!("scenario     {:?} ({})", self.scenario, self.request);
+        println!("scenario     {} ({})", self.scenario.name(), self.request);
         println!("concurrency  {}", self.concurrency);
         println!("duration     {:.2} s", self.duration_s);
         println!(
@@ -256,8 +265,8 @@ impl Target {
         let auth = match (args.scenario.needs_key(), &args.key) {
             (true, Some(key)) => Some(format!("Bearer {key}")),
             (true, None) => anyhow::bail!(
-                "scenario `{:?}` needs an API key: pass --key or set OMNI_BENCH_KEY (omni demo prints some)",
-                args.scenario
+                "scenario `{}` needs an API key: pass --key or set OMNI_BENCH_KEY (omni demo prints some)",
+                args.scenario.name()
             ),
             (false, _) => None,
         };
@@ -408,9 +417,19 @@ mod tests {
         );
         assert!(near(l.mean, 50.5), "{l:?}");
         let json = serde_json::to_value(&s).expect("json");
-        assert_eq!(json["scenario"], "tenant");
+        assert_eq!(json["scenario"], Scenario::Tenant.name());
         assert_eq!(json["request"], "GET /v1/tenant");
         assert!(json.get("first_error").is_none());
+    }
+
+    #[test]
+    fn scenario_names_match_the_command_line() {
+        use clap::ValueEnum;
+        for s in Scenario::value_variants() {
+            let cli = s.to_possible_value().expect("visible");
+            assert_eq!(cli.get_name(), s.name());
+            assert_eq!(serde_json::to_value(s).expect("json"), s.name());
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omni_api::{ApiConfig, AppState};
-use omni_kernel::SystemClock;
 use omni_events::{Relay, RelayConfig};
+use omni_kernel::SystemClock;
 use omni_store::Store;
 use tokio::sync::{Notify, watch};
 

@@ -17,7 +17,14 @@ fn location(code: &str) -> Value {
     })
 }
 
-async fn writer(http: reqwest::Client, url: String, key: String, worker: usize, acked: Arc<Mutex<Vec<String>>>, tried: Arc<Mutex<Vec<String>>>) {
+async fn writer(
+    http: reqwest::Client,
+    url: String,
+    key: String,
+    worker: usize,
+    acked: Arc<Mutex<Vec<String>>>,
+    tried: Arc<Mutex<Vec<String>>>,
+) {
     for i in 0..10_000 {
         let code = format!("K{worker}-{i}");
         tried.lock().expect("lock").push(code.clone());
@@ -40,14 +47,32 @@ async fn all_codes(http: &reqwest::Client, url: &str, key: &str) -> Vec<String> 
     let mut codes = Vec::new();
     let mut after = String::new();
     loop {
-        let q = if after.is_empty() { String::new() } else { format!("&starting_after={after}") };
-        let page: Value = http.get(format!("{url}/v1/locations?limit=100{q}")).bearer_auth(key).send().await.expect("list").json().await.expect("json");
+        let q = if after.is_empty() {
+            String::new()
+        } else {
+            format!("&starting_after={after}")
+        };
+        let page: Value = http
+            .get(format!("{url}/v1/locations?limit=100{q}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
         let data = page["data"].as_array().expect("data");
-        codes.extend(data.iter().map(|l| l["code"].as_str().expect("code").to_owned()));
+        codes.extend(
+            data.iter()
+                .map(|l| l["code"].as_str().expect("code").to_owned()),
+        );
         if page["has_more"] != true {
             return codes;
         }
-        after = data.last().expect("last")["id"].as_str().expect("id").to_owned();
+        after = data.last().expect("last")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
     }
 }
 
@@ -55,7 +80,15 @@ async fn created_event_codes(http: &reqwest::Client, url: &str, key: &str) -> Ve
     let mut codes = Vec::new();
     let mut after = 0;
     loop {
-        let page: Value = http.get(format!("{url}/v1/events?after={after}&limit=1000")).bearer_auth(key).send().await.expect("feed").json().await.expect("json");
+        let page: Value = http
+            .get(format!("{url}/v1/events?after={after}&limit=1000"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("feed")
+            .json()
+            .await
+            .expect("json");
         for e in page["data"].as_array().expect("data") {
             if e["type"] == "location.created" {
                 codes.push(e["data"]["code"].as_str().expect("code").to_owned());
@@ -77,7 +110,16 @@ async fn sigkill_during_a_write_burst_loses_no_acknowledged_write_or_event() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let tried = Arc::new(Mutex::new(Vec::new()));
     let writers: Vec<_> = (0..6)
-        .map(|w| tokio::spawn(writer(http.clone(), url.clone(), key.clone(), w, acked.clone(), tried.clone())))
+        .map(|w| {
+            tokio::spawn(writer(
+                http.clone(),
+                url.clone(),
+                key.clone(),
+                w,
+                acked.clone(),
+                tried.clone(),
+            ))
+        })
         .collect();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     node.kill();
@@ -85,7 +127,11 @@ async fn sigkill_during_a_write_burst_loses_no_acknowledged_write_or_event() {
         w.await.expect("writer");
     }
     let acked: BTreeSet<String> = acked.lock().expect("lock").iter().cloned().collect();
-    assert!(acked.len() > 20, "the burst wrote something before the kill ({} acks)", acked.len());
+    assert!(
+        acked.len() > 20,
+        "the burst wrote something before the kill ({} acks)",
+        acked.len()
+    );
 
     let node = support::start(&db_url, &[]);
     let stored: Vec<String> = all_codes(&http, &node.url, &key).await;
@@ -97,13 +143,23 @@ async fn sigkill_during_a_write_burst_loses_no_acknowledged_write_or_event() {
     // Retrying every attempted request with its key creates nothing new and loses nothing.
     let tried: Vec<String> = tried.lock().expect("lock").clone();
     for code in tried.iter().rev().take(12) {
-        let r = http.post(format!("{}/v1/locations", node.url)).bearer_auth(&key)
-            .header("idempotency-key", format!("crash-{code}")).json(&location(code)).send().await.expect("retry");
+        let r = http
+            .post(format!("{}/v1/locations", node.url))
+            .bearer_auth(&key)
+            .header("idempotency-key", format!("crash-{code}"))
+            .json(&location(code))
+            .send()
+            .await
+            .expect("retry");
         assert_eq!(r.status(), 201, "retry of {code}");
     }
     let after_retry: Vec<String> = all_codes(&http, &node.url, &key).await;
     let after_set: BTreeSet<String> = after_retry.iter().cloned().collect();
-    assert_eq!(after_retry.len(), after_set.len(), "retries created no duplicates");
+    assert_eq!(
+        after_retry.len(),
+        after_set.len(),
+        "retries created no duplicates"
+    );
 
     // Every stored location has exactly one location.created event in the feed.
     let mut events = Vec::new();
@@ -116,5 +172,8 @@ async fn sigkill_during_a_write_burst_loses_no_acknowledged_write_or_event() {
     }
     let event_set: BTreeSet<String> = events.iter().cloned().collect();
     assert_eq!(events.len(), event_set.len(), "no event twice in the feed");
-    assert_eq!(event_set, after_set, "events and stored locations match one to one");
+    assert_eq!(
+        event_set, after_set,
+        "events and stored locations match one to one"
+    );
 }

@@ -39,35 +39,97 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
     let (a, b) = (a.expect("node one"), b.expect("node two"));
     assert_eq!((a.status().as_u16(), b.status().as_u16()), (201, 201));
     let (a, b): (Value, Value) = (a.json().await.expect("json"), b.json().await.expect("json"));
-    assert_eq!(a["id"], b["id"], "both nodes answered with the one location");
+    assert_eq!(
+        a["id"], b["id"],
+        "both nodes answered with the one location"
+    );
 
     // Read-your-write across nodes.
     let path = format!("/v1/locations/{}", a["id"].as_str().expect("id"));
-    let read = http.get(format!("{}{path}", two.url)).bearer_auth(&key).send().await.expect("read");
+    let read = http
+        .get(format!("{}{path}", two.url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("read");
     assert_eq!(read.status(), 200);
 
     // A key minted on node one and revoked on node one is refused by node two at once.
-    let minted: Value = http.post(format!("{}/v1/api-keys", one.url)).bearer_auth(&key)
-        .json(&json!({"name": "temp", "role": "marketer"})).send().await.expect("mint").json().await.expect("json");
+    let minted: Value = http
+        .post(format!("{}/v1/api-keys", one.url))
+        .bearer_auth(&key)
+        .json(&json!({"name": "temp", "role": "marketer"}))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("json");
     let token = minted["token"].as_str().expect("token");
-    assert_eq!(http.get(format!("{}/v1/tenant", two.url)).bearer_auth(token).send().await.expect("get").status(), 200);
+    assert_eq!(
+        http.get(format!("{}/v1/tenant", two.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
     let id = minted["id"].as_str().expect("id");
-    let revoked = http.delete(format!("{}/v1/api-keys/{id}", one.url)).bearer_auth(&key).send().await.expect("revoke");
+    let revoked = http
+        .delete(format!("{}/v1/api-keys/{id}", one.url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("revoke");
     assert_eq!(revoked.status(), 204);
-    assert_eq!(http.get(format!("{}/v1/tenant", two.url)).bearer_auth(token).send().await.expect("get").status(), 401);
+    assert_eq!(
+        http.get(format!("{}/v1/tenant", two.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
 
     // Both nodes sequence the same feed without gaps or duplicates.
     for i in 0..20 {
         let node = if i % 2 == 0 { &one } else { &two };
-        let r = http.post(format!("{}/v1/locations", node.url)).bearer_auth(&key).json(&location(&format!("PRM-X{i}"))).send().await.expect("create");
+        let r = http
+            .post(format!("{}/v1/locations", node.url))
+            .bearer_auth(&key)
+            .json(&location(&format!("PRM-X{i}")))
+            .send()
+            .await
+            .expect("create");
         assert_eq!(r.status(), 201);
     }
     let mut seqs = Vec::new();
     for _ in 0..50 {
-        let feed: Value = http.get(format!("{}/v1/events?limit=1000", two.url)).bearer_auth(&key).send().await.expect("feed").json().await.expect("json");
+        let feed: Value = http
+            .get(format!("{}/v1/events?limit=1000", two.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("feed")
+            .json()
+            .await
+            .expect("json");
         let data = feed["data"].as_array().expect("data");
-        let created = data.iter().filter(|e| e["type"] == "location.created" && e["data"]["code"].as_str().is_some_and(|c| c.starts_with("PRM-"))).count();
-        seqs = data.iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
+        let created = data
+            .iter()
+            .filter(|e| {
+                e["type"] == "location.created"
+                    && e["data"]["code"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("PRM-"))
+            })
+            .count();
+        seqs = data
+            .iter()
+            .map(|e| e["seq"].as_i64().expect("seq"))
+            .collect();
         if created == 21 {
             break;
         }
@@ -76,5 +138,8 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
     let mut sorted = seqs.clone();
     sorted.dedup();
     assert_eq!(seqs, sorted, "feed positions strictly increase");
-    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1) || seqs.is_empty(), "no gaps within one tenant's early feed");
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1) || seqs.is_empty(),
+        "no gaps within one tenant's early feed"
+    );
 }

@@ -63,7 +63,7 @@ impl DemoStep for TenantStep {
             ))
             .await?;
             tx.commit().await?;
-            Ok(StepReport::default().count("tenants", 1))
+            Ok(StepReport::default().count("tenant", 1))
         })
     }
 }

@@ -19,7 +19,14 @@ pub struct Node {
 /// Starts `omni serve --demo` on a random port against `database_url`.
 pub fn start(database_url: &str, extra: &[&str]) -> Node {
     let mut child = Command::new(env!("CARGO_BIN_EXE_omni"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", database_url])
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -38,7 +45,11 @@ pub fn start(database_url: &str, extra: &[&str]) -> Node {
             url = rest.split_whitespace().next().map(str::to_owned);
             break;
         }
-        if let Some(token) = trimmed.split_whitespace().last().filter(|t| t.starts_with("omk_")) {
+        if let Some(token) = trimmed
+            .split_whitespace()
+            .last()
+            .filter(|t| t.starts_with("omk_"))
+        {
             let label = trimmed[..trimmed.len() - token.len()].trim().to_owned();
             keys.insert(label, token.to_owned());
         }
@@ -80,5 +91,8 @@ pub async fn database() -> (omni_store::testing::TestDb, String) {
 /// An HTTP client for plain-http loopback tests.
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
 }
