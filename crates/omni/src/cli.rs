@@ -88,6 +88,12 @@ pub struct ServeArgs {
     /// NATS server to publish the event feed to (JetStream).
     #[arg(long, env = "OMNI_NATS_URL")]
     pub nats_url: Option<String>,
+    /// JetStream stream that holds the feed (created if missing).
+    #[arg(long, env = "OMNI_NATS_STREAM", default_value = "OMNI")]
+    pub nats_stream: String,
+    /// Subject prefix: events go to `<prefix>.<tenant>.<type>`.
+    #[arg(long, env = "OMNI_NATS_SUBJECT_PREFIX", default_value = "omni")]
+    pub nats_subject_prefix: String,
     /// Allow webhook targets on loopback and private networks (tests, on-premise receivers).
     #[arg(long, env = "OMNI_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,

@@ -69,6 +69,8 @@ async fn spawn_relay(
     let node_id = args.node_id.clone().unwrap_or_else(default_node_id);
     let mut config = RelayConfig::new(node_id);
     config.nats_url = args.nats_url.clone();
+    config.stream_name = args.nats_stream.clone();
+    config.subject_prefix = args.nats_subject_prefix.clone();
     config.allow_private_webhooks = args.allow_private_webhooks;
     config.poll_interval = Duration::from_millis(250);
     let relay = Relay::new(store.clone(), config).await?.with_wake(wake);

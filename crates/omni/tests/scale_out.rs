@@ -22,8 +22,13 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
         return;
     }
     let (_db, db_url) = support::database().await;
-    let one = support::start(&db_url, &[]);
-    let two = support::start(&db_url, &[]);
+    let nats = support::nats_available().await;
+    let run = omni_kernel::id::Ulid::generate().to_string().to_lowercase();
+    let (stream, prefix) = (format!("T{run}"), format!("t{run}"));
+    let nats_args = ["--nats-url", support::NATS_URL, "--nats-stream", &stream, "--nats-subject-prefix", &prefix];
+    let extra: &[&str] = if nats { &nats_args } else { &[] };
+    let one = support::start(&db_url, extra);
+    let two = support::start(&db_url, extra);
     let http = support::client();
     let key = one.admin();
 
@@ -135,6 +140,11 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    if nats {
+        assert_published_once(&http, &two, &key, &stream).await;
+    } else {
+        eprintln!("NATS part skipped: no NATS server at {}", support::NATS_URL);
+    }
     let mut sorted = seqs.clone();
     sorted.dedup();
     assert_eq!(seqs, sorted, "feed positions strictly increase");
@@ -142,4 +152,44 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
         seqs.windows(2).all(|w| w[1] == w[0] + 1) || seqs.is_empty(),
         "no gaps within one tenant's early feed"
     );
+}
+
+/// Every event of the feed is in JetStream exactly once, whichever node published it.
+async fn assert_published_once(http: &reqwest::Client, node: &support::Node, key: &str, stream: &str) {
+    use futures::StreamExt;
+    let feed: Value = http.get(format!("{}/v1/events?limit=1000", node.url)).bearer_auth(key).send().await.expect("feed").json().await.expect("json");
+    let mut expected: Vec<String> = feed["data"].as_array().expect("data").iter().map(|e| e["id"].as_str().expect("id").to_owned()).collect();
+    expected.sort();
+    let js = async_nats::jetstream::new(async_nats::connect(support::NATS_URL).await.expect("nats"));
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        let mut s = js.get_stream(stream).await.expect("stream");
+        let count = s.info().await.expect("info").state.messages as usize;
+        if count >= expected.len() {
+            let consumer = s
+                .create_consumer(async_nats::jetstream::consumer::pull::Config {
+                    ack_policy: async_nats::jetstream::consumer::AckPolicy::None,
+                    ..Default::default()
+                })
+                .await
+                .expect("consumer");
+            let mut messages = consumer.fetch().max_messages(count + 10).expires(std::time::Duration::from_secs(1)).messages().await.expect("fetch");
+            while let Some(m) = messages.next().await {
+                let m = m.expect("message");
+                got.push(m.headers.as_ref().and_then(|h| h.get("Nats-Msg-Id")).map(|v| v.as_str().to_owned()).unwrap_or_default());
+            }
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    got.sort();
+    let _ = js.delete_stream(stream).await;
+    // The feed read above may lag the stream by events written after it; compare the prefix.
+    assert!(got.len() >= expected.len(), "all {} events published (got {})", expected.len(), got.len());
+    let mut dedup = got.clone();
+    dedup.dedup();
+    assert_eq!(dedup, got, "no event published twice");
+    for id in &expected {
+        assert!(got.binary_search(id).is_ok(), "event {id} missing from JetStream");
+    }
 }
