@@ -130,17 +130,8 @@ impl Store {
         starting_after: Option<ApiKeyId>,
         limit: usize,
     ) -> Result<Page<ApiKeyRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(starting_after.map(|i| i.to_string()).unwrap_or_default())
-            .bind(limit as i64 + 1)
-            .fetch_all(self.pool())
-            .await?;
-        let items = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_probe(items, limit))
+        let after = starting_after.map(|i| i.to_string());
+        crate::tenant_page(self, "api_keys", COLUMNS, tenant, after, limit, decode).await
     }
 }
 

@@ -41,6 +41,30 @@ impl<T> Page<T> {
     }
 }
 
+/// One keyset page of a tenant's rows in id (creation) order: the shared shape of every
+/// cursor-paginated list. `columns` and `table` are compile-time names, never user input.
+pub(crate) async fn tenant_page<T>(
+    store: &Store,
+    table: &'static str,
+    columns: &'static str,
+    tenant: omni_kernel::TenantId,
+    after: Option<String>,
+    limit: usize,
+    decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+) -> Result<Page<T>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {columns} FROM {table} WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(tenant.to_string())
+        .bind(after.unwrap_or_default())
+        .bind(limit as i64 + 1)
+        .fetch_all(store.pool())
+        .await?;
+    let items = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_probe(items, limit))
+}
+
 pub(crate) fn millis(t: omni_kernel::Timestamp) -> i64 {
     t.timestamp_millis()
 }

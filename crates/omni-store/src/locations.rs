@@ -32,6 +32,21 @@ fn status_name(l: &Location) -> &'static str {
     }
 }
 
+/// One location of a tenant, read through a pool or inside a transaction.
+async fn fetch_location<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant: TenantId,
+    id: LocationId,
+) -> Result<Location, StoreError> {
+    let row = sqlx::query("SELECT doc FROM locations WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    decode(&row)
+}
+
 impl WriteTx {
     /// Inserts a new location; the code must be unique within the tenant.
     pub async fn insert_location(&mut self, l: &Location) -> Result<(), StoreError> {
@@ -61,13 +76,7 @@ impl WriteTx {
         tenant: TenantId,
         id: LocationId,
     ) -> Result<Location, StoreError> {
-        let row = sqlx::query("SELECT doc FROM locations WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        fetch_location(self.conn(), tenant, id).await
     }
 
     /// Replaces a location if it is still at `expected_version` (optimistic concurrency).
@@ -102,13 +111,7 @@ impl WriteTx {
 impl Store {
     /// A location of the tenant.
     pub async fn location(&self, tenant: TenantId, id: LocationId) -> Result<Location, StoreError> {
-        let row = sqlx::query("SELECT doc FROM locations WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        fetch_location(self.pool(), tenant, id).await
     }
 
     /// A page of the tenant's locations in id (creation) order.

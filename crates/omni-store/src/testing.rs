@@ -6,6 +6,26 @@
 
 use crate::{Store, StoreError};
 
+/// A chain trading in Russia (RUB, Europe/Moscow) with a unique slug: the fixture every
+/// test suite starts from.
+pub fn russian_chain() -> omni_domain::tenancy::Tenant {
+    use omni_kernel::{CountryCode, Currency, Locale, TenantId};
+    let ru = CountryCode::parse("RU").unwrap_or_else(|_| unreachable!("RU is a valid code"));
+    let slug = format!("t{}", ulid::Ulid::generate().to_string().to_lowercase());
+    omni_domain::tenancy::Tenant {
+        id: TenantId::new(),
+        name: format!("Chain {slug}"),
+        slug,
+        countries: vec![omni_domain::tenancy::Country {
+            code: ru,
+            currency: Currency::Rub,
+            phone_region: ru,
+            default_locale: Locale::Ru,
+            time_zone: "Europe/Moscow".into(),
+        }],
+    }
+}
+
 /// The variable that switches the suite to PostgreSQL.
 pub const POSTGRES_ENV: &str = "OMNI_TEST_POSTGRES_URL";
 

@@ -103,20 +103,9 @@ impl Store {
         after: Option<WebhookId>,
         limit: usize,
     ) -> Result<Page<WebhookRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM webhooks WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(after.map(|i| i.to_string()).unwrap_or_default())
-            .bind(limit as i64 + 1)
-            .fetch_all(self.pool())
-            .await?;
-        let items = rows
-            .iter()
-            .map(|r| decode(r).map(|(w, _)| w))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_probe(items, limit))
+        let after = after.map(|i| i.to_string());
+        let decode = |r: &sqlx::any::AnyRow| decode(r).map(|(w, _)| w);
+        crate::tenant_page(self, "webhooks", COLUMNS, tenant, after, limit, decode).await
     }
 
     /// A subscription of the tenant.

@@ -5,27 +5,15 @@ use chrono::Utc;
 use omni_domain::events::DomainEvent;
 use omni_domain::idempotency::{Replay, StoredResponse};
 use omni_domain::network::{LocationDraft, LocationKind, LocationPatch, OpeningHours};
-use omni_domain::tenancy::{Country, Tenant};
-use omni_kernel::{CountryCode, Currency, GeoPoint, Locale, LocationId, TenantId};
+use omni_domain::tenancy::Tenant;
+use omni_kernel::{CountryCode, GeoPoint, LocationId, TenantId};
 use omni_store::idempotency::IdempotencyScope;
 use omni_store::locations::LocationFilter;
 use omni_store::testing::{TestDb, backend_banner};
 use omni_store::{Store, StoreError};
 
 fn tenant(slug: &str) -> Tenant {
-    let ru = CountryCode::parse("RU").expect("code");
-    Tenant {
-        id: TenantId::new(),
-        slug: slug.into(),
-        name: slug.into(),
-        countries: vec![Country {
-            code: ru,
-            currency: Currency::Rub,
-            phone_region: ru,
-            default_locale: Locale::Ru,
-            time_zone: "Europe/Moscow".into(),
-        }],
-    }
+    Tenant { slug: slug.into(), ..omni_store::testing::russian_chain() }
 }
 
 fn draft(code: &str) -> LocationDraft {

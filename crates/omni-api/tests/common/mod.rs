@@ -9,10 +9,8 @@ use chrono::Utc;
 use omni_api::{ApiConfig, AppState};
 use omni_domain::access::{Role, mint_key};
 use omni_domain::network::{Capability, LocationDraft, LocationKind, OpeningHours};
-use omni_domain::tenancy::{Country, Tenant};
-use omni_kernel::{
-    ApiKeyId, Channel, CountryCode, Currency, GeoPoint, Locale, LocationId, SystemClock, TenantId,
-};
+use omni_domain::tenancy::Tenant;
+use omni_kernel::{ApiKeyId, Channel, GeoPoint, LocationId, SystemClock, TenantId};
 use omni_store::api_keys::ApiKeyRecord;
 use omni_store::testing::{TestDb, backend_banner};
 use reqwest::{Method, RequestBuilder, Response};
@@ -38,19 +36,7 @@ pub struct TestApp {
 }
 
 fn tenant(slug: &str) -> Tenant {
-    let ru = CountryCode::parse("RU").expect("code");
-    Tenant {
-        id: TenantId::new(),
-        slug: slug.into(),
-        name: format!("Chain {slug}"),
-        countries: vec![Country {
-            code: ru,
-            currency: Currency::Rub,
-            phone_region: ru,
-            default_locale: Locale::Ru,
-            time_zone: "Europe/Moscow".into(),
-        }],
-    }
+    Tenant { slug: slug.into(), ..omni_store::testing::russian_chain() }
 }
 
 /// A valid location body with a given code.

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::Utc;
 use omni_domain::events::DomainEvent;
-use omni_domain::tenancy::{Country, Tenant};
-use omni_kernel::{CountryCode, Currency, Locale, TenantId, WebhookId};
+
+use omni_kernel::{TenantId, WebhookId};
 use omni_store::testing::{TestDb, backend_banner};
 use omni_store::webhooks::WebhookRecord;
 use tokio::sync::Notify;
@@ -31,20 +31,7 @@ pub async fn database() -> TestDb {
 
 /// Creates a tenant.
 pub async fn tenant(db: &TestDb) -> TenantId {
-    let ru = CountryCode::parse("RU").expect("code");
-    let slug = format!("t{}", ulid::Ulid::generate().to_string().to_lowercase());
-    let t = Tenant {
-        id: TenantId::new(),
-        slug: slug.clone(),
-        name: slug,
-        countries: vec![Country {
-            code: ru,
-            currency: Currency::Rub,
-            phone_region: ru,
-            default_locale: Locale::Ru,
-            time_zone: "Europe/Moscow".into(),
-        }],
-    };
+    let t = omni_store::testing::russian_chain();
     let mut tx = db.store.write().await.expect("tx");
     tx.insert_tenant(&t, Utc::now()).await.expect("tenant");
     tx.commit().await.expect("commit");
