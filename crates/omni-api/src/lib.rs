@@ -6,9 +6,22 @@
 
 mod access;
 mod auth;
+mod catalog;
+mod catalog_products;
+mod catalog_search;
+mod customers;
+mod customers_identify;
+mod customers_link;
+mod customers_merges;
+mod customers_privacy;
+mod customers_segments;
+mod customers_timeline;
 mod error;
 mod events;
 mod extract;
+mod inventory;
+mod inventory_feeds;
+mod inventory_reservations;
 mod network;
 mod openapi;
 mod pagination;
@@ -54,6 +67,8 @@ pub struct AppState {
     pub config: ApiConfig,
     /// Notified after a commit that recorded events, so the relay publishes at once.
     pub events_written: Arc<Notify>,
+    /// This node's product search index (fed from the event feed by `omni_search::Feeder`).
+    pub search: omni_search::SearchIndex,
 }
 
 /// The whole HTTP application, testable without a socket.
@@ -66,6 +81,9 @@ pub fn router(state: AppState) -> Router {
             Router::new()
                 .merge(tenancy::routes())
                 .merge(network::routes())
+                .merge(catalog::routes())
+                .merge(inventory::routes())
+                .merge(customers::routes())
                 .merge(access::routes())
                 .merge(events::routes()),
         )

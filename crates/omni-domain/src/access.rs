@@ -42,6 +42,31 @@ pub enum Action {
     ManageWebhooks,
     /// Read the domain event feed.
     ReadEvents,
+    /// Identify customers and read reduced profiles, timelines and consents.
+    ReadCustomers,
+    /// Read a customer's full personal data (audited, with a reason).
+    ReadCustomerPii,
+    /// Create customers, add identifiers, append to timelines, record consents, stitch devices.
+    WriteCustomers,
+    /// Change a profile's attributes and review, approve or reverse merges.
+    EditCustomers,
+    /// Erase a customer or export everything held about one (data subject requests).
+    EraseCustomers,
+    /// Define and materialise segments (ids only, no raw personal data).
+    ManageSegments,
+    /// Read stock levels, the ledger and availability (every role: shoppers' apps need it).
+    ReadStock,
+    /// Place, extend, release and commit reservations (apps, associates, agents, admins).
+    ReserveStock,
+    /// Record movements, counts and transfers; import feeds (admins; associates at their store).
+    ManageStock,
+    /// Read products, categories and brands and search the catalog (apps see only what is
+    /// published for their channel).
+    ReadCatalog,
+    /// Create and enrich products, categories, brands and synonyms; import files.
+    ManageCatalog,
+    /// Move products through review and publication per channel.
+    PublishCatalog,
 }
 
 impl Role {
@@ -63,6 +88,15 @@ impl Role {
             ReadTenant | ReadLocations => true,
             ManageLocations | ManageKeys | ManageWebhooks => matches!(self, Role::Admin),
             ReadEvents => matches!(self, Role::Admin | Role::Marketer),
+            ReadCustomers | WriteCustomers => !matches!(self, Role::Marketer),
+            ReadCustomerPii | EditCustomers => matches!(self, Role::Admin | Role::Agent),
+            EraseCustomers => matches!(self, Role::Admin),
+            ManageSegments => matches!(self, Role::Admin | Role::Marketer),
+            ReadStock => true,
+            ReserveStock => !matches!(self, Role::Marketer),
+            ManageStock => matches!(self, Role::Admin | Role::Associate { .. }),
+            ReadCatalog => true,
+            ManageCatalog | PublishCatalog => matches!(self, Role::Admin),
         }
     }
 

@@ -10,8 +10,11 @@
 //! contexts are added here by their own issues, following the same shape.
 
 pub mod access;
+pub mod catalog;
+pub mod customers;
 pub mod events;
 pub mod idempotency;
+pub mod inventory;
 pub mod network;
 pub mod tenancy;
 pub mod validation;

@@ -24,16 +24,50 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "customers",
+        include_str!("../migrations/sqlite/0002_customers.sql"),
+    ),
+    (
+        3,
+        "inventory",
+        include_str!("../migrations/sqlite/0003_inventory.sql"),
+    ),
+    (
+        4,
+        "catalog",
+        include_str!("../migrations/sqlite/0004_catalog.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "customers",
+        include_str!("../migrations/postgres/0002_customers.sql"),
+    ),
+    (
+        3,
+        "inventory",
+        include_str!("../migrations/postgres/0003_inventory.sql"),
+    ),
+    (
+        4,
+        "catalog",
+        include_str!("../migrations/postgres/0004_catalog.sql"),
+    ),
+];
 
 impl Store {
     /// Connects to `url` (`sqlite://path`, `postgres://…`). SQLite files are created if

@@ -11,9 +11,12 @@
 //! transaction — a state change and its event commit together or not at all.
 
 pub mod api_keys;
+pub mod catalog;
+pub mod customers;
 mod db;
 mod error;
 pub mod idempotency;
+pub mod inventory;
 pub mod locations;
 pub mod outbox;
 pub mod tenants;

@@ -13,7 +13,10 @@ use omni_store::testing::{TestDb, backend_banner};
 use omni_store::{Store, StoreError};
 
 fn tenant(slug: &str) -> Tenant {
-    Tenant { slug: slug.into(), ..omni_store::testing::russian_chain() }
+    Tenant {
+        slug: slug.into(),
+        ..omni_store::testing::russian_chain()
+    }
 }
 
 fn draft(code: &str) -> LocationDraft {

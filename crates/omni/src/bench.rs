@@ -66,6 +66,11 @@ pub enum Scenario {
     Locations,
     /// `GET /healthz`: no auth, no database; the HTTP stack alone.
     Health,
+    /// `GET /v1/stock/SKU-000042/nearby?…`: a core SKU's availability near central Moscow.
+    Availability,
+    /// `POST /v1/customers/identify`: a random demo customer's phone in local form (`8 9xx …`),
+    /// normalised and looked up; `OMNI_BENCH_CUSTOMERS` (default 1,000,000) bounds the draw.
+    Identify,
 }
 
 impl Scenario {
@@ -75,6 +80,8 @@ impl Scenario {
             Scenario::Tenant => "tenant",
             Scenario::Locations => "locations",
             Scenario::Health => "health",
+            Scenario::Availability => "availability",
+            Scenario::Identify => "identify",
         }
     }
 
@@ -84,6 +91,26 @@ impl Scenario {
             Scenario::Tenant => "/v1/tenant",
             Scenario::Locations => "/v1/locations?limit=20",
             Scenario::Health => "/healthz",
+            Scenario::Availability => {
+                "/v1/stock/SKU-000042/nearby?lat=55.7558&lon=37.6173&radius_km=15&channel=web"
+            }
+            Scenario::Identify => "/v1/customers/identify",
+        }
+    }
+
+    /// The JSON body of a POST scenario; `None` for a GET.
+    pub fn body(self) -> Option<String> {
+        match self {
+            Scenario::Identify => {
+                let n = std::env::var("OMNI_BENCH_CUSTOMERS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1_000_000usize);
+                let e164 = crate::demo::customer_phone(rand::random_range(0..n.max(1)));
+                let local = format!("8{}", e164.trim_start_matches("+7"));
+                Some(serde_json::json!({"kind": "phone", "value": local}).to_string())
+            }
+            _ => None,
         }
     }
 
@@ -255,6 +282,7 @@ struct Target {
     client: reqwest::Client,
     url: Url,
     auth: Option<String>,
+    scenario: Scenario,
 }
 
 impl Target {
@@ -277,12 +305,24 @@ impl Target {
             .tcp_nodelay(true)
             .timeout(Duration::from_secs(30))
             .build()?;
-        Ok(Self { client, url, auth })
+        Ok(Self {
+            client,
+            url,
+            auth,
+            scenario: args.scenario,
+        })
     }
 
     /// One request; the body is read to the end so the connection is reused.
     async fn send(&self) -> Result<reqwest::StatusCode, reqwest::Error> {
-        let mut request = self.client.get(self.url.clone());
+        let mut request = match self.scenario.body() {
+            Some(body) => self
+                .client
+                .post(self.url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body),
+            None => self.client.get(self.url.clone()),
+        };
         if let Some(auth) = &self.auth {
             request = request.header(reqwest::header::AUTHORIZATION, auth);
         }

@@ -46,6 +46,12 @@ pub enum Command {
     Tenants(TenantsCommand),
     /// Run an HTTP load scenario against a running server (loopback only).
     Bench(crate::bench::BenchArgs),
+    /// Bulk import and export of products (CSV or JSON lines).
+    #[command(subcommand)]
+    Catalog(crate::catalog_cli::CatalogCommand),
+    /// Stock feeds from ERP/WMS files.
+    #[command(subcommand)]
+    Stock(crate::stock::StockCommand),
 }
 
 /// Where the data lives: SQLite in a folder by default, or a database URL.

@@ -1,10 +1,12 @@
 //! `omni`: the one binary of the platform — serve, demo, migrate, keys, bench.
 
 mod bench;
+mod catalog_cli;
 mod cli;
 mod demo;
 mod keys;
 mod serve;
+mod stock;
 mod tenants;
 
 use clap::Parser;
@@ -32,5 +34,7 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Keys(cmd) => keys::run(cmd).await,
         cli::Command::Tenants(cmd) => tenants::run(cmd).await,
         cli::Command::Bench(args) => bench::run(args).await,
+        cli::Command::Catalog(cmd) => catalog_cli::run(cmd).await,
+        cli::Command::Stock(cmd) => stock::run(cmd).await,
     }
 }

@@ -26,7 +26,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let events_written = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let relay = spawn_relay(&store, &args, events_written.clone(), stop_rx.clone()).await?;
-    let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx));
+    let expiry = tokio::spawn(crate::stock::expiry_worker(store.clone(), stop_rx.clone()));
+    let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx.clone()));
+    let search = omni_search::SearchIndex::in_ram()?;
+    let feeder = omni_search::Feeder::start(store.clone(), search.clone()).await?;
+    let mut feeder_stop = stop_rx;
+    let feeder = tokio::spawn(feeder.run(Duration::from_millis(100), async move {
+        let _ = feeder_stop.changed().await;
+    }));
 
     let state = AppState {
         store: store.clone(),
@@ -36,6 +43,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             allow_private_webhooks: args.allow_private_webhooks,
         },
         events_written,
+        search,
     };
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -55,6 +63,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = relay.await;
     let _ = maintenance.await;
+    let _ = feeder.await;
+    let _ = expiry.await;
     store.close().await;
     Ok(())
 }

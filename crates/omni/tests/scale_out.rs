@@ -25,7 +25,14 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
     let nats = support::nats_available().await;
     let run = omni_kernel::id::Ulid::generate().to_string().to_lowercase();
     let (stream, prefix) = (format!("T{run}"), format!("t{run}"));
-    let nats_args = ["--nats-url", support::NATS_URL, "--nats-stream", &stream, "--nats-subject-prefix", &prefix];
+    let nats_args = [
+        "--nats-url",
+        support::NATS_URL,
+        "--nats-stream",
+        &stream,
+        "--nats-subject-prefix",
+        &prefix,
+    ];
     let extra: &[&str] = if nats { &nats_args } else { &[] };
     let one = support::start(&db_url, extra);
     let two = support::start(&db_url, extra);
@@ -155,12 +162,31 @@ async fn two_nodes_on_one_postgres_act_as_one_system() {
 }
 
 /// Every event of the feed is in JetStream exactly once, whichever node published it.
-async fn assert_published_once(http: &reqwest::Client, node: &support::Node, key: &str, stream: &str) {
+async fn assert_published_once(
+    http: &reqwest::Client,
+    node: &support::Node,
+    key: &str,
+    stream: &str,
+) {
     use futures::StreamExt;
-    let feed: Value = http.get(format!("{}/v1/events?limit=1000", node.url)).bearer_auth(key).send().await.expect("feed").json().await.expect("json");
-    let mut expected: Vec<String> = feed["data"].as_array().expect("data").iter().map(|e| e["id"].as_str().expect("id").to_owned()).collect();
+    let feed: Value = http
+        .get(format!("{}/v1/events?limit=1000", node.url))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("feed")
+        .json()
+        .await
+        .expect("json");
+    let mut expected: Vec<String> = feed["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id").to_owned())
+        .collect();
     expected.sort();
-    let js = async_nats::jetstream::new(async_nats::connect(support::NATS_URL).await.expect("nats"));
+    let js =
+        async_nats::jetstream::new(async_nats::connect(support::NATS_URL).await.expect("nats"));
     let mut got = Vec::new();
     for _ in 0..50 {
         let mut s = js.get_stream(stream).await.expect("stream");
@@ -173,10 +199,22 @@ async fn assert_published_once(http: &reqwest::Client, node: &support::Node, key
                 })
                 .await
                 .expect("consumer");
-            let mut messages = consumer.fetch().max_messages(count + 10).expires(std::time::Duration::from_secs(1)).messages().await.expect("fetch");
+            let mut messages = consumer
+                .fetch()
+                .max_messages(count + 10)
+                .expires(std::time::Duration::from_secs(1))
+                .messages()
+                .await
+                .expect("fetch");
             while let Some(m) = messages.next().await {
                 let m = m.expect("message");
-                got.push(m.headers.as_ref().and_then(|h| h.get("Nats-Msg-Id")).map(|v| v.as_str().to_owned()).unwrap_or_default());
+                got.push(
+                    m.headers
+                        .as_ref()
+                        .and_then(|h| h.get("Nats-Msg-Id"))
+                        .map(|v| v.as_str().to_owned())
+                        .unwrap_or_default(),
+                );
             }
             break;
         }
@@ -185,11 +223,19 @@ async fn assert_published_once(http: &reqwest::Client, node: &support::Node, key
     got.sort();
     let _ = js.delete_stream(stream).await;
     // The feed read above may lag the stream by events written after it; compare the prefix.
-    assert!(got.len() >= expected.len(), "all {} events published (got {})", expected.len(), got.len());
+    assert!(
+        got.len() >= expected.len(),
+        "all {} events published (got {})",
+        expected.len(),
+        got.len()
+    );
     let mut dedup = got.clone();
     dedup.dedup();
     assert_eq!(dedup, got, "no event published twice");
     for id in &expected {
-        assert!(got.binary_search(id).is_ok(), "event {id} missing from JetStream");
+        assert!(
+            got.binary_search(id).is_ok(),
+            "event {id} missing from JetStream"
+        );
     }
 }

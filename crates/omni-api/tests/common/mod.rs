@@ -36,7 +36,10 @@ pub struct TestApp {
 }
 
 fn tenant(slug: &str) -> Tenant {
-    Tenant { slug: slug.into(), ..omni_store::testing::russian_chain() }
+    Tenant {
+        slug: slug.into(),
+        ..omni_store::testing::russian_chain()
+    }
 }
 
 /// A valid location body with a given code.
@@ -107,6 +110,19 @@ async fn chain(db: &TestDb, slug: &str) -> Chain {
     }
 }
 
+/// An in-memory search index kept current by a feeder polling the feed every 50 ms.
+async fn search_feeder(db: &TestDb) -> omni_search::SearchIndex {
+    let index = omni_search::SearchIndex::in_ram().expect("index");
+    let feeder = omni_search::Feeder::start(db.store.clone(), index.clone())
+        .await
+        .expect("feeder");
+    tokio::spawn(feeder.run(
+        std::time::Duration::from_millis(50),
+        std::future::pending::<()>(),
+    ));
+    index
+}
+
 /// Starts the server on 127.0.0.1:0 with a small body limit (for 413 tests).
 pub async fn spawn_app() -> TestApp {
     eprintln!("{}", backend_banner());
@@ -123,6 +139,7 @@ pub async fn spawn_app() -> TestApp {
             allow_private_webhooks: false,
         },
         events_written: Arc::new(tokio::sync::Notify::new()),
+        search: search_feeder(&db).await,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

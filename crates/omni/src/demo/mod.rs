@@ -8,7 +8,9 @@
 //! idempotent: when the `demo` tenant exists nothing is generated and only new keys are minted.
 
 mod context;
+mod customers;
 mod geography;
+mod inventory;
 mod keys;
 mod network;
 mod steps;
@@ -21,6 +23,8 @@ use anyhow::Context as _;
 use omni_store::{Store, StoreError};
 
 use context::DemoContext;
+
+pub use customers::phone as customer_phone;
 
 /// How big a chain to generate.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -72,11 +76,21 @@ impl DemoReport {
 
 /// Loads the demo chain if absent and mints fresh keys for each role.
 pub async fn load(store: &Store, scale: Scale, progress: bool) -> anyhow::Result<DemoReport> {
+    load_steps(store, scale, progress, None).await
+}
+
+/// Like [`load`], generating only the named steps (tests of one context at chain scale).
+pub async fn load_steps(
+    store: &Store,
+    scale: Scale,
+    progress: bool,
+    only: Option<&[&str]>,
+) -> anyhow::Result<DemoReport> {
     let (ctx, created) = match existing(store, scale).await? {
         Some(ctx) => (ctx, Vec::new()),
         None => {
             let mut ctx = DemoContext::new(store, scale, tenant::build()?, progress);
-            match steps::run_all(&mut ctx).await {
+            match steps::run_all(&mut ctx, only).await {
                 Ok(created) => (ctx, created),
                 // Another process created the tenant first (two nodes started with --demo).
                 Err(e) if is_conflict(&e) => (

@@ -10,6 +10,8 @@ use anyhow::Context as _;
 use futures::future::BoxFuture;
 
 use super::context::{DemoContext, StepReport};
+use super::customers::CustomersStep;
+use super::inventory::InventoryStep;
 use super::network::NetworkStep;
 use super::tenant::TenantStep;
 
@@ -23,12 +25,16 @@ pub trait DemoStep: Sync {
 }
 
 /// Every generation step, in the order they run. Later steps may rely on earlier ones.
-pub const STEPS: &[&dyn DemoStep] = &[&TenantStep, &NetworkStep];
+pub const STEPS: &[&dyn DemoStep] = &[&TenantStep, &NetworkStep, &CustomersStep, &InventoryStep];
 
-/// Runs every step, collecting what each created.
-pub async fn run_all(ctx: &mut DemoContext) -> anyhow::Result<Vec<(String, usize)>> {
+/// Runs every step (or only those named in `only`), collecting what each created.
+pub async fn run_all(
+    ctx: &mut DemoContext,
+    only: Option<&[&str]>,
+) -> anyhow::Result<Vec<(String, usize)>> {
     let mut counts = Vec::new();
-    for step in STEPS {
+    let wanted = |step: &&&dyn DemoStep| only.is_none_or(|names| names.contains(&step.name()));
+    for step in STEPS.iter().filter(wanted) {
         let started = std::time::Instant::now();
         let report = step
             .run(ctx)

@@ -103,5 +103,8 @@ pub const NATS_URL: &str = "nats://127.0.0.1:4222";
 /// Whether a NATS server answers on 127.0.0.1:4222.
 pub async fn nats_available() -> bool {
     let connect = tokio::net::TcpStream::connect("127.0.0.1:4222");
-    matches!(tokio::time::timeout(std::time::Duration::from_secs(1), connect).await, Ok(Ok(_)))
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(1), connect).await,
+        Ok(Ok(_))
+    )
 }

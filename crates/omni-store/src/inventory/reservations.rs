@@ -1,0 +1,206 @@
+//! Reservations: the hold row and its stock effect always change in one transaction, and a
+//! hold ends exactly once — the status change is conditional on the hold still being active,
+//! so two nodes expiring (or a client releasing while a node expires) cannot free it twice.
+
+use omni_domain::events::DomainEvent;
+use omni_domain::inventory::{Reservation, ReservationId, ReservationStatus, Sku};
+use omni_kernel::{LocationId, TenantId, Timestamp};
+use sqlx::Row;
+
+use crate::{Store, StoreError, WriteTx, millis};
+
+fn decode(row: &sqlx::any::AnyRow) -> Result<Reservation, StoreError> {
+    let doc: String = row.try_get("doc")?;
+    serde_json::from_str(&doc).map_err(StoreError::corrupt)
+}
+
+fn doc(r: &Reservation) -> Result<String, StoreError> {
+    serde_json::to_string(r).map_err(StoreError::corrupt)
+}
+
+/// The event type a hold's new state is announced with.
+fn event_kind(status: ReservationStatus) -> &'static str {
+    match status {
+        ReservationStatus::Active => "reservation.placed",
+        ReservationStatus::Committed => "reservation.committed",
+        ReservationStatus::Released => "reservation.released",
+        ReservationStatus::Expired => "reservation.expired",
+    }
+}
+
+impl WriteTx {
+    /// Places a hold: takes the units (409 if not available) and records the hold and its event.
+    pub async fn place_reservation(&mut self, r: &Reservation) -> Result<(), StoreError> {
+        self.expire_overdue_at(r.tenant_id, &r.sku, r.location_id, r.created_at)
+            .await?;
+        self.reserve_stock(r.tenant_id, &r.sku, r.location_id, r.quantity, r.created_at)
+            .await?;
+        sqlx::query(
+            "INSERT INTO reservations (tenant_id, id, sku, location_id, status, expires_at, doc, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(r.tenant_id.to_string())
+        .bind(r.id.to_string())
+        .bind(r.sku.as_str().to_owned())
+        .bind(r.location_id.to_string())
+        .bind(r.status.as_str())
+        .bind(millis(r.expires_at))
+        .bind(doc(r)?)
+        .bind(millis(r.updated_at))
+        .execute(self.conn())
+        .await?;
+        self.record_reservation(r).await
+    }
+
+    /// A hold, read inside the transaction.
+    pub async fn reservation(
+        &mut self,
+        tenant: TenantId,
+        id: ReservationId,
+    ) -> Result<Reservation, StoreError> {
+        let row = sqlx::query("SELECT doc FROM reservations WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        decode(&row)
+    }
+
+    /// Stores a hold's next state if it is still active (409 otherwise), applies the stock
+    /// effect of its end (released/expired free the units, committed sells them) and records
+    /// the event.
+    pub async fn advance_reservation(&mut self, next: &Reservation) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE reservations SET status = $1, expires_at = $2, doc = $3, updated_at = $4 \
+             WHERE tenant_id = $5 AND id = $6 AND status = 'active'",
+        )
+        .bind(next.status.as_str())
+        .bind(millis(next.expires_at))
+        .bind(doc(next)?)
+        .bind(millis(next.updated_at))
+        .bind(next.tenant_id.to_string())
+        .bind(next.id.to_string())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict("the reservation is no longer active"));
+        }
+        let reference = next.id.to_string();
+        let sold = match next.status {
+            ReservationStatus::Active => return self.record_reservation(next).await,
+            ReservationStatus::Committed => Some(reference.as_str()),
+            ReservationStatus::Released | ReservationStatus::Expired => None,
+        };
+        self.unreserve_stock(
+            next.tenant_id,
+            &next.sku,
+            next.location_id,
+            next.quantity,
+            sold,
+            next.updated_at,
+        )
+        .await?;
+        self.record_reservation(next).await
+    }
+
+    async fn record_reservation(&mut self, r: &Reservation) -> Result<(), StoreError> {
+        let kind = if r.status == ReservationStatus::Active && r.updated_at != r.created_at {
+            "reservation.extended"
+        } else {
+            event_kind(r.status)
+        };
+        let data = serde_json::to_value(r).map_err(StoreError::corrupt)?;
+        self.record(&DomainEvent::new(
+            r.tenant_id,
+            kind,
+            r.id,
+            r.updated_at,
+            data,
+        ))
+        .await
+    }
+
+    /// Expires the overdue holds on one stock row, so their units are promisable at once.
+    async fn expire_overdue_at(
+        &mut self,
+        tenant: TenantId,
+        sku: &Sku,
+        location: LocationId,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let rows = sqlx::query(
+            "SELECT doc FROM reservations WHERE tenant_id = $1 AND sku = $2 AND location_id = $3 \
+             AND status = 'active' AND expires_at <= $4",
+        )
+        .bind(tenant.to_string())
+        .bind(sku.as_str().to_owned())
+        .bind(location.to_string())
+        .bind(millis(now))
+        .fetch_all(self.conn())
+        .await?;
+        let mut expired = 0;
+        for row in &rows {
+            if let Ok(next) = decode(row)?.expire(now) {
+                self.advance_reservation(&next).await?;
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+}
+
+impl Store {
+    /// A hold of the tenant.
+    pub async fn reservation(
+        &self,
+        tenant: TenantId,
+        id: ReservationId,
+    ) -> Result<Reservation, StoreError> {
+        let row = sqlx::query("SELECT doc FROM reservations WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        decode(&row)
+    }
+
+    /// Expires up to `batch` overdue holds of every tenant, each in its own transaction;
+    /// returns how many this call expired. Safe on several nodes at once: a hold another
+    /// node ended first is skipped (its conditional status update matches no row).
+    pub async fn expire_due_reservations(
+        &self,
+        now: Timestamp,
+        batch: i64,
+    ) -> Result<usize, StoreError> {
+        let due = sqlx::query(
+            "SELECT tenant_id, id FROM reservations WHERE status = 'active' AND expires_at <= $1 \
+             ORDER BY expires_at LIMIT $2",
+        )
+        .bind(millis(now))
+        .bind(batch)
+        .fetch_all(self.pool())
+        .await?;
+        let mut expired = 0;
+        for row in &due {
+            let tenant: String = row.try_get("tenant_id")?;
+            let id: String = row.try_get("id")?;
+            let tenant: TenantId = tenant.parse().map_err(StoreError::corrupt)?;
+            let id: ReservationId = id.parse().map_err(StoreError::corrupt)?;
+            let mut tx = self.write().await?;
+            let Ok(next) = tx.reservation(tenant, id).await?.expire(now) else {
+                continue;
+            };
+            match tx.advance_reservation(&next).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    expired += 1;
+                }
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(expired)
+    }
+}

@@ -1,0 +1,234 @@
+//! Customers repository conformance on SQLite and PostgreSQL: one verified owner per
+//! identifier, bulk loading, the columnar snapshot, `may_contact`, and erasure.
+
+use chrono::Utc;
+use omni_domain::customers::{
+    ConsentRecord, ContactChannel, ContactDecision, Customer, CustomerStatus, Identifier,
+    IdentifierKind, Purpose, Rule, Tier,
+};
+use omni_domain::tenancy::{Country, Tenant};
+use omni_kernel::{Channel, CountryCode, Currency, CustomerId, Locale, TenantId};
+use omni_store::StoreError;
+use omni_store::customers::BulkCustomer;
+use omni_store::testing::{TestDb, backend_banner};
+
+async fn setup() -> (TestDb, Tenant) {
+    eprintln!("{}", backend_banner());
+    let db = TestDb::new().await.expect("db");
+    let ru = CountryCode::parse("RU").expect("ru");
+    let t = Tenant {
+        id: TenantId::new(),
+        slug: format!("t{}", ulid::Ulid::generate().to_string().to_lowercase()),
+        name: "t".into(),
+        countries: vec![Country {
+            code: ru,
+            currency: Currency::Rub,
+            phone_region: ru,
+            default_locale: Locale::Ru,
+            time_zone: "Europe/Moscow".into(),
+        }],
+    };
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_tenant(&t, Utc::now()).await.expect("tenant");
+    tx.commit().await.expect("commit");
+    (db, t)
+}
+
+fn customer(t: &Tenant, city: &str, tier: Tier) -> Customer {
+    let now = Utc::now();
+    Customer {
+        id: CustomerId::new(),
+        tenant_id: t.id,
+        status: CustomerStatus::Active,
+        merged_into: None,
+        given_name: Some("Иван".into()),
+        family_name: None,
+        city: Some(city.into()),
+        tier,
+        points_balance: 0,
+        spent_90d: 0,
+        preferences: Default::default(),
+        sizes: Default::default(),
+        preferred_channel: None,
+        quiet_hours: None,
+        time_zone: "Europe/Moscow".into(),
+        provenance: Default::default(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn phone(v: &str) -> Identifier {
+    Identifier {
+        kind: IdentifierKind::Phone,
+        value: v.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_verified_identifier_has_one_owner_and_unverified_ones_may_repeat() {
+    let (db, t) = setup().await;
+    let (a, b) = (
+        customer(&t, "Москва", Tier::Basic),
+        customer(&t, "Москва", Tier::Basic),
+    );
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_customer(&a, 0).await.expect("a");
+    tx.insert_customer(&b, 0).await.expect("b");
+    tx.attach_identifier(t.id, a.id, &phone("+79161234567"), true, "web", Utc::now())
+        .await
+        .expect("a phone");
+    tx.attach_identifier(t.id, b.id, &phone("+79160000000"), false, "web", Utc::now())
+        .await
+        .expect("b phone");
+    tx.attach_identifier(t.id, a.id, &phone("+79160000000"), false, "pos", Utc::now())
+        .await
+        .expect("shared unverified");
+    tx.commit().await.expect("commit");
+    let mut tx = db.store.write().await.expect("tx");
+    let err = tx
+        .attach_identifier(t.id, b.id, &phone("+79161234567"), true, "web", Utc::now())
+        .await
+        .expect_err("taken");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    drop(tx);
+    let found = db
+        .store
+        .customer_by_identifier(t.id, &phone("+79161234567"))
+        .await
+        .expect("found");
+    assert_eq!(found.id, a.id);
+    assert!(matches!(
+        db.store
+            .customer_by_identifier(TenantId::new(), &phone("+79161234567"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn bulk_loads_feed_the_snapshot_and_may_contact_reads_the_consents() {
+    let (db, t) = setup().await;
+    let sms = ConsentRecord {
+        purpose: Purpose::Marketing,
+        channel: Some(ContactChannel::Sms),
+        granted: true,
+        method: "checkbox".into(),
+        source: Channel::Web,
+        location_id: None,
+        at: Utc::now(),
+    };
+    let rows: Vec<BulkCustomer> = (0..450)
+        .map(|i| BulkCustomer {
+            customer: customer(
+                &t,
+                if i % 3 == 0 {
+                    "Казань"
+                } else {
+                    "Москва"
+                },
+                if i % 2 == 0 { Tier::Gold } else { Tier::Basic },
+            ),
+            identifiers: vec![(phone(&format!("+7916{i:07}")), true)],
+            consents: if i % 5 == 0 {
+                vec![sms.clone()]
+            } else {
+                vec![]
+            },
+        })
+        .collect();
+    let mut tx = db.store.write().await.expect("tx");
+    tx.bulk_insert_customers(&rows).await.expect("bulk");
+    tx.commit().await.expect("commit");
+    let base = db.store.segment_base(t.id).await.expect("base");
+    assert_eq!(base.len(), 450);
+    let rule = Rule::All(vec![
+        Rule::TierIs(Tier::Gold),
+        Rule::CityIs("Москва".into()),
+        Rule::Consented {
+            purpose: Purpose::Marketing,
+            channel: Some(ContactChannel::Sms),
+        },
+    ]);
+    let expected = (0..450)
+        .filter(|i| i % 2 == 0 && i % 3 != 0 && i % 5 == 0)
+        .count();
+    assert_eq!(base.evaluate(&rule).len(), expected);
+    let now = Utc::now();
+    let yes = db
+        .store
+        .may_contact(
+            t.id,
+            rows[0].customer.id,
+            Purpose::Marketing,
+            ContactChannel::Sms,
+            now,
+        )
+        .await
+        .expect("ask");
+    assert_eq!(yes, ContactDecision::Allowed);
+    let no = db
+        .store
+        .may_contact(
+            t.id,
+            rows[1].customer.id,
+            Purpose::Marketing,
+            ContactChannel::Sms,
+            now,
+        )
+        .await
+        .expect("ask");
+    assert_eq!(no, ContactDecision::NoConsent);
+    let unknown = db
+        .store
+        .may_contact(
+            t.id,
+            CustomerId::new(),
+            Purpose::Marketing,
+            ContactChannel::Sms,
+            now,
+        )
+        .await
+        .expect("ask");
+    assert_eq!(unknown, ContactDecision::Unavailable);
+}
+
+#[tokio::test]
+async fn erasure_removes_identifiers_and_attributes_but_keeps_the_id() {
+    let (db, t) = setup().await;
+    let c = customer(&t, "Москва", Tier::Gold);
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_customer(&c, 0).await.expect("insert");
+    tx.attach_identifier(t.id, c.id, &phone("+79161234567"), true, "web", Utc::now())
+        .await
+        .expect("phone");
+    tx.commit().await.expect("commit");
+    let mut tx = db.store.write().await.expect("tx");
+    let (erased, ids) = tx
+        .erase_customer(t.id, c.id, Utc::now())
+        .await
+        .expect("erase");
+    tx.commit().await.expect("commit");
+    assert_eq!(ids, [c.id]);
+    assert_eq!(erased.status, CustomerStatus::Erased);
+    assert_eq!(
+        erased.tier,
+        Tier::Gold,
+        "loyalty standing is accounting, not personal data"
+    );
+    assert!(erased.given_name.is_none() && erased.city.is_none());
+    assert!(
+        db.store
+            .identifiers_of(t.id, c.id)
+            .await
+            .expect("ids")
+            .is_empty()
+    );
+    assert!(matches!(
+        db.store
+            .customer_by_identifier(t.id, &phone("+79161234567"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}

@@ -1,0 +1,264 @@
+//! `omni stock import FILE`: ERP/WMS stock feeds of millions of rows (CSV with a header
+//! `sku,location,quantity[,kind][,safety_stock]`, or JSON lines of the same fields), applied
+//! in batches with a progress bar and a report of rejected rows. Also the reservation expiry
+//! worker `omni serve` runs, so overdue holds free their stock — at start-up too, which
+//! covers holds that ran out while no node was up.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::{Subcommand, ValueEnum};
+use omni_domain::inventory::{
+    FeedBatcher, FeedId, FeedMode, FeedReject, FeedReport, FeedRow, RejectReason,
+};
+use omni_kernel::{LocationId, TenantId};
+use omni_store::Store;
+use tokio::sync::watch;
+
+use crate::cli::DbArgs;
+
+/// `omni stock …`
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Apply a stock feed file (snapshot or delta) and print a report of rejected rows.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// The feed file.
+        file: PathBuf,
+        /// File format (by default from the extension: .csv, else JSON lines).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// snapshot: quantities are the new on-hand; delta: signed movements.
+        #[arg(long, value_enum, default_value_t = Mode::Snapshot)]
+        mode: Mode,
+    },
+}
+
+/// Feed file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// Feed modes on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Snapshot,
+    Delta,
+}
+
+pub async fn run(cmd: StockCommand) -> anyhow::Result<()> {
+    let StockCommand::Import {
+        db,
+        tenant,
+        file,
+        format,
+        mode,
+    } = cmd;
+    let store = db.connect().await?;
+    store.migrate().await?;
+    let tenant = store
+        .tenant_by_slug(&tenant)
+        .await
+        .with_context(|| format!("tenant `{tenant}`"))?;
+    let format = format.unwrap_or(if file.extension().is_some_and(|e| e == "csv") {
+        Format::Csv
+    } else {
+        Format::Jsonl
+    });
+    let mode = match mode {
+        Mode::Snapshot => FeedMode::Snapshot,
+        Mode::Delta => FeedMode::Delta,
+    };
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    let bar = indicatif::ProgressBar::new(size).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message("stock feed");
+    let started = Instant::now();
+    let report = import(&store, tenant.id, &file, format, mode, &|bytes| {
+        bar.set_position(bytes)
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "feed {}: {} rows, {} applied, {} rejected in {:.1} s",
+        report.feed_id,
+        report.rows,
+        report.applied,
+        report.rejected,
+        started.elapsed().as_secs_f64()
+    );
+    for r in &report.rejects {
+        println!(
+            "  row {:>9}  {:<18} {}",
+            r.row,
+            format!("{:?}", r.reason),
+            r.detail
+        );
+    }
+    Ok(())
+}
+
+/// Reads, checks and applies a feed file; `progress` gets the bytes read so far.
+pub async fn import(
+    store: &Store,
+    tenant: TenantId,
+    file: &std::path::Path,
+    format: Format,
+    mode: FeedMode,
+    progress: &(dyn Fn(u64) + Sync),
+) -> anyhow::Result<FeedReport> {
+    let mut by_ref: HashMap<String, LocationId> = HashMap::new();
+    for l in store.all_locations(tenant).await? {
+        by_ref.insert(l.code.clone(), l.id);
+        by_ref.insert(l.id.to_string(), l.id);
+    }
+    let feed = FeedId::new();
+    let mut report = FeedReport {
+        feed_id: feed.to_string(),
+        ..Default::default()
+    };
+    let mut batcher = FeedBatcher::new(omni_store::inventory::FEED_BATCH_ROWS);
+    let now = chrono::Utc::now();
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(file)?);
+    let rows = rows(reader, format)?;
+    let mut read_bytes = 0;
+    for (n, bytes, parsed) in rows {
+        read_bytes = bytes.max(read_bytes);
+        report.rows += 1;
+        let checked = parsed
+            .map_err(|detail| FeedReject {
+                row: n,
+                reason: RejectReason::Malformed,
+                detail,
+            })
+            .and_then(|row| row.check(n, mode, |r| by_ref.get(r).copied()));
+        let full = match checked {
+            Ok(row) => batcher.push(row),
+            Err(reject) => {
+                report.reject(reject);
+                None
+            }
+        };
+        if let Some(batch) = full {
+            apply(store, tenant, feed, mode, &batch, now, &mut report).await?;
+            progress(read_bytes);
+        }
+    }
+    if let Some(batch) = batcher.finish() {
+        apply(store, tenant, feed, mode, &batch, now, &mut report).await?;
+    }
+    progress(read_bytes);
+    report.rejects.sort_by_key(|r| r.row);
+    Ok(report)
+}
+
+async fn apply(
+    store: &Store,
+    tenant: TenantId,
+    feed: FeedId,
+    mode: FeedMode,
+    batch: &[omni_domain::inventory::CheckedRow],
+    now: omni_kernel::Timestamp,
+    report: &mut FeedReport,
+) -> anyhow::Result<()> {
+    let rejects = store
+        .apply_feed_batch(tenant, feed, mode, batch, now)
+        .await?;
+    report.applied += (batch.len() - rejects.len()) as u64;
+    rejects.into_iter().for_each(|r| report.reject(r));
+    Ok(())
+}
+
+type Parsed = (u64, u64, Result<FeedRow, String>);
+
+/// The rows of a feed as (row number, bytes read, parsed row or why not).
+fn rows<R: BufRead + 'static>(
+    reader: R,
+    format: Format,
+) -> anyhow::Result<Box<dyn Iterator<Item = Parsed>>> {
+    Ok(match format {
+        Format::Csv => {
+            let mut csv = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .flexible(true)
+                .from_reader(reader);
+            let headers = csv.headers().context("reading the CSV header")?.clone();
+            let mut n = 0;
+            Box::new(std::iter::from_fn(move || {
+                let mut record = csv::StringRecord::new();
+                match csv.read_record(&mut record) {
+                    Ok(false) => None,
+                    Ok(true) => {
+                        n += 1;
+                        let bytes = csv.position().byte();
+                        Some((
+                            n,
+                            bytes,
+                            record
+                                .deserialize::<FeedRow>(Some(&headers))
+                                .map_err(|e| e.to_string()),
+                        ))
+                    }
+                    Err(e) => {
+                        n += 1;
+                        Some((n, csv.position().byte(), Err(e.to_string())))
+                    }
+                }
+            }))
+        }
+        Format::Jsonl => {
+            let mut bytes = 0u64;
+            Box::new(reader.lines().enumerate().filter_map(move |(i, line)| {
+                let parsed = line.map_err(|e| e.to_string()).and_then(|l| {
+                    bytes += l.len() as u64 + 1;
+                    if l.trim().is_empty() {
+                        Err(String::new())
+                    } else {
+                        serde_json::from_str::<FeedRow>(&l).map_err(|e| e.to_string())
+                    }
+                });
+                match parsed {
+                    Err(e) if e.is_empty() => None,
+                    other => Some((i as u64 + 1, bytes, other)),
+                }
+            }))
+        }
+    })
+}
+
+/// Expires overdue reservations every second (and once at start-up) until told to stop.
+/// Several nodes may run it: each hold is ended exactly once.
+pub async fn expiry_worker(store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        loop {
+            match store.expire_due_reservations(chrono::Utc::now(), 500).await {
+                Ok(n) if n > 0 => tracing::info!(expired = n, "overdue reservations released"),
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reservation expiry failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
