@@ -242,7 +242,7 @@ mod tests {
         assert_eq!(Currency::Jpy.exponent(), 0);
         assert_eq!(Currency::Kwd.exponent(), 3);
         assert!(matches!(
-            Currency::parse("XXX"),
+            Currency::parse("ZZZ"),
             Err(MoneyError::UnknownCurrency(_))
         ));
     }

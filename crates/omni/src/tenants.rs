@@ -100,7 +100,7 @@ mod tests {
             ("KZ", Currency::Kzt, Locale::Kk)
         );
         assert!(parse_country("RU,RUB").is_err());
-        assert!(parse_country("RU,XXX,Europe/Moscow").is_err());
+        assert!(parse_country("RU,ZZZ,Europe/Moscow").is_err());
         assert!(parse_country("RU,RUB,Europe/Moscow,fr").is_err());
     }
 }
