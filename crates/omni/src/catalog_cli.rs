@@ -33,6 +33,14 @@ pub enum CatalogCommand {
         #[arg(long)]
         tenant: String,
     },
+    /// Write the demo catalog's rows (`small` or `chain` scale) to stdout as an import file:
+    /// the input of import benchmarks and an example of the file format.
+    Sample {
+        #[arg(long, value_enum, default_value = "small")]
+        scale: crate::demo::Scale,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+    },
 }
 
 /// `omni catalog import` flags.
@@ -47,6 +55,68 @@ pub struct ImportArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     pub file: PathBuf,
+}
+
+/// The fixed CSV columns, in file order.
+const CSV_COLUMNS: [&str; 12] = [
+    "sku",
+    "article",
+    "category",
+    "brand",
+    "barcode",
+    "name_ru",
+    "name_en",
+    "description_ru",
+    "description_en",
+    "color",
+    "size",
+    "images",
+];
+
+/// Writes rows as CSV with the columns [`read_csv`] reads: the fixed ones, then a
+/// `price.<CUR>` column per currency and an `attr.<code>` column per attribute used.
+pub fn write_csv(rows: &[ImportRow], out: impl std::io::Write) -> anyhow::Result<()> {
+    let currencies: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|r| r.prices.keys().map(String::as_str))
+        .collect();
+    let attributes: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|r| r.attributes.keys().map(String::as_str))
+        .collect();
+    let mut writer = csv::Writer::from_writer(out);
+    let header = CSV_COLUMNS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(currencies.iter().map(|c| format!("price.{c}")))
+        .chain(attributes.iter().map(|a| format!("attr.{a}")));
+    writer.write_record(header)?;
+    for r in rows {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let fixed = [
+            r.sku.clone(),
+            r.article.clone(),
+            r.category.clone(),
+            opt(&r.brand),
+            opt(&r.barcode),
+            opt(&r.name_ru),
+            opt(&r.name_en),
+            opt(&r.description_ru),
+            opt(&r.description_en),
+            opt(&r.color),
+            opt(&r.size),
+            r.images.join("|"),
+        ];
+        let prices = currencies
+            .iter()
+            .map(|c| r.prices.get(*c).cloned().unwrap_or_default());
+        let attrs = attributes
+            .iter()
+            .map(|a| r.attributes.get(*a).cloned().unwrap_or_default());
+        writer.write_record(fixed.into_iter().chain(prices).chain(attrs))?;
+    }
+    writer.flush()?;
+    Ok(())
 }
 
 /// Reads CSV: fixed columns, `price.<CUR>` and `attr.<code>` columns, `images` split on `|`.
@@ -241,6 +311,22 @@ async fn export(db: DbArgs, tenant: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn sample(scale: crate::demo::Scale, format: Format) -> anyhow::Result<()> {
+    let rows = crate::demo::catalog_sample_rows(scale);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Csv => write_csv(&rows, &mut out)?,
+        Format::Jsonl => {
+            for row in &rows {
+                serde_json::to_writer(&mut out, row)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// A money amount as an exact decimal string (`24990.00`).
 fn decimal(m: &omni_kernel::Money) -> String {
     let exp = u32::from(m.currency().exponent());
@@ -261,5 +347,6 @@ pub async fn run(cmd: CatalogCommand) -> anyhow::Result<()> {
     match cmd {
         CatalogCommand::Import(args) => import(args).await,
         CatalogCommand::Export { db, tenant } => export(db, tenant).await,
+        CatalogCommand::Sample { scale, format } => sample(scale, format),
     }
 }

@@ -7,6 +7,8 @@
 //! key secrets is derived from a fixed seed, so two loads produce the same data. Loading is
 //! idempotent: when the `demo` tenant exists nothing is generated and only new keys are minted.
 
+mod catalog;
+mod catalog_vocabulary;
 mod context;
 mod customers;
 mod geography;
@@ -24,6 +26,7 @@ use omni_store::{Store, StoreError};
 
 use context::DemoContext;
 
+pub use catalog::sample_rows as catalog_sample_rows;
 pub use customers::phone as customer_phone;
 
 /// How big a chain to generate.

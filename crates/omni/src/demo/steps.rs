@@ -9,6 +9,7 @@
 use anyhow::Context as _;
 use futures::future::BoxFuture;
 
+use super::catalog::CatalogStep;
 use super::context::{DemoContext, StepReport};
 use super::customers::CustomersStep;
 use super::inventory::InventoryStep;
@@ -25,7 +26,13 @@ pub trait DemoStep: Sync {
 }
 
 /// Every generation step, in the order they run. Later steps may rely on earlier ones.
-pub const STEPS: &[&dyn DemoStep] = &[&TenantStep, &NetworkStep, &CustomersStep, &InventoryStep];
+pub const STEPS: &[&dyn DemoStep] = &[
+    &TenantStep,
+    &NetworkStep,
+    &CustomersStep,
+    &CatalogStep,
+    &InventoryStep,
+];
 
 /// Runs every step (or only those named in `only`), collecting what each created.
 pub async fn run_all(
