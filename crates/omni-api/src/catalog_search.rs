@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use omni_domain::access::{Action, Role};
 use omni_domain::catalog::import::ImportRow;
-use omni_kernel::Channel;
+use omni_kernel::{Channel, LocationId, TenantId};
 use omni_search::{Audience, SearchRequest, SearchResults, Sort};
 use omni_store::catalog::ImportReport;
 use serde::Deserialize;
@@ -41,6 +41,10 @@ pub struct SearchParams {
     /// Staff only: only what is published in this channel.
     #[param(value_type = Option<String>)]
     pub channel: Option<Channel>,
+    /// Only products a location (a store, a warehouse) can sell now: available to promise
+    /// there after reservations and safety stock. The associate app's "in my store" filter.
+    #[param(value_type = Option<String>)]
+    pub in_stock_at: Option<LocationId>,
     /// Results to skip (≤ 1000).
     pub offset: Option<usize>,
     /// Page size, 1–100 (default 20).
@@ -102,10 +106,32 @@ pub async fn search(
         sort: p.sort.unwrap_or_default(),
         offset,
         limit,
+        in_stock_skus: match p.in_stock_at {
+            Some(location) => Some(skus_available_at(&state, principal.tenant, location).await?),
+            None => None,
+        },
     };
     Ok(Json(
         state.search.search(&request).map_err(ApiError::internal)?,
     ))
+}
+
+/// The SKUs `location` can sell now; a location of another tenant or none at all is a 422
+/// on the parameter, never an empty answer that would hide a typo.
+async fn skus_available_at(
+    state: &AppState,
+    tenant: TenantId,
+    location: LocationId,
+) -> Result<Vec<String>, ApiError> {
+    match state.store.location(tenant, location).await {
+        Ok(_) => Ok(state.store.skus_available_at(tenant, location).await?),
+        Err(omni_store::StoreError::NotFound) => Err(ApiError::field(
+            "in_stock_at",
+            "not_found",
+            "no such location",
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Imports a JSON lines body (one `ImportRow` per line, up to the body limit): rows are

@@ -275,3 +275,84 @@ async fn an_import_lands_good_rows_reports_bad_ones_and_is_idempotent() {
     .await;
     assert_eq!(search(&app, &app.b.admin, "a-2").await["total"], 0);
 }
+
+async fn receive_stock(app: &TestApp, sku: &str, location: &str, quantity: i64) {
+    let body =
+        json!({"sku": sku, "location_id": location, "kind": "receipt", "quantity": quantity});
+    let r = app.post("/v1/stock/movements", &app.a.admin, &body).await;
+    assert_eq!(r.status(), 201);
+}
+
+#[tokio::test]
+async fn the_in_store_filter_shows_only_what_that_store_can_sell_now() {
+    let app = spawn_app().await;
+    let cat = setup_category(&app, &app.a.admin).await;
+    for (article, sku, n) in [("HERE", "HERE-1", 1), ("THERE", "THERE-1", 2)] {
+        let body = json!({"article": article, "category_id": cat, "name": {"ru": format!("Робот-пылесос {article}")},
+            "attributes": {"suction_pa": 3000}, "variants": [{"sku": sku, "barcode": ean(n), "list_prices": [{"amount": 1999000, "currency": "RUB"}]}]});
+        assert_eq!(
+            app.post("/v1/catalog/products", &app.a.admin, &body)
+                .await
+                .status(),
+            201
+        );
+    }
+    let store = app.a.store.to_string();
+    let other = app.create_location(&app.a.admin, "OTHER-1").await;
+    let other = other["id"].as_str().expect("id");
+    receive_stock(&app, "HERE-1", &store, 2).await;
+    receive_stock(&app, "THERE-1", other, 5).await;
+    eventually(
+        &app,
+        &app.a.associate,
+        "пылесос",
+        Duration::from_secs(1),
+        |v| v["total"] == 2,
+    )
+    .await;
+
+    let in_store = |location: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .get(
+                    &format!("/v1/catalog/search?q=пылесос&in_stock_at={location}"),
+                    &app.a.associate,
+                )
+                .await;
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.expect("json")
+        }
+    };
+    let here = in_store(store.clone()).await;
+    assert_eq!(here["total"], 1, "{here}");
+    assert_eq!(here["hits"][0]["article"], "HERE");
+    assert_eq!(
+        in_store(other.to_owned()).await["hits"][0]["article"],
+        "THERE"
+    );
+
+    let hold = json!({"sku": "HERE-1", "location_id": store, "quantity": 2,
+        "reserved_for": {"type": "cart", "id": "crt_1"}, "ttl_seconds": 600});
+    assert_eq!(
+        app.post("/v1/reservations", &app.a.app, &hold)
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        in_store(store.clone()).await["total"],
+        0,
+        "reserved units are not available to sell"
+    );
+
+    let foreign = app.b.store.to_string();
+    let r = app
+        .get(
+            &format!("/v1/catalog/search?q=x&in_stock_at={foreign}"),
+            &app.a.associate,
+        )
+        .await;
+    let body = problem(r, 422).await;
+    assert_eq!(body["errors"][0]["field"], "in_stock_at", "{body}");
+}

@@ -53,7 +53,8 @@ impl SearchIndex {
                 .iter()
                 .flat_map(|c| c.name.texts().map(str::to_owned)),
         );
-        texts.extend(brand.map(|b| b.name.clone()));
+        // The brand's code too: shoppers type `delonghi` for «De'Longhi».
+        texts.extend(brand.iter().flat_map(|b| [b.name.clone(), b.code.clone()]));
         texts.extend(p.variants.iter().flat_map(|v| v.color.clone()));
         texts.extend(p.attributes.values().map(|v| v.as_text()));
         for t in &texts {

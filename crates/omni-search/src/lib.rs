@@ -8,6 +8,7 @@
 //! «Робот-пылесос» and `shoes` finds "Running shoe"; typos are tolerated with fuzzy terms;
 //! SKUs, barcodes and articles match exactly. Every query is filtered by tenant.
 
+mod buckets;
 mod document;
 mod feeder;
 mod query;

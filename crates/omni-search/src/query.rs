@@ -1,8 +1,12 @@
 //! Turning a search request into a tantivy query, and collecting hits and facet counts.
 //!
-//! Each query word must match (AND), in any of: its Russian stem, its English stem, a fuzzy
-//! variant of the stem (edit distance 1 from 4 characters, 2 from 8) at a lower boost, or
-//! an exact code; each word is widened with the tenant's synonyms. The whole query also
+//! Each query word must match (AND), in any of: its Russian stem, its English stem or an
+//! exact code; each word is widened with the tenant's synonyms. Typos are tolerated when
+//! the exact words find nothing: the search then runs once more with fuzzy variants of each
+//! stem (edit distance 1 from 4 characters, 2 from 9) in the field of the word's script,
+//! at a lower boost. Fuzzy matching walks the term dictionary with an automaton and costs
+//! tens of milliseconds on a large catalog, so a query that needs no correction never pays
+//! for it. The whole query also
 //! matches a SKU, barcode or article exactly, ranked first. Tenant (and, for shoppers, the
 //! channel's publication) is a mandatory filter on every query.
 
@@ -14,10 +18,12 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, TantivyDocument, Term};
 
+use crate::buckets::PriceBuckets;
 use crate::{IndexedProduct, SearchError, SearchIndex};
 
 /// Who searches: shoppers see only what is published in their channel; staff see drafts too
@@ -56,6 +62,9 @@ pub struct SearchRequest {
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
+    /// When set, only products with one of these SKUs match: the SKUs a chosen store can
+    /// sell now (the index holds no stock; the caller reads it from inventory).
+    pub in_stock_skus: Option<Vec<String>>,
 }
 
 /// A found product.
@@ -101,6 +110,9 @@ pub struct SearchResults {
 /// Price bucket edges in major units.
 const BUCKETS: [i64; 5] = [0, 1_000, 5_000, 20_000, 50_000];
 
+/// Minor units per major unit of the bucket edges (kopecks, tiyn, cents).
+const PRICE_SCALE: i64 = 100;
+
 fn boxed(q: impl Query) -> Box<dyn Query> {
     Box::new(q)
 }
@@ -119,7 +131,7 @@ impl SearchIndex {
     }
 
     /// Alternatives for one word: stems, fuzzy stems and the exact code.
-    fn word_query(&self, word: &str) -> Box<dyn Query> {
+    fn word_query(&self, word: &str, fuzzy: bool) -> Box<dyn Query> {
         let f = self.inner.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, analyzer) in [(f.ru, "omni_ru"), (f.en, "omni_en")] {
@@ -133,8 +145,10 @@ impl SearchIndex {
                     )),
                 ));
                 let chars = word.chars().count();
-                if chars >= 4 {
-                    let distance = if chars >= 8 { 2 } else { 1 };
+                let cyrillic = word.chars().any(|c| matches!(c, 'а'..='я' | 'ё'));
+                let own_script = (field == f.ru) == cyrillic;
+                if fuzzy && own_script && chars >= 4 {
+                    let distance = if chars >= 9 { 2 } else { 1 };
                     should.push((
                         Occur::Should,
                         boxed(FuzzyTermQuery::new(term, distance, true)),
@@ -153,14 +167,14 @@ impl SearchIndex {
     }
 
     /// A word with its synonyms: any of them (a multi-word synonym needs all its words).
-    fn expanded_word(&self, tenant: TenantId, word: &str) -> Box<dyn Query> {
-        let mut alternatives = vec![(Occur::Should, self.word_query(word))];
+    fn expanded_word(&self, tenant: TenantId, word: &str, fuzzy: bool) -> Box<dyn Query> {
+        let mut alternatives = vec![(Occur::Should, self.word_query(word, fuzzy))];
         if let Ok(map) = self.inner.synonyms.read()
             && let Some(s) = map.get(&tenant)
         {
             for phrase in s.expand(word) {
                 let words: Vec<(Occur, Box<dyn Query>)> = split_words(phrase)
-                    .map(|w| (Occur::Must, self.word_query(w)))
+                    .map(|w| (Occur::Must, self.word_query(w, fuzzy)))
                     .collect();
                 alternatives.push((Occur::Should, boxed(BooleanQuery::new(words))));
             }
@@ -201,6 +215,12 @@ impl SearchIndex {
         if r.price_min.is_some() || r.price_max.is_some() {
             out.push((Occur::Must, self.price_range(r, r.price_min, r.price_max)));
         }
+        if let Some(skus) = &r.in_stock_skus {
+            let terms = skus
+                .iter()
+                .map(|sku| Term::from_field_text(f.codes, &sku.to_lowercase()));
+            out.push((Occur::Must, boxed(TermSetQuery::new(terms))));
+        }
         out
     }
 
@@ -228,14 +248,14 @@ impl SearchIndex {
             .unwrap_or(self.inner.fields.created)
     }
 
-    /// The full query: text (if any) AND every filter.
-    fn query(&self, r: &SearchRequest) -> Box<dyn Query> {
+    /// The full query: text (if any) AND every filter; `fuzzy` adds typo variants.
+    fn query(&self, r: &SearchRequest, fuzzy: bool) -> Box<dyn Query> {
         let mut clauses = self.filters(r);
         let text = r.text.trim().to_lowercase();
         if !text.is_empty() {
             let words: Vec<(Occur, Box<dyn Query>)> = split_words(&text)
                 .take(12)
-                .map(|w| (Occur::Must, self.expanded_word(r.tenant, w)))
+                .map(|w| (Occur::Must, self.expanded_word(r.tenant, w, fuzzy)))
                 .collect();
             let code = boxed(TermQuery::new(
                 Term::from_field_text(self.inner.fields.codes, &text),
@@ -255,7 +275,21 @@ impl SearchIndex {
     /// Runs a search: a page of hits, the total and facet counts over every match.
     pub fn search(&self, r: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.inner.reader.searcher();
-        let query = self.query(r);
+        let exact = self.run(&searcher, r, false)?;
+        if exact.total > 0 || r.text.trim().is_empty() {
+            return Ok(exact);
+        }
+        self.run(&searcher, r, true)
+    }
+
+    /// One pass of a search, with or without typo variants.
+    fn run(
+        &self,
+        searcher: &tantivy::Searcher,
+        r: &SearchRequest,
+        fuzzy: bool,
+    ) -> Result<SearchResults, SearchError> {
+        let query = self.query(r, fuzzy);
         let limit = r.limit.clamp(1, 100);
         let mut facet_collector = FacetCollector::for_field("facets");
         facet_collector.add_facet("/cat");
@@ -271,43 +305,55 @@ impl SearchIndex {
             facet_collector.add_facet(Facet::from_path(["attr", code.as_str()]));
         }
         let top = TopDocs::with_limit(limit).and_offset(r.offset);
-        let (addresses, total, facet_counts): (Vec<(f32, DocAddress)>, usize, _) = match r.sort {
-            Sort::Relevance => {
-                searcher.search(&query, &(top.order_by_score(), Count, facet_collector))?
-            }
-            Sort::PriceAsc | Sort::PriceDesc | Sort::Newest => {
-                let (field, order) = match r.sort {
-                    Sort::PriceAsc => (
-                        self.inner
-                            .schema
-                            .get_field_name(self.price_field(r))
-                            .to_owned(),
-                        Order::Asc,
-                    ),
-                    Sort::PriceDesc => (
-                        self.inner
-                            .schema
-                            .get_field_name(self.price_field(r))
-                            .to_owned(),
-                        Order::Desc,
-                    ),
-                    _ => ("created".to_owned(), Order::Desc),
-                };
-                let (docs, total, facets) = searcher.search(
-                    &query,
-                    &(
-                        top.order_by_fast_field::<i64>(field, order),
-                        Count,
-                        facet_collector,
-                    ),
-                )?;
-                (
-                    docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
-                    total,
-                    facets,
-                )
-            }
+        let buckets = PriceBuckets {
+            field: self
+                .inner
+                .schema
+                .get_field_name(self.price_field(r))
+                .to_owned(),
+            edges: BUCKETS.iter().map(|b| b * PRICE_SCALE).collect(),
         };
+        let (addresses, total, facet_counts, bucket_counts): (Vec<(f32, DocAddress)>, usize, _, _) =
+            match r.sort {
+                Sort::Relevance => searcher.search(
+                    &query,
+                    &(top.order_by_score(), Count, facet_collector, buckets),
+                )?,
+                Sort::PriceAsc | Sort::PriceDesc | Sort::Newest => {
+                    let (field, order) = match r.sort {
+                        Sort::PriceAsc => (
+                            self.inner
+                                .schema
+                                .get_field_name(self.price_field(r))
+                                .to_owned(),
+                            Order::Asc,
+                        ),
+                        Sort::PriceDesc => (
+                            self.inner
+                                .schema
+                                .get_field_name(self.price_field(r))
+                                .to_owned(),
+                            Order::Desc,
+                        ),
+                        _ => ("created".to_owned(), Order::Desc),
+                    };
+                    let (docs, total, facets, bucket_counts) = searcher.search(
+                        &query,
+                        &(
+                            top.order_by_fast_field::<i64>(field, order),
+                            Count,
+                            facet_collector,
+                            buckets,
+                        ),
+                    )?;
+                    (
+                        docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                        total,
+                        facets,
+                        bucket_counts,
+                    )
+                }
+            };
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -343,36 +389,28 @@ impl SearchIndex {
                 facets.attributes.insert(code.clone(), values);
             }
         }
-        facets.price = self.price_buckets(r, &searcher)?;
+        facets.price = price_buckets(&bucket_counts);
         Ok(SearchResults {
             total,
             hits,
             facets,
         })
     }
+}
 
-    fn price_buckets(
-        &self,
-        r: &SearchRequest,
-        searcher: &tantivy::Searcher,
-    ) -> Result<Vec<PriceBucket>, SearchError> {
-        let scale = 100;
-        let mut out = Vec::new();
-        for (i, from) in BUCKETS.iter().enumerate() {
-            let to = BUCKETS.get(i + 1).map(|t| t * scale);
-            let mut clauses = vec![(Occur::Must, self.query(r))];
-            clauses.push((Occur::Must, self.price_range(r, Some(from * scale), to)));
-            let count = searcher.search(&BooleanQuery::new(clauses), &Count)?;
-            if count > 0 {
-                out.push(PriceBucket {
-                    from: from * scale,
-                    to,
-                    count: count as u64,
-                });
-            }
-        }
-        Ok(out)
-    }
+/// Non-empty price buckets from the collected counts, in minor units.
+fn price_buckets(counts: &[u64]) -> Vec<PriceBucket> {
+    BUCKETS
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .filter(|(_, (_, count))| **count > 0)
+        .map(|(i, (from, count))| PriceBucket {
+            from: from * PRICE_SCALE,
+            to: BUCKETS.get(i + 1).map(|t| t * PRICE_SCALE),
+            count: *count,
+        })
+        .collect()
 }
 
 /// Words as the analyzers see them: split on anything but letters and digits.

@@ -122,6 +122,7 @@ fn req(tenant: TenantId, text: &str) -> SearchRequest {
         sort: Sort::Relevance,
         offset: 0,
         limit: 20,
+        in_stock_skus: None,
     }
 }
 

@@ -71,6 +71,9 @@ pub enum Scenario {
     /// `POST /v1/customers/identify`: a random demo customer's phone in local form (`8 9xx …`),
     /// normalised and looked up; `OMNI_BENCH_CUSTOMERS` (default 1,000,000) bounds the draw.
     Identify,
+    /// `GET /v1/catalog/search?…`: a shopper's search drawn from a realistic mix (Russian and
+    /// English words, a typo, synonyms, SKU and barcode, faceted browsing) over the demo catalog.
+    Search,
 }
 
 impl Scenario {
@@ -82,6 +85,7 @@ impl Scenario {
             Scenario::Health => "health",
             Scenario::Availability => "availability",
             Scenario::Identify => "identify",
+            Scenario::Search => "search",
         }
     }
 
@@ -95,6 +99,7 @@ impl Scenario {
                 "/v1/stock/SKU-000042/nearby?lat=55.7558&lon=37.6173&radius_km=15&channel=web"
             }
             Scenario::Identify => "/v1/customers/identify",
+            Scenario::Search => "/v1/catalog/search",
         }
     }
 
@@ -111,6 +116,25 @@ impl Scenario {
                 Some(serde_json::json!({"kind": "phone", "value": local}).to_string())
             }
             _ => None,
+        }
+    }
+
+    /// Query parameters drawn afresh for each request (the search mix); empty otherwise.
+    pub fn params(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Scenario::Search => {
+                let mix = crate::demo::SEARCH_MIX;
+                let probe = &mix[rand::random_range(0..mix.len())];
+                [
+                    ("q", Some(probe.q)),
+                    ("category", probe.category),
+                    ("attr", probe.attr),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+                .collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -321,7 +345,14 @@ impl Target {
                 .post(self.url.clone())
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body),
-            None => self.client.get(self.url.clone()),
+            None => {
+                let mut url = self.url.clone();
+                let params = self.scenario.params();
+                if !params.is_empty() {
+                    url.query_pairs_mut().extend_pairs(params);
+                }
+                self.client.get(url)
+            }
         };
         if let Some(auth) = &self.auth {
             request = request.header(reqwest::header::AUTHORIZATION, auth);
@@ -470,6 +501,23 @@ mod tests {
             assert_eq!(cli.get_name(), s.name());
             assert_eq!(serde_json::to_value(s).expect("json"), s.name());
         }
+    }
+
+    #[test]
+    fn search_requests_draw_a_search_from_the_mix_each_time() {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..500 {
+            let params = Scenario::Search.params();
+            assert!(params.iter().any(|(k, _)| matches!(*k, "q" | "category")));
+            assert!(
+                params
+                    .iter()
+                    .all(|(k, v)| !v.is_empty() && ["q", "category", "attr"].contains(k))
+            );
+            seen.insert(params);
+        }
+        assert!(seen.len() > 10, "the mix varies: {} distinct", seen.len());
+        assert!(Scenario::Tenant.params().is_empty());
     }
 
     #[test]

@@ -119,6 +119,10 @@ pub struct DemoArgs {
     /// How big a chain to generate.
     #[arg(long, value_enum, default_value_t = crate::demo::Scale::Small)]
     pub scale: crate::demo::Scale,
+    /// Generate only these steps (comma-separated: tenant,network,customers,catalog,inventory),
+    /// e.g. to benchmark one context at chain scale without loading the others.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
 }
 
 /// `omni keys …`

@@ -27,7 +27,11 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Demo(args) => {
             let store = args.db.connect().await?;
             store.migrate().await?;
-            let report = demo::load(&store, args.scale, true).await?;
+            let only: Option<Vec<&str>> = args
+                .only
+                .as_ref()
+                .map(|steps| steps.iter().map(String::as_str).collect());
+            let report = demo::load_steps(&store, args.scale, true, only.as_deref()).await?;
             report.print(None);
             Ok(())
         }

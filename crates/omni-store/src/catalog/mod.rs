@@ -1,6 +1,7 @@
 //! Catalog repository: categories, brands and synonyms here; products and their variant rows
 //! in [`products`]. Documents are JSON next to the columns that queries filter on.
 
+mod availability;
 mod import;
 mod products;
 

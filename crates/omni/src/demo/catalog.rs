@@ -273,7 +273,7 @@ fn pick_colors(rng: &mut StdRng, grid: Grid) -> Vec<&'static str> {
     let count = if grid == Grid::Colors {
         rng.random_range(1..=4)
     } else {
-        rng.random_range(1..=2)
+        rng.random_range(1..=3)
     };
     let start = rng.random_range(0..COLORS.len());
     (0..count)

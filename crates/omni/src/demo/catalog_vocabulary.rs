@@ -104,6 +104,9 @@ const fn attr(
     unit: Option<&'static str>,
     values: Values,
 ) -> Attr {
+    // Exact-value facets suit choices and yes/no; a number with thousands of values
+    // (suction in Pa) would list every one of them, so numbers are filters, not facets.
+    let facet = !matches!(values, Values::Number(..));
     Attr {
         code,
         ru,
@@ -111,7 +114,7 @@ const fn attr(
         unit,
         values,
         required: true,
-        facet: true,
+        facet,
     }
 }
 

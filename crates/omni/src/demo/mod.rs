@@ -27,6 +27,7 @@ use omni_store::{Store, StoreError};
 use context::DemoContext;
 
 pub use catalog::sample_rows as catalog_sample_rows;
+pub use catalog_vocabulary::SEARCH_MIX;
 pub use customers::phone as customer_phone;
 
 /// How big a chain to generate.

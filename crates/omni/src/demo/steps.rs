@@ -39,6 +39,14 @@ pub async fn run_all(
     ctx: &mut DemoContext,
     only: Option<&[&str]>,
 ) -> anyhow::Result<Vec<(String, usize)>> {
+    if let Some(unknown) = only
+        .into_iter()
+        .flatten()
+        .find(|name| !STEPS.iter().any(|s| s.name() == **name))
+    {
+        let known: Vec<&str> = STEPS.iter().map(|s| s.name()).collect();
+        anyhow::bail!("no demo step `{unknown}` (steps: {})", known.join(", "));
+    }
     let mut counts = Vec::new();
     let wanted = |step: &&&dyn DemoStep| only.is_none_or(|names| names.contains(&step.name()));
     for step in STEPS.iter().filter(wanted) {
