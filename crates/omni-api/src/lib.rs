@@ -39,6 +39,7 @@ use omni_store::Store;
 use tokio::sync::Notify;
 
 pub use auth::Principal;
+pub use catalog_search::parse_lines as parse_import_lines;
 pub use error::ApiError;
 
 /// Settings of the HTTP layer.

@@ -182,7 +182,10 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let (rows, mut rejected) = match format {
         Format::Csv => (read_csv(&data)?, Vec::new()),
-        Format::Jsonl => omni_api_lines(&data)?,
+        Format::Jsonl => {
+            let text = std::str::from_utf8(&data).context("the file is not UTF-8")?;
+            omni_api::parse_import_lines(text)
+        }
     };
     let bar = ProgressBar::new(rows.len() as u64).with_style(
         ProgressStyle::with_template(
@@ -218,37 +221,6 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         report.rejected.len()
     );
     Ok(())
-}
-
-/// Rows parsed from a file and the lines that were not rows.
-type Parsed = (
-    Vec<(usize, ImportRow)>,
-    Vec<omni_store::catalog::RejectedRow>,
-);
-
-fn omni_api_lines(data: &[u8]) -> anyhow::Result<Parsed> {
-    let text = std::str::from_utf8(data).context("the file is not UTF-8")?;
-    let mut rows = Vec::new();
-    let mut rejected = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        match serde_json::from_str::<ImportRow>(line) {
-            Ok(row) => rows.push((i + 1, row)),
-            Err(e) => rejected.push(omni_store::catalog::RejectedRow {
-                line: i + 1,
-                sku: String::new(),
-                errors: vec![omni_domain::FieldViolation {
-                    field: "row".into(),
-                    code: "malformed_row",
-                    message: e.to_string(),
-                }],
-            }),
-        }
-    }
-    Ok((rows, rejected))
 }
 
 async fn export(db: DbArgs, tenant: String) -> anyhow::Result<()> {
@@ -348,5 +320,98 @@ pub async fn run(cmd: CatalogCommand) -> anyhow::Result<()> {
         CatalogCommand::Import(args) => import(args).await,
         CatalogCommand::Export { db, tenant } => export(db, tenant).await,
         CatalogCommand::Sample { scale, format } => sample(scale, format),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use omni_store::testing::{TestDb, backend_banner};
+
+    use super::*;
+
+    /// A CSV file as merchants send it: good rows, a bad check digit, an unknown category and
+    /// a missing required attribute.
+    fn file() -> String {
+        let header = "sku,article,category,brand,barcode,name_ru,price.RUB,attr.suction_pa,attr.battery_min,attr.wet_cleaning";
+        [
+            header,
+            "RV-1-W,rv-1,robot-vacuums,dreame,4600000000015,Робот-пылесос Dreame L1,19990,4000,120,true",
+            "RV-1-B,rv-1,robot-vacuums,dreame,4600000000023,Робот-пылесос Dreame L1,19990,4000,120,true",
+            "RV-2-W,rv-2,robot-vacuums,dreame,4600000000039,Робот-пылесос Dreame L2,24990,5000,150,false",
+            "RV-3-W,rv-3,no-such-category,dreame,4600000000046,Робот-пылесос,9990,,,",
+            "RV-4-W,rv-4,robot-vacuums,dreame,4600000000053,Робот-пылесос Dreame L4,29990,,150,true",
+        ]
+        .join("\n")
+    }
+
+    #[tokio::test]
+    async fn a_csv_import_lands_good_rows_reports_bad_ones_and_is_idempotent() {
+        println!("{}", backend_banner());
+        let db = TestDb::new().await.expect("db");
+        crate::demo::load_steps(
+            &db.store,
+            crate::demo::Scale::Small,
+            false,
+            Some(&["tenant", "network"]),
+        )
+        .await
+        .expect("tenant");
+        let tenant = db.store.tenant_by_slug("demo").await.expect("tenant");
+        crate::demo::write_catalog_tree(&db.store, tenant.id, chrono::Utc::now())
+            .await
+            .expect("tree");
+        let import = || async {
+            let rows = read_csv(file().as_bytes()).expect("csv");
+            db.store
+                .import_catalog(tenant.id, rows, chrono::Utc::now(), |_| {})
+                .await
+                .expect("import")
+        };
+        let first = import().await;
+        let rejected: Vec<(usize, &str)> = first
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.errors[0].code))
+            .collect();
+        assert_eq!(
+            rejected,
+            [
+                (2, "invalid_barcode"),
+                (4, "unknown_category"),
+                (5, "missing_required_attribute")
+            ]
+        );
+        assert_eq!((first.imported_rows, first.products_created), (2, 2));
+        let again = import().await;
+        assert_eq!(
+            (
+                again.products_created,
+                again.products_updated,
+                again.products_unchanged
+            ),
+            (0, 0, 2),
+            "re-importing the same file changes nothing"
+        );
+        let page = db
+            .store
+            .products(
+                tenant.id,
+                &ProductFilter {
+                    starting_after: None,
+                    limit: 10,
+                },
+            )
+            .await
+            .expect("products");
+        let skus: Vec<Vec<&str>> = page
+            .items
+            .iter()
+            .map(|p| p.variants.iter().map(|v| v.sku.as_str()).collect())
+            .collect();
+        assert_eq!(
+            skus,
+            [vec!["RV-1-W"], vec!["RV-2-W"]],
+            "nothing of a bad row was written"
+        );
     }
 }

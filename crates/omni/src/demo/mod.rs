@@ -27,6 +27,8 @@ use omni_store::{Store, StoreError};
 use context::DemoContext;
 
 pub use catalog::sample_rows as catalog_sample_rows;
+#[cfg(test)]
+pub use catalog::write_tree as write_catalog_tree;
 pub use catalog_vocabulary::SEARCH_MIX;
 pub use customers::phone as customer_phone;
 
