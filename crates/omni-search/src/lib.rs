@@ -12,6 +12,7 @@ mod buckets;
 mod document;
 mod feeder;
 mod query;
+mod synonyms;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -70,7 +71,7 @@ pub(crate) struct Inner {
     pub writer: Mutex<IndexWriter>,
     pub fields: Fields,
     pub schema: Schema,
-    pub synonyms: RwLock<HashMap<TenantId, Synonyms>>,
+    pub synonyms: RwLock<HashMap<TenantId, synonyms::SynonymIndex>>,
     /// Facet attribute codes seen per tenant, so searches know which to count.
     pub facet_attributes: RwLock<HashMap<TenantId, BTreeSet<String>>>,
 }
@@ -170,8 +171,9 @@ impl SearchIndex {
 
     /// Replaces a tenant's synonyms (expanded at query time, so no re-index).
     pub fn set_synonyms(&self, tenant: TenantId, synonyms: Synonyms) {
+        let filed = self.synonym_index(&synonyms);
         if let Ok(mut map) = self.inner.synonyms.write() {
-            map.insert(tenant, synonyms);
+            map.insert(tenant, filed);
         }
     }
 

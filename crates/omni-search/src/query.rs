@@ -118,7 +118,7 @@ fn boxed(q: impl Query) -> Box<dyn Query> {
 }
 
 impl SearchIndex {
-    fn analyze(&self, analyzer: &str, word: &str) -> Vec<String> {
+    pub(crate) fn analyze(&self, analyzer: &str, word: &str) -> Vec<String> {
         let Some(mut a) = self.inner.index.tokenizers().get(analyzer) else {
             return vec![word.to_owned()];
         };
@@ -169,10 +169,11 @@ impl SearchIndex {
     /// A word with its synonyms: any of them (a multi-word synonym needs all its words).
     fn expanded_word(&self, tenant: TenantId, word: &str, fuzzy: bool) -> Box<dyn Query> {
         let mut alternatives = vec![(Occur::Should, self.word_query(word, fuzzy))];
+        let keys = self.synonym_keys(word);
         if let Ok(map) = self.inner.synonyms.read()
             && let Some(s) = map.get(&tenant)
         {
-            for phrase in s.expand(word) {
+            for phrase in s.alternatives(&keys) {
                 let words: Vec<(Occur, Box<dyn Query>)> = split_words(phrase)
                     .map(|w| (Occur::Must, self.word_query(w, fuzzy)))
                     .collect();

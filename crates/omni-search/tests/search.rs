@@ -256,6 +256,11 @@ fn synonyms_are_expanded_per_tenant() {
         articles(&index, &req(fx.tenant, "кеды")),
         ["GK-30", "GN-15"]
     );
+    assert_eq!(
+        articles(&index, &req(fx.tenant, "кедами")),
+        ["GK-30", "GN-15"],
+        "an inflected form finds its synonym group by stem"
+    );
     assert!(articles(&index, &req(TenantId::new(), "кеды")).is_empty());
 }
 
