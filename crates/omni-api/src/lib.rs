@@ -9,6 +9,7 @@ mod auth;
 mod catalog;
 mod catalog_products;
 mod catalog_search;
+mod console;
 mod customers;
 mod customers_identify;
 mod customers_link;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(events::routes()),
         )
         .merge(openapi::routes())
+        .merge(console::routes())
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(request::context))

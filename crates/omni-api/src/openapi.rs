@@ -14,6 +14,7 @@ use crate::AppState;
     paths(
         crate::system::healthz, crate::system::readyz, crate::system::prometheus,
         crate::tenancy::show_tenant,
+        crate::tenancy::show_me,
         crate::network::list_locations, crate::network::show_location, crate::network::create_location, crate::network::update_location,
         crate::inventory::show_stock, crate::inventory::stock_nearby, crate::inventory::stock_at_location, crate::inventory::list_movements, crate::inventory::record_movement,
         crate::inventory_feeds::import_feed, crate::inventory_feeds::record_count,

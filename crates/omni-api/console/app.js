@@ -1,0 +1,260 @@
+// omniretail console: one small script, no framework and no build step. It signs in with an
+// API key (kept in this tab's sessionStorage only), asks /v1/me what the key may do, and shows
+// the screens of that role. Every text the API returns is inserted as text, never as HTML.
+"use strict";
+
+const TEXT = {
+  ru: {
+    signin: "Вход", key: "API-ключ", keyHint: "Ключ выдаёт администратор (omni keys create) или omni serve --demo.",
+    enter: "Войти", signout: "Выйти", shopper: "Покупатель", search: "Каталог",
+    identify: "Найти", kind_phone: "Телефон", kind_email: "Email", kind_loyalty_card: "Карта", kind_qr_token: "QR-код",
+    value: "Телефон, email, карта или QR", notFound: "Покупатель не найден.",
+    tier: "Уровень", points: "Баллы", contacts: "Контакты", preferences: "Предпочтения", sizes: "Размеры",
+    lastPurchases: "Последние покупки", openOrders: "Открытые заказы", offers: "Персональные предложения", none: "нет",
+    query: "Что ищем? Название, артикул, штрихкод", find: "Искать", inMyStore: "В наличии в моём магазине",
+    found: "Найдено", nothing: "Ничего не найдено.", category: "Категория", brand: "Бренд",
+    store: "Магазин", signedInAs: "Вы вошли как", role_admin: "администратор", role_marketer: "маркетолог",
+    role_associate: "продавец", role_agent: "оператор колл-центра", role_app: "приложение",
+  },
+  en: {
+    signin: "Sign in", key: "API key", keyHint: "An admin issues keys (omni keys create); omni serve --demo prints some.",
+    enter: "Sign in", signout: "Sign out", shopper: "Shopper", search: "Catalog",
+    identify: "Identify", kind_phone: "Phone", kind_email: "Email", kind_loyalty_card: "Card", kind_qr_token: "QR code",
+    value: "Phone, email, card or QR", notFound: "No such shopper.",
+    tier: "Tier", points: "Points", contacts: "Contacts", preferences: "Preferences", sizes: "Sizes",
+    lastPurchases: "Last purchases", openOrders: "Open orders", offers: "Personal offers", none: "none",
+    query: "Search by name, article or barcode", find: "Search", inMyStore: "In stock in my store",
+    found: "Found", nothing: "Nothing found.", category: "Category", brand: "Brand",
+    store: "Store", signedInAs: "Signed in as", role_admin: "admin", role_marketer: "marketer",
+    role_associate: "store associate", role_agent: "call-center agent", role_app: "app",
+  },
+};
+
+let lang = localStorage.getItem("omni.lang") === "en" ? "en" : "ru";
+const t = (k) => TEXT[lang][k] ?? k;
+
+/** Builds an element: `h("a", {href: "#/", class: "x", onclick: fn}, "text", child)`. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "class") el.className = value;
+    else el.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const c of children.flat()) {
+    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+const session = {
+  get key() { return sessionStorage.getItem("omni.key"); },
+  get me() { try { return JSON.parse(sessionStorage.getItem("omni.me")); } catch { return null; } },
+  save(key, me) { sessionStorage.setItem("omni.key", key); sessionStorage.setItem("omni.me", JSON.stringify(me)); },
+  clear() { sessionStorage.removeItem("omni.key"); sessionStorage.removeItem("omni.me"); },
+};
+
+/** A call to the JSON API; a problem+json answer becomes an Error carrying the problem. */
+async function api(method, path, body, key = session.key) {
+  const headers = { Authorization: `Bearer ${key}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const err = new Error((data && (data.detail || data.title)) || `HTTP ${res.status}`);
+    err.status = res.status;
+    err.problem = data;
+    throw err;
+  }
+  return data;
+}
+
+function problemBox(err) {
+  const fields = (err.problem && err.problem.errors) || [];
+  return h("div", { class: "error", role: "alert" }, err.message,
+    fields.length ? h("ul", {}, fields.map((f) => h("li", {}, `${f.field}: ${f.message}`))) : null);
+}
+
+const EXPONENT = { JPY: 0, KWD: 3 };
+
+/** Minor units as a price, by integer arithmetic (no float ever holds the amount). */
+function money(minor, currency) {
+  const exp = EXPONENT[currency] ?? 2;
+  const scale = 10 ** exp;
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  const major = new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-US").format((abs - (abs % scale)) / scale);
+  const frac = exp ? (lang === "ru" ? "," : ".") + String(abs % scale).padStart(exp, "0") : "";
+  return `${sign}${major}${frac} ${currency === "RUB" ? "₽" : currency === "KZT" ? "₸" : currency}`;
+}
+
+/** Marks the page usable: end-to-end tests and the 300 ms budget wait for this. */
+function ready(view) { document.body.dataset.ready = view; }
+
+function render(view, ...children) {
+  const main = document.getElementById("view");
+  main.replaceChildren(...children);
+  document.body.dataset.ready = "";
+  document.body.dataset.view = view;
+}
+
+// ---- screens --------------------------------------------------------------------------
+
+function screensFor(me) {
+  switch (me && me.role) {
+    case "associate": case "agent": return ["shopper", "search"];
+    case "admin": case "marketer": case "app": return ["search"];
+    default: return [];
+  }
+}
+
+function signIn() {
+  const input = h("input", { type: "password", name: "key", autocomplete: "off", placeholder: "omk_…", required: true, "aria-label": t("key") });
+  const out = h("div");
+  const form = h("form", { class: "row", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const key = input.value.trim();
+      const me = await api("GET", "/v1/me", undefined, key);
+      session.save(key, me);
+      location.hash = `#/${screensFor(me)[0] || "signin"}`;
+      route();
+    } catch (err) { out.replaceChildren(problemBox(err)); }
+  } }, input, h("button", { class: "primary", type: "submit" }, t("enter")));
+  render("signin", h("h1", {}, t("signin")), form, h("p", { class: "muted" }, t("keyHint")), out);
+  input.focus();
+  ready("signin");
+}
+
+function shopper() {
+  const kind = h("select", { name: "kind", "aria-label": "kind" },
+    ["phone", "email", "loyalty_card", "qr_token"].map((k) => h("option", { value: k }, t(`kind_${k}`))));
+  const value = h("input", { type: "text", name: "value", placeholder: t("value"), required: true, inputmode: "tel" });
+  const out = h("div", { id: "summary" });
+  const form = h("form", { class: "row", onsubmit: async (e) => {
+    e.preventDefault();
+    out.replaceChildren();
+    try {
+      const s = await api("POST", "/v1/customers/identify", { kind: kind.value, value: value.value });
+      out.replaceChildren(summaryCard(s));
+    } catch (err) {
+      out.replaceChildren(err.status === 404 ? h("div", { class: "error" }, t("notFound")) : problemBox(err));
+    }
+    ready("shopper");
+  } }, kind, value, h("button", { class: "primary", type: "submit" }, t("identify")));
+  render("shopper", h("h1", {}, t("shopper")), form, out);
+  value.focus();
+  ready("shopper");
+}
+
+function list(items, show) {
+  return items && items.length ? h("ul", {}, items.map((i) => h("li", {}, show(i)))) : t("none");
+}
+
+function pairs(map) {
+  const entries = Object.entries(map || {});
+  return entries.length ? entries.map(([k, v]) => `${k}: ${v}`).join(", ") : t("none");
+}
+
+function summaryCard(s) {
+  return h("section", { class: "card", "data-customer": s.customer_id },
+    h("h2", {}, s.name || s.customer_id, " ", h("span", { class: "tier" }, s.tier)),
+    h("dl", { class: "kv" },
+      h("dt", {}, t("points")), h("dd", { "data-points": "" }, String(s.points_balance)),
+      h("dt", {}, t("contacts")), h("dd", {}, list(s.identifiers, (i) => `${t(`kind_${i.kind}`)}: ${i.value}`)),
+      h("dt", {}, t("preferences")), h("dd", {}, pairs(s.preferences)),
+      h("dt", {}, t("sizes")), h("dd", {}, pairs(s.sizes)),
+      h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => JSON.stringify(p))),
+      h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, (o) => JSON.stringify(o))),
+      h("dt", {}, t("offers")), h("dd", {}, list(s.personal_offers, (o) => o.title || JSON.stringify(o)))));
+}
+
+function search() {
+  const me = session.me;
+  const filters = { category: null, brand: null };
+  const q = h("input", { type: "search", name: "q", placeholder: t("query") });
+  const mine = me && me.store ? h("input", { type: "checkbox", name: "in_stock_at" }) : null;
+  const out = h("div", { id: "results" });
+  const run = async () => {
+    const params = new URLSearchParams({ q: q.value, limit: "20" });
+    if (filters.category) params.set("category", filters.category);
+    if (filters.brand) params.set("brand", filters.brand);
+    if (mine && mine.checked) params.set("in_stock_at", me.store);
+    try {
+      const r = await api("GET", `/v1/catalog/search?${params}`);
+      out.replaceChildren(results(r, filters, run));
+    } catch (err) { out.replaceChildren(problemBox(err)); }
+    ready("search");
+  };
+  const form = h("form", { class: "row", onsubmit: (e) => { e.preventDefault(); filters.category = filters.brand = null; run(); } },
+    q, mine ? h("label", { class: "check" }, mine, t("inMyStore")) : null,
+    h("button", { class: "primary", type: "submit" }, t("find")));
+  render("search", h("h1", {}, t("search")), form, out);
+  q.focus();
+  run();
+}
+
+function facetChips(label, counts, key, filters, run) {
+  if (!counts || !counts.length) return null;
+  return h("div", { class: "chips", "aria-label": label }, h("span", { class: "muted" }, `${label}:`),
+    counts.slice(0, 12).map((c) => h("button", {
+      type: "button", class: filters[key] === c.value ? "chip on" : "chip",
+      onclick: () => { filters[key] = filters[key] === c.value ? null : c.value; run(); },
+    }, `${c.value} · ${c.count}`)));
+}
+
+function results(r, filters, run) {
+  if (!r.total) return h("p", { class: "muted" }, t("nothing"));
+  return h("div", {},
+    h("p", { class: "muted", "data-total": r.total }, `${t("found")}: ${r.total}`),
+    facetChips(t("category"), r.facets.category, "category", filters, run),
+    facetChips(t("brand"), r.facets.brand, "brand", filters, run),
+    h("ul", { class: "hits" }, r.hits.map((hit) => {
+      const p = hit.product || hit;
+      const [cur, minor] = Object.entries(p.min_price || {}).sort(([a], [b]) => (a === "RUB" ? -1 : b === "RUB" ? 1 : 0))[0] || [];
+      return h("li", { class: "hit", "data-article": p.article },
+        h("img", { src: p.image, alt: "", loading: "lazy", onerror: (e) => e.target.classList.add("none") }),
+        h("div", { class: "info" },
+          h("div", { class: "name" }, p.name),
+          h("div", { class: "muted" }, [p.brand, p.article].filter(Boolean).join(" · ")),
+          cur ? h("div", { class: "price" }, money(minor, cur)) : null));
+    })));
+}
+
+// ---- frame and routing ----------------------------------------------------------------
+
+function frame() {
+  const me = session.me;
+  const current = location.hash.replace(/^#\//, "") || "";
+  document.documentElement.lang = lang;
+  document.getElementById("lang").textContent = lang === "ru" ? "EN" : "RU";
+  const signout = document.getElementById("signout");
+  signout.hidden = !me;
+  signout.textContent = t("signout");
+  document.getElementById("nav").replaceChildren(...screensFor(me).map((s) =>
+    h("a", { href: `#/${s}`, class: s === current ? "active" : "" }, t(s))));
+  document.title = me ? `omniretail · ${me.tenant_name}` : "omniretail";
+}
+
+function route() {
+  const me = session.me;
+  const allowed = screensFor(me);
+  let screen = location.hash.replace(/^#\//, "");
+  if (!me) screen = "signin";
+  else if (!allowed.includes(screen)) screen = allowed[0] || "signin";
+  frame();
+  ({ signin: signIn, shopper, search })[screen]();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("lang").addEventListener("click", () => {
+    lang = lang === "ru" ? "en" : "ru";
+    localStorage.setItem("omni.lang", lang);
+    route();
+  });
+  document.getElementById("signout").addEventListener("click", () => { session.clear(); location.hash = "#/signin"; route(); });
+  window.addEventListener("hashchange", route);
+  route();
+});

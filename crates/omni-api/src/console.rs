@@ -1,0 +1,109 @@
+//! The web console, served by `omni serve` itself at `/console/`: a small single-page app
+//! (plain HTML, CSS and one script, embedded in the binary, no build step and no Node) that
+//! talks to the same JSON API as every other client with the key its user signs in with.
+//! The associate's handheld, the call center and the back office are screens of one app;
+//! which ones show depends on the key's role (`GET /v1/me`).
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+
+/// One embedded file with its content type and strong ETag.
+struct Asset {
+    body: &'static str,
+    content_type: &'static str,
+    etag: String,
+}
+
+impl Asset {
+    fn new(body: &'static str, content_type: &'static str) -> Asset {
+        let digest = Sha256::digest(body.as_bytes());
+        let etag = format!("\"{}\"", hex(&digest[..12]));
+        Asset {
+            body,
+            content_type,
+            etag,
+        }
+    }
+
+    /// The file, or 304 when the browser already holds this version.
+    fn respond(&self, headers: &HeaderMap) -> Response {
+        let fresh = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == self.etag));
+        let mut response = if fresh {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            ([(header::CONTENT_TYPE, self.content_type)], self.body).into_response()
+        };
+        let h = response.headers_mut();
+        if let Ok(etag) = HeaderValue::from_str(&self.etag) {
+            h.insert(header::ETAG, etag);
+        }
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'",
+            ),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        response
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+static INDEX: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/index.html"),
+        "text/html; charset=utf-8",
+    )
+});
+static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static STYLE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/app.css"),
+        "text/css; charset=utf-8",
+    )
+});
+
+/// `/` and `/console` lead to the console; its three files are served from memory.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console/") }))
+        .route("/console", get(|| async { Redirect::to("/console/") }))
+        .route(
+            "/console/",
+            get(|h: HeaderMap| async move { INDEX.respond(&h) }),
+        )
+        .route(
+            "/console/app.js",
+            get(|h: HeaderMap| async move { SCRIPT.respond(&h) }),
+        )
+        .route(
+            "/console/app.css",
+            get(|h: HeaderMap| async move { STYLE.respond(&h) }),
+        )
+}
