@@ -159,3 +159,58 @@ test("the console speaks English too and refuses a wrong key with a clear messag
   await page.screenshot({ path: join(shots, "signin-refused.png") });
   await page.close();
 });
+
+test("a merchandiser sees what a product lacks per channel and moves it through review to publication", async () => {
+  const admin = keys["admin"];
+  const categories = await apiCall("GET", "/v1/catalog/categories", admin);
+  const category = categories.body.data.find((c) => c.code === "robot-vacuums");
+  const created = await apiCall("POST", "/v1/catalog/products", admin, {
+    article: "e2e-rv-1", category_id: category.id, name: { ru: "Робот-пылесос E2E" },
+    attributes: { suction_pa: 3000, battery_min: 90, wet_cleaning: true },
+    variants: [{ sku: "E2E-RV-1", barcode: "4600000000015", list_prices: [{ amount: 1999000, currency: "RUB" }] }],
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, admin);
+  await usable(page, "products", Date.now());
+  await page.screenshot({ path: join(shots, "backoffice-products.png") });
+  const started = Date.now();
+  await page.goto(`${base}/console/#/products/${id}`);
+  assert.ok((await usable(page, "product", started)) < USABLE_MS * 2);
+  const web = '[data-channel="web"]';
+  assert.match(await page.textContent(web), /description|image/, "the web needs a description and an image");
+  await page.click(`${web} button[data-to="in_review"]`);
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /completeness\.image/);
+  await page.screenshot({ path: join(shots, "backoffice-product-incomplete.png") });
+
+  const pos = '[data-channel="pos"]';
+  await page.click(`${pos} button[data-to="in_review"]`);
+  await page.waitForSelector(`${pos}[data-status="in_review"]`);
+  await page.click(`${pos} button[data-to="published"]`);
+  await page.waitForSelector(`${pos}[data-status="published"]`);
+  await page.screenshot({ path: join(shots, "backoffice-product-published-pos.png") });
+  const stored = await apiCall("GET", `/v1/catalog/products/${id}`, admin);
+  assert.equal(stored.body.publication.pos, "published");
+  assert.equal(stored.body.publication.web ?? "draft", "draft");
+  await page.close();
+});
+
+test("an associate sees a SKU's stock across the network with their own store first", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, Object.entries(keys).find(([k]) => k.startsWith("associate"))[1]);
+  await usable(page, "shopper", Date.now());
+  await page.click('nav a[href="#/stock"]');
+  await usable(page, "stock", Date.now());
+  await page.fill("input[name=sku]", "SKU-000001");
+  const started = Date.now();
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-available]");
+  assert.ok(Date.now() - started < USABLE_MS, "stock answered within the budget");
+  assert.ok(Number(await page.getAttribute("[data-available]", "data-available")) > 0);
+  assert.equal(await page.getAttribute("tbody tr:first-child", "class"), "mine", "the associate's store comes first");
+  await page.screenshot({ path: join(shots, "associate-stock.png") });
+  await page.close();
+});

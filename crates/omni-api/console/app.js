@@ -15,6 +15,12 @@ const TEXT = {
     found: "Найдено", nothing: "Ничего не найдено.", category: "Категория", brand: "Бренд",
     store: "Магазин", signedInAs: "Вы вошли как", role_admin: "администратор", role_marketer: "маркетолог",
     role_associate: "продавец", role_agent: "оператор колл-центра", role_app: "приложение",
+    products: "Товары", stock: "Остатки", more: "Ещё", back: "Назад", completeness: "Заполненность",
+    status_draft: "черновик", status_in_review: "на проверке", status_published: "опубликован",
+    toReview: "На проверку", publish: "Опубликовать", toDraft: "В черновик", missing: "Не хватает",
+    ch_web: "Сайт", ch_mobile_app: "Приложение", ch_pos: "Касса", ch_associate_app: "Продавец", ch_kiosk: "Киоск",
+    sku: "Артикул SKU", show: "Показать", network: "Доступно в сети", location: "Место", onHand: "На складе",
+    reserved: "В резерве", available: "Доступно", openNow: "Открыто", yes: "да", no: "нет", mine: "мой магазин",
   },
   en: {
     signin: "Sign in", key: "API key", keyHint: "An admin issues keys (omni keys create); omni serve --demo prints some.",
@@ -27,6 +33,12 @@ const TEXT = {
     found: "Found", nothing: "Nothing found.", category: "Category", brand: "Brand",
     store: "Store", signedInAs: "Signed in as", role_admin: "admin", role_marketer: "marketer",
     role_associate: "store associate", role_agent: "call-center agent", role_app: "app",
+    products: "Products", stock: "Stock", more: "More", back: "Back", completeness: "Completeness",
+    status_draft: "draft", status_in_review: "in review", status_published: "published",
+    toReview: "Send to review", publish: "Publish", toDraft: "Back to draft", missing: "Missing",
+    ch_web: "Web", ch_mobile_app: "App", ch_pos: "POS", ch_associate_app: "Associate", ch_kiosk: "Kiosk",
+    sku: "SKU", show: "Show", network: "Available in the network", location: "Location", onHand: "On hand",
+    reserved: "Reserved", available: "Available", openNow: "Open now", yes: "yes", no: "no", mine: "my store",
   },
 };
 
@@ -57,7 +69,12 @@ const session = {
 
 /** A call to the JSON API; a problem+json answer becomes an Error carrying the problem. */
 async function api(method, path, body, key = session.key) {
-  const headers = { Authorization: `Bearer ${key}` };
+  return (await call(method, path, body, key)).data;
+}
+
+/** Like `api`, also returning the ETag (what `If-Match` must echo to change the resource). */
+async function call(method, path, body, key = session.key, extra = {}) {
+  const headers = { Authorization: `Bearer ${key}`, ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
@@ -68,7 +85,7 @@ async function api(method, path, body, key = session.key) {
     err.problem = data;
     throw err;
   }
-  return data;
+  return { data, etag: res.headers.get("ETag") };
 }
 
 function problemBox(err) {
@@ -104,8 +121,11 @@ function render(view, ...children) {
 
 function screensFor(me) {
   switch (me && me.role) {
-    case "associate": case "agent": return ["shopper", "search"];
-    case "admin": case "marketer": case "app": return ["search"];
+    case "associate": return ["shopper", "search", "stock"];
+    case "agent": return ["shopper", "search", "stock"];
+    case "admin": return ["products", "search", "stock"];
+    case "marketer": return ["products", "search"];
+    case "app": return ["search"];
     default: return [];
   }
 }
@@ -223,11 +243,94 @@ function results(r, filters, run) {
     })));
 }
 
+// ---- back office: enrichment and publication per channel ------------------------------
+
+const CHANNELS = ["web", "mobile_app", "pos", "associate_app", "kiosk"];
+const status = (p, ch) => (p.publication && p.publication[ch]) || "draft";
+
+function statusChips(p) {
+  return h("div", { class: "chips" }, CHANNELS.map((ch) =>
+    h("span", { class: status(p, ch) === "published" ? "chip on" : "chip", title: t(`status_${status(p, ch)}`) },
+      `${t(`ch_${ch}`)}: ${t(`status_${status(p, ch)}`)}`)));
+}
+
+function products(after) {
+  const out = h("div", { id: "products" });
+  render("products", h("h1", {}, t("products")), out);
+  const params = new URLSearchParams({ limit: "20" });
+  if (typeof after === "string") params.set("starting_after", after);
+  api("GET", `/v1/catalog/products?${params}`).then((page) => {
+    const rows = page.data.map((p) => h("li", { class: "hit", "data-product": p.id },
+      h("div", { class: "info" },
+        h("a", { href: `#/products/${p.id}`, class: "name" }, p.name.ru || p.name.en || p.article),
+        h("div", { class: "muted" }, p.article), statusChips(p))));
+    const last = page.data[page.data.length - 1];
+    out.replaceChildren(h("ul", { class: "hits" }, rows),
+      page.has_more && last ? h("p", {}, h("button", { type: "button", onclick: () => products(last.id) }, t("more"))) : null);
+    ready("products");
+  }).catch((err) => { out.replaceChildren(problemBox(err)); ready("products"); });
+}
+
+/** The next publication steps a status allows (the domain refuses any other). */
+function stepsFrom(current) {
+  return { draft: [["in_review", "toReview"]], in_review: [["published", "publish"], ["draft", "toDraft"]], published: [["draft", "toDraft"]] }[current] || [];
+}
+
+async function productDetail(id, notice) {
+  const out = h("div", { id: "product" });
+  render("product", h("p", {}, h("a", { href: "#/products" }, `← ${t("back")}`)), out);
+  try {
+    const [{ data: p, etag }, report] = await Promise.all([
+      call("GET", `/v1/catalog/products/${id}`), api("GET", `/v1/catalog/products/${id}/completeness`)]);
+    const change = async (channel, to) => {
+      try {
+        await call("POST", `/v1/catalog/products/${id}/publication`, { channel, status: to }, session.key, { "If-Match": etag });
+        productDetail(id);
+      } catch (err) { productDetail(id, err); }
+    };
+    out.replaceChildren(
+      h("h1", {}, p.name.ru || p.name.en || p.article), h("p", { class: "muted" }, p.article),
+      notice ? problemBox(notice) : null,
+      ...report.map((c) => h("section", { class: "card", "data-channel": c.channel, "data-status": c.status },
+        h("h2", {}, `${t(`ch_${c.channel}`)} · ${t(`status_${c.status}`)} · ${t("completeness")} ${c.percent}%`),
+        c.missing.length ? h("p", { class: "muted" }, `${t("missing")}: ${c.missing.map((m) => m.detail ? `${m.requirement} (${m.detail})` : m.requirement).join(", ")}`) : null,
+        h("div", { class: "chips" }, stepsFrom(c.status).map(([to, label]) =>
+          h("button", { type: "button", "data-to": to, onclick: () => change(c.channel, to) }, t(label)))))));
+  } catch (err) { out.replaceChildren(problemBox(err)); }
+  ready("product");
+}
+
+// ---- stock: a SKU across the network, my store first ----------------------------------
+
+function stock() {
+  const me = session.me;
+  const sku = h("input", { type: "text", name: "sku", placeholder: "SKU-000001", required: true });
+  const out = h("div", { id: "stock" });
+  const form = h("form", { class: "row", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api("GET", `/v1/stock/${encodeURIComponent(sku.value.trim())}`);
+      const rows = [...r.locations].sort((a, b) => (b.location_id === me.store) - (a.location_id === me.store) || b.available - a.available);
+      out.replaceChildren(
+        h("p", { "data-available": r.available }, `${t("network")}: ${r.available}`),
+        h("table", {}, h("thead", {}, h("tr", {}, [t("location"), t("onHand"), t("reserved"), t("available"), t("openNow")].map((c) => h("th", {}, c)))),
+          h("tbody", {}, rows.slice(0, 50).map((l) => h("tr", { class: l.location_id === me.store ? "mine" : "" },
+            h("td", {}, `${l.code} ${l.name}`, l.location_id === me.store ? h("span", { class: "tier" }, t("mine")) : null),
+            h("td", {}, l.stock ? l.stock.on_hand : "–"), h("td", {}, l.stock ? l.stock.reserved : "–"),
+            h("td", {}, l.available), h("td", {}, l.open_now ? t("yes") : t("no")))))));
+    } catch (err) { out.replaceChildren(problemBox(err)); }
+    ready("stock");
+  } }, sku, h("button", { class: "primary", type: "submit" }, t("show")));
+  render("stock", h("h1", {}, t("stock")), form, out);
+  sku.focus();
+  ready("stock");
+}
+
 // ---- frame and routing ----------------------------------------------------------------
 
 function frame() {
   const me = session.me;
-  const current = location.hash.replace(/^#\//, "") || "";
+  const current = location.hash.replace(/^#\//, "").split("/")[0] || "";
   document.documentElement.lang = lang;
   document.getElementById("lang").textContent = lang === "ru" ? "EN" : "RU";
   const signout = document.getElementById("signout");
@@ -241,11 +344,12 @@ function frame() {
 function route() {
   const me = session.me;
   const allowed = screensFor(me);
-  let screen = location.hash.replace(/^#\//, "");
+  let [screen, arg] = location.hash.replace(/^#\//, "").split("/");
   if (!me) screen = "signin";
+  else if (screen === "products" && arg && allowed.includes("products")) { frame(); productDetail(decodeURIComponent(arg)); return; }
   else if (!allowed.includes(screen)) screen = allowed[0] || "signin";
   frame();
-  ({ signin: signIn, shopper, search })[screen]();
+  ({ signin: signIn, shopper, search, products, stock })[screen]();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
