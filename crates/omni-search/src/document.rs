@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use omni_domain::catalog::{Product, Schema};
+use omni_domain::catalog::{AttributeKind, Product, Schema};
 use omni_store::catalog::CatalogRefs;
 use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
@@ -80,11 +80,17 @@ impl SearchIndex {
         }
         let mut facet_codes = Vec::new();
         for (code, value) in &p.attributes {
-            if schema.attributes.get(code).is_some_and(|a| a.facet) {
-                doc.add_facet(
-                    f.facets,
-                    Facet::from_path(["attr", code.as_str(), value.as_text().as_str()]),
-                );
+            let Some(def) = schema.attributes.get(code).filter(|a| a.facet) else {
+                continue;
+            };
+            doc.add_facet(
+                f.facets,
+                Facet::from_path(["attr", code.as_str(), value.as_text().as_str()]),
+            );
+            // A number (suction in Pa) can take thousands of values: it still filters by
+            // exact value, but counting every value would cost a search tens of
+            // milliseconds and show shoppers a useless list, so only other kinds are counted.
+            if def.kind != AttributeKind::Number {
                 facet_codes.push(code.clone());
             }
         }
