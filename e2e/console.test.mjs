@@ -90,6 +90,9 @@ test("an associate signs in on a handheld, identifies a shopper by a local phone
     given_name: "Мария", family_name: "Смирнова",
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
+  const chat = await apiCall("POST", `/v1/customers/${created.body.id}/timeline`, keys["agent"],
+    { kind: "message", channel: "messenger", data: { conversation: "cnv_e2e" } });
+  assert.equal(chat.status, 201, JSON.stringify(chat.body));
 
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   await signIn(page, keys["associate"] ?? Object.entries(keys).find(([k]) => k.startsWith("associate"))[1]);
@@ -106,6 +109,8 @@ test("an associate signs in on a handheld, identifies a shopper by a local phone
   const card = await page.textContent("[data-customer]");
   assert.match(card, /Мария/);
   assert.doesNotMatch(card, /9165550123/, "an associate never sees the full phone");
+  await page.waitForSelector('[data-history] [data-kind="message"]');
+  assert.match(await page.textContent("[data-history]"), /Мессенджер/, "a message from another channel is on the timeline");
   await page.screenshot({ path: join(shots, "associate-shopper-summary.png") });
   assert.ok(answered < USABLE_MS, `identify became usable in ${answered} ms`);
 

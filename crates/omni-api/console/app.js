@@ -18,9 +18,10 @@ const TEXT = {
     products: "Товары", stock: "Остатки", more: "Ещё", back: "Назад", completeness: "Заполненность",
     status_draft: "черновик", status_in_review: "на проверке", status_published: "опубликован",
     toReview: "На проверку", publish: "Опубликовать", toDraft: "В черновик", missing: "Не хватает",
-    ch_web: "Сайт", ch_mobile_app: "Приложение", ch_pos: "Касса", ch_associate_app: "Продавец", ch_kiosk: "Киоск",
+    ch_web: "Сайт", ch_mobile_app: "Приложение", ch_pos: "Касса", ch_associate_app: "Продавец", ch_kiosk: "Киоск", ch_call_center: "Колл-центр", ch_messenger: "Мессенджер", ch_chatbot: "Чат-бот",
     sku: "Артикул SKU", show: "Показать", network: "Доступно в сети", location: "Место", onHand: "На складе",
     reserved: "В резерве", available: "Доступно", openNow: "Открыто", yes: "да", no: "нет", mine: "мой магазин",
+    timeline: "История взаимодействий", consents: "Согласия", preferredChannel: "Предпочтительный канал",
   },
   en: {
     signin: "Sign in", key: "API key", keyHint: "An admin issues keys (omni keys create); omni serve --demo prints some.",
@@ -36,9 +37,10 @@ const TEXT = {
     products: "Products", stock: "Stock", more: "More", back: "Back", completeness: "Completeness",
     status_draft: "draft", status_in_review: "in review", status_published: "published",
     toReview: "Send to review", publish: "Publish", toDraft: "Back to draft", missing: "Missing",
-    ch_web: "Web", ch_mobile_app: "App", ch_pos: "POS", ch_associate_app: "Associate", ch_kiosk: "Kiosk",
+    ch_web: "Web", ch_mobile_app: "App", ch_pos: "POS", ch_associate_app: "Associate", ch_kiosk: "Kiosk", ch_call_center: "Call center", ch_messenger: "Messenger", ch_chatbot: "Chatbot",
     sku: "SKU", show: "Show", network: "Available in the network", location: "Location", onHand: "On hand",
     reserved: "Reserved", available: "Available", openNow: "Open now", yes: "yes", no: "no", mine: "my store",
+    timeline: "Interactions", consents: "Consents", preferredChannel: "Preferred channel",
   },
 };
 
@@ -158,7 +160,10 @@ function shopper() {
     out.replaceChildren();
     try {
       const s = await api("POST", "/v1/customers/identify", { kind: kind.value, value: value.value });
-      out.replaceChildren(summaryCard(s));
+      const [timeline, consents] = await Promise.all([
+        api("GET", `/v1/customers/${s.customer_id}/timeline?limit=10`).catch(() => null),
+        api("GET", `/v1/customers/${s.customer_id}/consents`).catch(() => null)]);
+      out.replaceChildren(summaryCard(s), historyCard(timeline, consents));
     } catch (err) {
       out.replaceChildren(err.status === 404 ? h("div", { class: "error" }, t("notFound")) : problemBox(err));
     }
@@ -189,6 +194,21 @@ function summaryCard(s) {
       h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => JSON.stringify(p))),
       h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, (o) => JSON.stringify(o))),
       h("dt", {}, t("offers")), h("dd", {}, list(s.personal_offers, (o) => o.title || JSON.stringify(o)))));
+}
+
+/** The customer's latest interactions in every channel and the consents in force. */
+function historyCard(timeline, consents) {
+  const when = (ts) => new Date(ts).toLocaleString(lang === "ru" ? "ru-RU" : "en-GB");
+  return h("section", { class: "card", "data-history": "" },
+    h("h2", {}, t("timeline")),
+    timeline && timeline.data.length
+      ? h("ul", {}, timeline.data.map((e) => h("li", { "data-kind": e.kind }, `${when(e.occurred_at)} · ${t(`ch_${e.channel}`)} · ${e.kind}`)))
+      : h("p", { class: "muted" }, t("none")),
+    h("h2", {}, t("consents")),
+    consents && consents.in_force.length
+      ? h("p", {}, consents.in_force.map((c) => `${c.purpose}/${c.channel}`).join(", "))
+      : h("p", { class: "muted" }, t("none")),
+    consents && consents.preferred_channel ? h("p", { class: "muted" }, `${t("preferredChannel")}: ${consents.preferred_channel}`) : null);
 }
 
 function search() {
