@@ -1,7 +1,8 @@
 //! Authentication and authorisation. A request carries `Authorization: Bearer omk_…`; the key
 //! is looked up by id, its secret checked in constant time, and revocation honoured on every
 //! request (no cache, so revoking works on every node at once). The resulting [`Principal`]
-//! carries the tenant every query is scoped by.
+//! carries the tenant every query is scoped by. A key over its request rate is refused with
+//! 429 once it is known to be genuine, so made-up keys cannot fill the limiter's table.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -9,6 +10,9 @@ use omni_domain::access::{Action, Role, parse_token, verify_secret};
 use omni_kernel::{ApiKeyId, Channel, TenantId};
 use omni_store::StoreError;
 
+use std::sync::Arc;
+
+use crate::limits::KeyLimiter;
 use crate::{ApiError, AppState};
 
 /// Who is calling: the key, its tenant and its role.
@@ -58,6 +62,9 @@ impl FromRequestParts<AppState> for Principal {
         if credential.record.revoked_at.is_some() || !verify_secret(secret, &credential.secret_hash)
         {
             return Err(ApiError::Unauthenticated);
+        }
+        if let Some(limiter) = parts.extensions.get::<Arc<KeyLimiter>>() {
+            limiter.check(key_id).map_err(ApiError::RateLimited)?;
         }
         let channel = credential.record.channel();
         Ok(Principal {

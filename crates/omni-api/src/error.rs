@@ -35,6 +35,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    #[error("too many requests for this key; retry after {} s", retry_after_secs(*.0))]
+    RateLimited(std::time::Duration),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -86,6 +88,11 @@ impl ApiError {
                 "Unauthenticated",
             ),
             Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+            ),
             NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
             Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             PreconditionFailed => (
@@ -155,6 +162,10 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
+        let retry_after = match &self {
+            ApiError::RateLimited(wait) => Some(retry_after_secs(*wait)),
+            _ => None,
+        };
         let errors = match self {
             ApiError::Validation(errors) => errors,
             _ => Vec::new(),
@@ -173,8 +184,18 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
+}
+
+/// Whole seconds to wait, at least one (`Retry-After` has no fractions).
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.is_zero()))
 }
 
 /// Unknown routes answer with a problem document too.

@@ -23,6 +23,7 @@ mod extract;
 mod inventory;
 mod inventory_feeds;
 mod inventory_reservations;
+mod limits;
 mod network;
 mod openapi;
 mod pagination;
@@ -43,6 +44,10 @@ pub use auth::Principal;
 pub use catalog_search::parse_lines as parse_import_lines;
 pub use error::ApiError;
 
+/// The default per-key rate: far above any one till's or app server's need, so it only
+/// stops a runaway client (the load benchmarks stay under it).
+pub const DEFAULT_RATE_LIMIT_PER_KEY: u32 = 5_000;
+
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -50,6 +55,9 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// Let webhooks target loopback/private addresses (tests, on-premise).
     pub allow_private_webhooks: bool,
+    /// Requests per second one API key may make to this node (bursts of twice that);
+    /// 0 turns the limit off. Keeps one tenant's runaway client from starving the others.
+    pub rate_limit_per_key: u32,
 }
 
 impl Default for ApiConfig {
@@ -57,6 +65,7 @@ impl Default for ApiConfig {
         Self {
             max_body_bytes: 1 << 20,
             allow_private_webhooks: false,
+            rate_limit_per_key: DEFAULT_RATE_LIMIT_PER_KEY,
         }
     }
 }
@@ -76,6 +85,7 @@ pub struct AppState {
 /// The whole HTTP application, testable without a socket.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let limiter = Arc::new(limits::KeyLimiter::new(state.config.rate_limit_per_key));
     Router::new()
         .merge(system::routes())
         .nest(
@@ -93,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(console::routes())
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::Extension(limiter))
         .layer(axum::middleware::from_fn(request::context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

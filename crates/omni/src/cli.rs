@@ -106,6 +106,9 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "OMNI_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Requests per second each API key may make to this node (bursts of twice that; 0: off).
+    #[arg(long, env = "OMNI_RATE_LIMIT_PER_KEY", default_value_t = omni_api::DEFAULT_RATE_LIMIT_PER_KEY)]
+    pub rate_limit_per_key: u32,
     /// This node's name in leases and logs (defaults to host name + pid).
     #[arg(long, env = "OMNI_NODE_ID")]
     pub node_id: Option<String>,

@@ -41,6 +41,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config: ApiConfig {
             max_body_bytes: args.max_body_bytes,
             allow_private_webhooks: args.allow_private_webhooks,
+            rate_limit_per_key: args.rate_limit_per_key,
         },
         events_written,
         search,

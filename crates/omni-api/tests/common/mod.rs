@@ -125,6 +125,15 @@ async fn search_feeder(db: &TestDb) -> omni_search::SearchIndex {
 
 /// Starts the server on 127.0.0.1:0 with a small body limit (for 413 tests).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(ApiConfig {
+        max_body_bytes: 64 * 1024,
+        ..ApiConfig::default()
+    })
+    .await
+}
+
+/// Starts the server with the given HTTP settings.
+pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
     eprintln!("{}", backend_banner());
     let _ = rustls::crypto::ring::default_provider().install_default();
     let db = TestDb::new().await.expect("database");
@@ -134,10 +143,7 @@ pub async fn spawn_app() -> TestApp {
     let state = AppState {
         store: db.store.clone(),
         clock: Arc::new(SystemClock),
-        config: ApiConfig {
-            max_body_bytes: 64 * 1024,
-            allow_private_webhooks: false,
-        },
+        config,
         events_written: Arc::new(tokio::sync::Notify::new()),
         search: search_feeder(&db).await,
     };
