@@ -219,3 +219,29 @@ test("an associate sees a SKU's stock across the network with their own store fi
   await page.screenshot({ path: join(shots, "associate-stock.png") });
   await page.close();
 });
+
+test("an admin mints a key for a store associate, who signs in with it, and revokes it", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, keys["admin"]);
+  await usable(page, "products", Date.now());
+  await page.click('nav a[href="#/keys"]');
+  await usable(page, "keys", Date.now());
+  await page.fill("form input[name=name]", "Till 7, e2e");
+  await page.selectOption("form select[name=role]", "associate");
+  await page.click("form button[type=submit]");
+  await page.waitForSelector("[data-token]");
+  const token = await page.getAttribute("[data-token]", "data-token");
+  assert.match(token, /^omk_/);
+  await page.screenshot({ path: join(shots, "backoffice-keys.png") });
+
+  const associate = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(associate, token);
+  await usable(associate, "shopper", Date.now());
+  await associate.close();
+
+  const me = await apiCall("GET", "/v1/me", token);
+  await page.click(`[data-key="${me.body.key_id}"] button[data-revoke]`);
+  await page.waitForSelector(`[data-key="${me.body.key_id}"] button[data-revoke]`, { state: "detached" });
+  assert.equal((await apiCall("GET", "/v1/me", token)).status, 401, "a revoked key is refused at once");
+  await page.close();
+});

@@ -22,6 +22,9 @@ const TEXT = {
     sku: "Артикул SKU", show: "Показать", network: "Доступно в сети", location: "Место", onHand: "На складе",
     reserved: "В резерве", available: "Доступно", openNow: "Открыто", yes: "да", no: "нет", mine: "мой магазин",
     timeline: "История взаимодействий", consents: "Согласия", preferredChannel: "Предпочтительный канал",
+    keys: "Ключи", name: "Название", role: "Роль", created: "Создан", revoked: "Отозван", revoke: "Отозвать",
+    create: "Создать", newKey: "Новый ключ", tokenOnce: "Скопируйте ключ сейчас: он показывается один раз.",
+    channel: "Канал", active: "действует",
   },
   en: {
     signin: "Sign in", key: "API key", keyHint: "An admin issues keys (omni keys create); omni serve --demo prints some.",
@@ -41,6 +44,9 @@ const TEXT = {
     sku: "SKU", show: "Show", network: "Available in the network", location: "Location", onHand: "On hand",
     reserved: "Reserved", available: "Available", openNow: "Open now", yes: "yes", no: "no", mine: "my store",
     timeline: "Interactions", consents: "Consents", preferredChannel: "Preferred channel",
+    keys: "Keys", name: "Name", role: "Role", created: "Created", revoked: "Revoked", revoke: "Revoke",
+    create: "Create", newKey: "New key", tokenOnce: "Copy the key now: it is shown only once.",
+    channel: "Channel", active: "active",
   },
 };
 
@@ -125,7 +131,7 @@ function screensFor(me) {
   switch (me && me.role) {
     case "associate": return ["shopper", "search", "stock"];
     case "agent": return ["shopper", "search", "stock"];
-    case "admin": return ["products", "search", "stock"];
+    case "admin": return ["products", "search", "stock", "keys"];
     case "marketer": return ["products", "search"];
     case "app": return ["search"];
     default: return [];
@@ -346,6 +352,47 @@ function stock() {
   ready("stock");
 }
 
+// ---- access: API keys for tills, apps and staff ---------------------------------------
+
+async function keys(created) {
+  const out = h("div", { id: "keys" });
+  render("keys", h("h1", {}, t("keys")), out);
+  try {
+    const [list, locations] = await Promise.all([
+      api("GET", "/v1/api-keys?limit=100"), api("GET", "/v1/locations?kind=store&limit=100")]);
+    const stores = locations.data;
+    const code = (id) => (locations.data.find((l) => l.id === id) || {}).code || id;
+    out.replaceChildren(
+      created ? h("div", { class: "card", "data-token": created.token }, h("p", {}, t("tokenOnce")), h("code", {}, created.token)) : null,
+      keyForm(stores),
+      h("table", {}, h("thead", {}, h("tr", {}, [t("name"), t("role"), t("created"), ""].map((c) => h("th", {}, c)))),
+        h("tbody", {}, list.data.map((k) => h("tr", { "data-key": k.id },
+          h("td", {}, k.name), h("td", {}, [t(`role_${k.role}`), k.store && code(k.store), k.channel && t(`ch_${k.channel}`)].filter(Boolean).join(" · ")),
+          h("td", {}, new Date(k.created_at).toLocaleDateString(lang === "ru" ? "ru-RU" : "en-GB")),
+          h("td", {}, k.revoked_at ? t("revoked") : h("button", { type: "button", "data-revoke": k.id, onclick: async () => {
+            try { await api("DELETE", `/v1/api-keys/${k.id}`); keys(); } catch (err) { out.prepend(problemBox(err)); }
+          } }, t("revoke"))))))));
+  } catch (err) { out.replaceChildren(problemBox(err)); }
+  ready("keys");
+}
+
+function keyForm(stores) {
+  const name = h("input", { type: "text", name: "name", placeholder: t("name"), required: true });
+  const role = h("select", { name: "role" }, ["associate", "agent", "marketer", "admin", "app"].map((r) => h("option", { value: r }, t(`role_${r}`))));
+  const store = h("select", { name: "store" }, stores.map((l) => h("option", { value: l.id }, `${l.code} ${l.name}`)));
+  const channel = h("select", { name: "channel", hidden: true }, ["web", "mobile_app", "pos", "kiosk"].map((c) => h("option", { value: c }, t(`ch_${c}`))));
+  const sync = () => { store.hidden = role.value !== "associate"; channel.hidden = role.value !== "app"; };
+  role.addEventListener("change", sync);
+  const errors = h("div");
+  return h("form", { class: "row", onsubmit: async (e) => {
+    e.preventDefault();
+    const body = { name: name.value, role: role.value };
+    if (role.value === "associate") body.store = store.value;
+    if (role.value === "app") body.channel = channel.value;
+    try { keys(await api("POST", "/v1/api-keys", body)); } catch (err) { errors.replaceChildren(problemBox(err)); }
+  } }, h("strong", {}, t("newKey")), name, role, store, channel, h("button", { class: "primary", type: "submit" }, t("create")), errors);
+}
+
 // ---- frame and routing ----------------------------------------------------------------
 
 function frame() {
@@ -369,7 +416,7 @@ function route() {
   else if (screen === "products" && arg && allowed.includes("products")) { frame(); productDetail(decodeURIComponent(arg)); return; }
   else if (!allowed.includes(screen)) screen = allowed[0] || "signin";
   frame();
-  ({ signin: signIn, shopper, search, products, stock })[screen]();
+  ({ signin: signIn, shopper, search, products, stock, keys })[screen]();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
