@@ -91,7 +91,8 @@ impl Store {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA secure_delete = ON;",
+                                 PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+                                 PRAGMA cache_size = -32768;",
                             )
                             .await?;
                             Ok(())

@@ -13,7 +13,7 @@ mod reservations;
 mod stock;
 mod transfers;
 
-pub use feeds::FEED_BATCH_ROWS;
+pub use feeds::{BULK_FEED_BATCH_ROWS, FEED_BATCH_ROWS};
 pub use reads::MovementRecord;
 
 use omni_domain::inventory::StockLevel;

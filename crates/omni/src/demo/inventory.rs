@@ -73,7 +73,7 @@ impl DemoStep for InventoryStep {
             let estimate = stocked.len() as u64 * u64::from(plan.core + plan.tail);
             let bar = ctx.bar("stock rows", estimate);
             let feed = FeedId::new();
-            let mut batcher = FeedBatcher::new(omni_store::inventory::FEED_BATCH_ROWS);
+            let mut batcher = FeedBatcher::new(omni_store::inventory::BULK_FEED_BATCH_ROWS);
             let mut rows = 0usize;
             let mut n = 0u64;
             for location in stocked {
