@@ -16,6 +16,7 @@ pub mod events;
 pub mod idempotency;
 pub mod inventory;
 pub mod network;
+pub mod offers;
 pub mod tenancy;
 pub mod validation;
 pub mod webhooks;

@@ -16,4 +16,4 @@ pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use geo::GeoPoint;
 pub use id::*;
 pub use locale::{CountryCode, Locale};
-pub use money::{Currency, Money, MoneyError};
+pub use money::{Currency, Money, MoneyError, allocate_minor};

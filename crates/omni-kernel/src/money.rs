@@ -174,34 +174,39 @@ impl Money {
     /// Splits the amount over `weights` so the parts add up exactly to the whole
     /// (largest-remainder method) — how a cart discount is spread over its lines.
     pub fn allocate(self, weights: &[u64]) -> Result<Vec<Money>, MoneyError> {
-        let total: u128 = weights.iter().map(|w| u128::from(*w)).sum();
-        if total == 0 {
-            return Ok(weights.iter().map(|_| Money::zero(self.currency)).collect());
-        }
-        let whole = i128::from(self.amount);
-        let mut parts: Vec<i128> = weights
-            .iter()
-            .map(|w| whole * i128::from(*w) / total as i128)
-            .collect();
-        let mut left = whole - parts.iter().sum::<i128>();
-        let step = left.signum();
-        let mut i = 0;
-        while left != 0 {
-            if weights[i % weights.len()] > 0 {
-                parts[i % weights.len()] += step;
-                left -= step;
-            }
-            i += 1;
-        }
-        parts
+        Ok(allocate_minor(self.amount, weights)?
             .into_iter()
-            .map(|p| {
-                i64::try_from(p)
-                    .map(|a| Money::from_minor(a, self.currency))
-                    .map_err(|_| MoneyError::Overflow)
-            })
-            .collect()
+            .map(|a| Money::from_minor(a, self.currency))
+            .collect())
     }
+}
+
+/// Splits `amount` minor units over `weights` so the parts add up exactly to the whole
+/// (largest-remainder method); all-zero weights give all-zero parts.
+pub fn allocate_minor(amount: i64, weights: &[u64]) -> Result<Vec<i64>, MoneyError> {
+    let total: u128 = weights.iter().map(|w| u128::from(*w)).sum();
+    if total == 0 {
+        return Ok(vec![0; weights.len()]);
+    }
+    let whole = i128::from(amount);
+    let mut parts: Vec<i128> = weights
+        .iter()
+        .map(|w| whole * i128::from(*w) / total as i128)
+        .collect();
+    let mut left = whole - parts.iter().sum::<i128>();
+    let step = left.signum();
+    let mut i = 0;
+    while left != 0 {
+        if weights[i % weights.len()] > 0 {
+            parts[i % weights.len()] += step;
+            left -= step;
+        }
+        i += 1;
+    }
+    parts
+        .into_iter()
+        .map(|p| i64::try_from(p).map_err(|_| MoneyError::Overflow))
+        .collect()
 }
 
 fn div_round_half_away(n: i128, d: i128) -> i128 {

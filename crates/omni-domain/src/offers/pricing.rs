@@ -1,0 +1,698 @@
+//! Pricing a cart: one deterministic function every channel calls. The same book, cart,
+//! customer and instant give the same quote — on the server, in the app and in a till that
+//! lost its connection. Every discount names the promotion that gave it and why.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Timelike};
+use omni_kernel::{Channel, Currency, CustomerId, LocationId, Timestamp, allocate_minor};
+use serde::{Deserialize, Serialize};
+
+use super::book::OfferBook;
+use super::rules::{Audience, Effect, FULL_BP, PriceList, Promotion, Schedule, Stacking};
+use super::{PriceListId, PromotionId};
+use crate::catalog::{BrandId, CategoryId};
+use crate::customers::Tier;
+
+/// Most lines a cart may have; keeps one quote bounded.
+pub const MAX_LINES: usize = 200;
+/// Most units of one line.
+pub const MAX_QUANTITY: u32 = 10_000;
+
+/// A cart as every channel sends it for pricing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cart {
+    pub channel: Channel,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub store: Option<LocationId>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub customer_id: Option<CustomerId>,
+    pub lines: Vec<CartLine>,
+    #[serde(default)]
+    pub coupons: Vec<String>,
+    /// Points the customer wants to pay with.
+    #[serde(default)]
+    pub burn_points: i64,
+    /// The delivery price chosen (minor units), if any; a free-delivery promotion zeroes it.
+    #[serde(default)]
+    pub delivery_fee: Option<i64>,
+    /// The instant to price at; now when absent (set it to replay a past sale).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub at: Option<Timestamp>,
+}
+
+/// One line of a cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartLine {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+/// What the catalog says about a SKU that pricing needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SkuFacts {
+    /// The product's category and its ancestors, nearest first.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub categories: Vec<CategoryId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub brand: Option<BrandId>,
+    /// The catalog list price in the book's currency, used when no price list has the SKU.
+    pub list_price: Option<i64>,
+}
+
+/// What pricing knows about the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomerFacts {
+    pub tier: Tier,
+    pub segments: Vec<String>,
+    /// No order placed yet.
+    pub first_order: bool,
+    /// Points available to burn now.
+    pub points_available: i64,
+    /// Uses of promotions with a per-customer limit, by promotion.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub promotion_uses: BTreeMap<PromotionId, u32>,
+}
+
+/// Why a cart could not be priced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PricingError {
+    #[error("lines[{0}].sku: the SKU is unknown or has no price in {1}")]
+    NoPrice(usize, Currency),
+    #[error("lines[{0}].quantity: must be between 1 and {MAX_QUANTITY}")]
+    BadQuantity(usize),
+    #[error("lines: a cart has 1 to {MAX_LINES} lines")]
+    BadLineCount,
+    #[error("burn_points: at most {0} points can pay for this cart")]
+    TooManyPoints(i64),
+    #[error("the amounts overflow")]
+    Overflow,
+}
+
+impl PricingError {
+    /// The request field the error is about, for a field-level problem.
+    pub fn field(&self) -> String {
+        match self {
+            PricingError::NoPrice(i, _) => format!("lines[{i}].sku"),
+            PricingError::BadQuantity(i) => format!("lines[{i}].quantity"),
+            PricingError::BadLineCount => "lines".into(),
+            PricingError::TooManyPoints(_) => "burn_points".into(),
+            PricingError::Overflow => "lines".into(),
+        }
+    }
+}
+
+/// One discount on a line, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineDiscount {
+    /// `None` for a price list's sale price.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub promotion_id: Option<PromotionId>,
+    pub amount: i64,
+    pub reason: String,
+}
+
+/// A priced line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuotedLine {
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price: i64,
+    /// The price list that gave the price; `None` for the catalog list price.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub price_list_id: Option<PriceListId>,
+    /// Unit price × quantity.
+    pub subtotal: i64,
+    pub discounts: Vec<LineDiscount>,
+    /// After discounts.
+    pub total: i64,
+    /// The share of the points payment that falls on this line.
+    pub paid_with_points: i64,
+    pub points_earned: i64,
+}
+
+/// A promotion that applied, with what it gave in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppliedPromotion {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub promotion_id: PromotionId,
+    pub name: String,
+    pub reason: String,
+    pub discount: i64,
+    pub gift_points: i64,
+    pub free_delivery: bool,
+    /// The coupon code that unlocked it.
+    pub coupon: Option<String>,
+}
+
+/// Points in a quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PointsQuote {
+    /// Points this purchase earns (pending until the return window closes).
+    pub earn: i64,
+    /// The most points that could pay for this cart.
+    pub usable: i64,
+    /// Points paying for it in this quote.
+    pub burn: i64,
+    /// Their value in minor units.
+    pub burn_value: i64,
+}
+
+/// The priced cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Quote {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "RUB"))]
+    pub currency: Currency,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub priced_at: Timestamp,
+    pub lines: Vec<QuotedLine>,
+    /// Sum of line subtotals.
+    pub subtotal: i64,
+    pub discount_total: i64,
+    /// Goods after discounts.
+    pub total: i64,
+    pub delivery_fee: Option<i64>,
+    pub points: PointsQuote,
+    /// What remains to pay in money: total − points + delivery.
+    pub to_pay: i64,
+    pub promotions: Vec<AppliedPromotion>,
+}
+
+/// A line while it is being priced.
+struct Work<'a> {
+    facts: &'a SkuFacts,
+    quantity: u32,
+    net: i64,
+    earn_factor_bp: i64,
+    out: QuotedLine,
+}
+
+/// The customer and the moment, as the conditions read them.
+struct Situation<'a> {
+    cart: &'a Cart,
+    customer: Option<&'a CustomerFacts>,
+    /// Coupon code per promotion it unlocks.
+    coupons: &'a BTreeMap<PromotionId, String>,
+    at: Timestamp,
+    weekday: chrono::Weekday,
+    hour: u8,
+}
+
+impl OfferBook {
+    /// Prices `cart` at `now` (or the cart's own instant). `facts` gives the catalog facts of
+    /// a SKU; `coupons` maps each valid coupon code of the cart to its promotion.
+    pub fn quote<'f>(
+        &self,
+        cart: &Cart,
+        facts: impl Fn(&str) -> Option<&'f SkuFacts>,
+        customer: Option<&CustomerFacts>,
+        coupons: &BTreeMap<PromotionId, String>,
+        now: Timestamp,
+    ) -> Result<Quote, PricingError> {
+        if cart.lines.is_empty() || cart.lines.len() > MAX_LINES {
+            return Err(PricingError::BadLineCount);
+        }
+        let at = cart.at.unwrap_or(now);
+        let local = at.with_timezone(&self.time_zone);
+        let situation = Situation {
+            cart,
+            customer,
+            coupons,
+            at,
+            weekday: local.weekday(),
+            hour: local.hour() as u8,
+        };
+        let mut lines = self.base_prices(cart, &situation, facts)?;
+        let mut applied = Vec::new();
+        let mut free_delivery = false;
+        self.apply_promotions(&situation, &mut lines, &mut applied, &mut free_delivery);
+        self.finish(cart, &situation, lines, applied, free_delivery)
+    }
+
+    fn base_prices<'f>(
+        &self,
+        cart: &Cart,
+        s: &Situation<'_>,
+        facts: impl Fn(&str) -> Option<&'f SkuFacts>,
+    ) -> Result<Vec<Work<'f>>, PricingError> {
+        let mut lines = Vec::with_capacity(cart.lines.len());
+        for (i, l) in cart.lines.iter().enumerate() {
+            if l.quantity == 0 || l.quantity > MAX_QUANTITY {
+                return Err(PricingError::BadQuantity(i));
+            }
+            let f = facts(&l.sku).ok_or(PricingError::NoPrice(i, self.currency))?;
+            let (unit_price, sale, list) = match self.listed_price(&l.sku, s) {
+                Some((list, base, sale)) => (base, sale, Some(list)),
+                None => (
+                    f.list_price
+                        .ok_or(PricingError::NoPrice(i, self.currency))?,
+                    None,
+                    None,
+                ),
+            };
+            let subtotal = unit_price
+                .checked_mul(i64::from(l.quantity))
+                .ok_or(PricingError::Overflow)?;
+            let mut out = QuotedLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+                unit_price,
+                price_list_id: list.map(|p: &PriceList| p.id),
+                subtotal,
+                discounts: Vec::new(),
+                total: subtotal,
+                paid_with_points: 0,
+                points_earned: 0,
+            };
+            let mut net = subtotal;
+            if let (Some(sale), Some(list)) = (sale, list) {
+                let amount = (unit_price - sale) * i64::from(l.quantity);
+                net -= amount;
+                out.discounts.push(LineDiscount {
+                    promotion_id: None,
+                    amount,
+                    reason: format!("sale price ({})", list.name),
+                });
+            }
+            lines.push(Work {
+                facts: f,
+                quantity: l.quantity,
+                net,
+                earn_factor_bp: FULL_BP,
+                out,
+            });
+        }
+        Ok(lines)
+    }
+
+    /// The first list in priority order that is in force for this cart and has the SKU.
+    fn listed_price(&self, sku: &str, s: &Situation<'_>) -> Option<(&PriceList, i64, Option<i64>)> {
+        self.prices.get(sku)?.iter().find_map(|&(li, ei)| {
+            let list = &self.price_lists[li as usize];
+            let applies = list.currency == self.currency
+                && audience_ok(&list.audience, s)
+                && schedule_ok(&list.schedule, s);
+            applies.then(|| {
+                let e = &list.prices[ei as usize];
+                (list, e.base, e.sale)
+            })
+        })
+    }
+
+    /// Positions of the promotions this cart could trigger, in the order they are tried.
+    fn candidates(&self, s: &Situation<'_>, lines: &[Work<'_>]) -> Vec<u32> {
+        let mut out = self.general.clone();
+        let mut extend = |v: Option<&Vec<u32>>| {
+            if let Some(v) = v {
+                out.extend_from_slice(v);
+            }
+        };
+        for l in lines {
+            extend(self.by_sku.get(l.out.sku.as_str()));
+            for c in &l.facts.categories {
+                extend(self.by_category.get(c));
+            }
+            if let Some(b) = &l.facts.brand {
+                extend(self.by_brand.get(b));
+            }
+        }
+        if let Some(c) = s.customer {
+            for seg in &c.segments {
+                extend(self.by_segment.get(seg));
+            }
+        }
+        for id in s.coupons.keys() {
+            if let Some(&i) = self.by_coupon.get(id) {
+                out.push(i);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn apply_promotions(
+        &self,
+        s: &Situation<'_>,
+        lines: &mut [Work<'_>],
+        applied: &mut Vec<AppliedPromotion>,
+        free_delivery: &mut bool,
+    ) {
+        let mut groups: Vec<&str> = Vec::new();
+        let mut discounted = false;
+        for i in self.candidates(s, lines) {
+            let p = &self.promotions[i as usize];
+            let exclusive = matches!(p.rule.stacking, Stacking::Exclusive);
+            if (exclusive && discounted) || !self.may_apply(i as usize, p, s) {
+                continue;
+            }
+            if let Stacking::Group(g) = &p.rule.stacking
+                && groups.contains(&g.as_str())
+            {
+                continue;
+            }
+            let Some(outcome) = self.try_promotion(i as usize, p, s, lines) else {
+                continue;
+            };
+            discounted |= outcome.discount > 0;
+            *free_delivery |= outcome.free_delivery;
+            if let Stacking::Group(g) = &p.rule.stacking {
+                groups.push(g);
+            }
+            applied.push(outcome);
+            if exclusive {
+                break;
+            }
+        }
+    }
+
+    /// Conditions that do not depend on the lines: currency, audience, schedule, first
+    /// order, coupon, limits.
+    fn may_apply(&self, i: usize, p: &Promotion, s: &Situation<'_>) -> bool {
+        let c = &p.rule.conditions;
+        let limits = &p.rule.limits;
+        let usage = self.usage[i];
+        p.rule.currency == self.currency
+            && audience_ok(&c.audience, s)
+            && schedule_ok(&c.schedule, s)
+            && (!c.first_order || s.customer.is_some_and(|c| c.first_order))
+            && (!c.coupon || s.coupons.contains_key(&p.id))
+            && limits.total.is_none_or(|t| usage.uses < t)
+            && limits.budget.is_none_or(|b| usage.spent < b)
+            && limits.per_customer.is_none_or(|limit| {
+                s.customer
+                    .is_some_and(|c| c.promotion_uses.get(&p.id).copied().unwrap_or(0) < limit)
+            })
+    }
+
+    fn try_promotion(
+        &self,
+        i: usize,
+        p: &Promotion,
+        s: &Situation<'_>,
+        lines: &mut [Work<'_>],
+    ) -> Option<AppliedPromotion> {
+        let c = &p.rule.conditions;
+        let eligible: Vec<usize> = (0..lines.len())
+            .filter(|&l| targets(p, &lines[l]))
+            .collect();
+        if eligible.is_empty() {
+            return None;
+        }
+        let units: u64 = eligible.iter().map(|&l| u64::from(lines[l].quantity)).sum();
+        let subtotal: i64 = eligible.iter().map(|&l| lines[l].net).sum();
+        if c.min_quantity.is_some_and(|m| units < u64::from(m))
+            || c.min_subtotal.is_some_and(|m| subtotal < m)
+        {
+            return None;
+        }
+        let mut outcome = AppliedPromotion {
+            promotion_id: p.id,
+            name: p.rule.name.clone(),
+            reason: p.rule.reason.clone(),
+            discount: 0,
+            gift_points: 0,
+            free_delivery: false,
+            coupon: s.coupons.get(&p.id).cloned(),
+        };
+        match &p.rule.effect {
+            Effect::FreeDelivery => {
+                outcome.free_delivery = s.cart.delivery_fee.is_some_and(|f| f > 0)
+            }
+            Effect::GiftPoints { points } => outcome.gift_points = *points,
+            Effect::PointsMultiplier { factor_bp } => {
+                for &l in &eligible {
+                    lines[l].earn_factor_bp = lines[l].earn_factor_bp.max(*factor_bp);
+                }
+                return Some(outcome);
+            }
+            effect => {
+                let cuts = line_cuts(effect, &eligible, lines, s);
+                let total: i64 = cuts.iter().map(|(_, d)| d).sum();
+                let left = p.rule.limits.budget.map(|b| b - self.usage[i].spent);
+                if total <= 0 || left.is_some_and(|left| total > left) {
+                    return None;
+                }
+                for (l, d) in cuts {
+                    if d > 0 {
+                        lines[l].net -= d;
+                        lines[l].out.discounts.push(LineDiscount {
+                            promotion_id: Some(p.id),
+                            amount: d,
+                            reason: p.rule.reason.clone(),
+                        });
+                    }
+                }
+                outcome.discount = total;
+            }
+        }
+        let gives = outcome.free_delivery || outcome.gift_points > 0 || outcome.discount > 0;
+        gives.then_some(outcome)
+    }
+
+    fn finish(
+        &self,
+        cart: &Cart,
+        s: &Situation<'_>,
+        mut lines: Vec<Work<'_>>,
+        applied: Vec<AppliedPromotion>,
+        free_delivery: bool,
+    ) -> Result<Quote, PricingError> {
+        let total: i64 = lines.iter().map(|l| l.net).sum();
+        let subtotal: i64 = lines.iter().map(|l| l.out.subtotal).sum();
+        let points = self.points_payment(cart, s.customer, total)?;
+        let nets: Vec<i64> = lines.iter().map(|l| l.net).collect();
+        let shares = split(points.burn_value, &nets)?;
+        let program = &self.program;
+        let tier_bp = s
+            .customer
+            .map_or(FULL_BP, |c| program.tier_factor_bp(c.tier));
+        let mut earn = 0;
+        for (l, share) in lines.iter_mut().zip(shares) {
+            let paid = l.net - share;
+            let rate = program.rate_bp(&l.facts.categories, cart.channel);
+            let points = i128::from(paid)
+                * i128::from(rate)
+                * i128::from(tier_bp)
+                * i128::from(l.earn_factor_bp)
+                / (i128::from(FULL_BP).pow(3) * i128::from(program.point_value));
+            l.out.points_earned = if s.customer.is_some() {
+                points as i64
+            } else {
+                0
+            };
+            l.out.paid_with_points = share;
+            l.out.total = l.net;
+            earn += l.out.points_earned;
+        }
+        if s.customer.is_some() {
+            earn += applied.iter().map(|a| a.gift_points).sum::<i64>();
+        }
+        let delivery_fee = cart.delivery_fee.map(|f| if free_delivery { 0 } else { f });
+        let to_pay = total - points.burn_value + delivery_fee.unwrap_or(0);
+        Ok(Quote {
+            currency: self.currency,
+            priced_at: s.at,
+            subtotal,
+            discount_total: subtotal - total,
+            total,
+            delivery_fee,
+            points: PointsQuote { earn, ..points },
+            to_pay,
+            promotions: applied,
+            lines: lines.into_iter().map(|l| l.out).collect(),
+        })
+    }
+
+    /// How many points may pay for `total`, and how many do.
+    fn points_payment(
+        &self,
+        cart: &Cart,
+        customer: Option<&CustomerFacts>,
+        total: i64,
+    ) -> Result<PointsQuote, PricingError> {
+        let program = &self.program;
+        let cap = i128::from(total) * i128::from(program.max_burn_bp)
+            / (i128::from(FULL_BP) * i128::from(program.point_value));
+        let usable = customer.map_or(0, |c| c.points_available.max(0).min(cap as i64));
+        if cart.burn_points < 0 || cart.burn_points > usable {
+            return Err(PricingError::TooManyPoints(usable));
+        }
+        Ok(PointsQuote {
+            earn: 0,
+            usable,
+            burn: cart.burn_points,
+            burn_value: cart.burn_points * program.point_value,
+        })
+    }
+}
+
+/// Spreads `amount` over `weights` exactly (no kopeck created or lost).
+fn split(amount: i64, weights: &[i64]) -> Result<Vec<i64>, PricingError> {
+    let w: Vec<u64> = weights.iter().map(|w| (*w).max(0) as u64).collect();
+    allocate_minor(amount, &w).map_err(|_| PricingError::Overflow)
+}
+
+fn audience_ok(a: &Audience, s: &Situation<'_>) -> bool {
+    (a.channels.is_empty() || a.channels.contains(&s.cart.channel))
+        && (a.stores.is_empty() || s.cart.store.is_some_and(|st| a.stores.contains(&st)))
+        && (a.tiers.is_empty() || s.customer.is_some_and(|c| a.tiers.contains(&c.tier)))
+        && (a.segments.is_empty()
+            || s.customer
+                .is_some_and(|c| c.segments.iter().any(|x| a.segments.contains(x))))
+}
+
+fn schedule_ok(sc: &Schedule, s: &Situation<'_>) -> bool {
+    sc.valid_from.is_none_or(|f| s.at >= f)
+        && sc.valid_to.is_none_or(|t| s.at < t)
+        && (sc.weekdays.is_empty() || sc.weekdays.contains(&s.weekday))
+        && sc
+            .hours
+            .is_none_or(|[from, to]| (from..to).contains(&s.hour))
+}
+
+fn targets(p: &Promotion, l: &Work<'_>) -> bool {
+    let t = &p.rule.conditions.target;
+    l.net > 0
+        && (t.is_everything()
+            || t.skus.contains(&l.out.sku)
+            || l.facts.categories.iter().any(|c| t.categories.contains(c))
+            || l.facts.brand.is_some_and(|b| t.brands.contains(&b)))
+}
+
+fn percent(amount: i64, bp: i64) -> i64 {
+    let n = i128::from(amount) * i128::from(bp);
+    // half away from zero, like a receipt
+    ((n + 5_000) / 10_000) as i64
+}
+
+/// The discount each eligible line gets from a price effect, never more than its net.
+fn line_cuts(
+    effect: &Effect,
+    eligible: &[usize],
+    lines: &[Work<'_>],
+    s: &Situation<'_>,
+) -> Vec<(usize, i64)> {
+    let per_line = |f: &dyn Fn(&Work<'_>) -> i64| -> Vec<(usize, i64)> {
+        eligible
+            .iter()
+            .map(|&l| (l, f(&lines[l]).clamp(0, lines[l].net)))
+            .collect()
+    };
+    match effect {
+        Effect::PercentOff { percent_bp } => per_line(&|l| percent(l.net, *percent_bp)),
+        Effect::AmountOff { amount } => per_line(&|l| amount * i64::from(l.quantity)),
+        Effect::FixedPrice { price } => per_line(&|l| l.net - price * i64::from(l.quantity)),
+        Effect::CartPercentOff { percent_bp } => {
+            let sum: i64 = eligible.iter().map(|&l| lines[l].net).sum();
+            spread(percent(sum, *percent_bp), eligible, lines)
+        }
+        Effect::CartAmountOff { amount } => spread(*amount, eligible, lines),
+        Effect::BuyXGetY {
+            buy,
+            get,
+            percent_bp,
+        } => {
+            let units = eligible
+                .iter()
+                .map(|&l| u64::from(lines[l].quantity))
+                .sum::<u64>();
+            let k = units / u64::from(buy + get) * u64::from(*get);
+            cheapest_units(k, *percent_bp, eligible, lines)
+        }
+        Effect::NthItem { n, percent_bp } => {
+            let units = eligible
+                .iter()
+                .map(|&l| u64::from(lines[l].quantity))
+                .sum::<u64>();
+            cheapest_units(units / u64::from(*n), *percent_bp, eligible, lines)
+        }
+        Effect::BundlePrice { quantity, price } => bundles(*quantity, *price, eligible, lines),
+        Effect::DiscountMatrix { cells } => per_line(&|l| {
+            let best = cells
+                .iter()
+                .filter(|c| l.facts.categories.contains(&c.category) && in_group(&c.group, s))
+                .map(|c| c.percent_bp)
+                .max()
+                .unwrap_or(0);
+            percent(l.net, best)
+        }),
+        Effect::FreeDelivery | Effect::GiftPoints { .. } | Effect::PointsMultiplier { .. } => {
+            Vec::new()
+        }
+    }
+}
+
+fn in_group(group: &str, s: &Situation<'_>) -> bool {
+    s.customer
+        .is_some_and(|c| c.tier.as_str() == group || c.segments.iter().any(|x| x == group))
+}
+
+/// A cart-level amount spread over the eligible lines by their net.
+fn spread(amount: i64, eligible: &[usize], lines: &[Work<'_>]) -> Vec<(usize, i64)> {
+    let nets: Vec<i64> = eligible.iter().map(|&l| lines[l].net).collect();
+    let amount = amount.min(nets.iter().sum());
+    let parts = split(amount, &nets).unwrap_or_else(|_| vec![0; nets.len()]);
+    eligible.iter().copied().zip(parts).collect()
+}
+
+/// Eligible lines ordered by unit net price (cheapest first, then cart order).
+fn by_unit_price(eligible: &[usize], lines: &[Work<'_>]) -> Vec<usize> {
+    let mut order = eligible.to_vec();
+    order.sort_by_key(|&l| (lines[l].net / i64::from(lines[l].quantity), l));
+    order
+}
+
+/// `k` of the cheapest units get `bp` off.
+fn cheapest_units(k: u64, bp: i64, eligible: &[usize], lines: &[Work<'_>]) -> Vec<(usize, i64)> {
+    let mut left = k;
+    let mut cuts = Vec::new();
+    for l in by_unit_price(eligible, lines) {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(u64::from(lines[l].quantity));
+        left -= take;
+        let value = lines[l].net * take as i64 / i64::from(lines[l].quantity);
+        cuts.push((l, percent(value, bp)));
+    }
+    cuts
+}
+
+/// Bundles of `q` units at `price`, formed from the dearest units (best for the customer).
+fn bundles(q: u32, price: i64, eligible: &[usize], lines: &[Work<'_>]) -> Vec<(usize, i64)> {
+    let units: u64 = eligible.iter().map(|&l| u64::from(lines[l].quantity)).sum();
+    let count = units / u64::from(q);
+    let mut left = count * u64::from(q);
+    let mut taken = Vec::new();
+    for l in by_unit_price(eligible, lines).into_iter().rev() {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(u64::from(lines[l].quantity));
+        left -= take;
+        taken.push((l, lines[l].net * take as i64 / i64::from(lines[l].quantity)));
+    }
+    let value: i64 = taken.iter().map(|(_, v)| v).sum();
+    let discount = value - price * count as i64;
+    if discount <= 0 {
+        return Vec::new();
+    }
+    let weights: Vec<i64> = taken.iter().map(|(_, v)| *v).collect();
+    let parts = split(discount, &weights).unwrap_or_default();
+    taken.iter().map(|(l, _)| *l).zip(parts).collect()
+}
