@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use chrono_tz::Tz;
 use omni_kernel::Currency;
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,8 @@ pub struct Usage {
 }
 
 /// Everything pricing needs about the tenant's rules, built once and shared by every quote.
+/// The indices use the Fx hash: their keys come from the tenant's own rules, and a quote
+/// makes a few dozen lookups that SipHash would make the largest cost of a small cart.
 #[derive(Debug, Clone)]
 pub struct OfferBook {
     pub(super) currency: Currency,
@@ -29,15 +33,18 @@ pub struct OfferBook {
     /// By priority (highest first), then id: the order promotions are tried in.
     pub(super) promotions: Vec<Promotion>,
     pub(super) usage: Vec<Usage>,
+    /// Each promotion's stacking as small numbers, kept apart from the promotions so that
+    /// the many candidates a line has already taken are skipped without touching the rules.
+    pub(super) gates: Vec<Gate>,
     /// Price lists by priority (highest first).
     pub(super) price_lists: Vec<PriceList>,
     /// SKU → (list position, entry position), lists in priority order.
-    pub(super) prices: HashMap<String, Vec<(u32, u32)>>,
-    pub(super) by_sku: HashMap<String, Vec<u32>>,
-    pub(super) by_category: HashMap<CategoryId, Vec<u32>>,
-    pub(super) by_brand: HashMap<BrandId, Vec<u32>>,
-    pub(super) by_segment: HashMap<String, Vec<u32>>,
-    pub(super) by_coupon: HashMap<PromotionId, u32>,
+    pub(super) prices: FxHashMap<String, Vec<(u32, u32)>>,
+    pub(super) by_sku: FxHashMap<String, Vec<u32>>,
+    pub(super) by_category: FxHashMap<CategoryId, Vec<u32>>,
+    pub(super) by_brand: FxHashMap<BrandId, Vec<u32>>,
+    pub(super) by_segment: FxHashMap<String, Vec<u32>>,
+    pub(super) by_coupon: FxHashMap<PromotionId, u32>,
     /// Promotions that look at every line and every customer.
     pub(super) general: Vec<u32>,
     pub(super) program: LoyaltyProgram,
@@ -81,14 +88,15 @@ impl OfferBook {
                 .iter()
                 .map(|p| usage.get(&p.id).copied().unwrap_or_default())
                 .collect(),
+            gates: gates(&promotions),
             promotions: Vec::new(),
             price_lists: Vec::new(),
-            prices: HashMap::new(),
-            by_sku: HashMap::new(),
-            by_category: HashMap::new(),
-            by_brand: HashMap::new(),
-            by_segment: HashMap::new(),
-            by_coupon: HashMap::new(),
+            prices: FxHashMap::default(),
+            by_sku: FxHashMap::default(),
+            by_category: FxHashMap::default(),
+            by_brand: FxHashMap::default(),
+            by_segment: FxHashMap::default(),
+            by_coupon: FxHashMap::default(),
             general: Vec::new(),
             program,
         };
@@ -145,4 +153,36 @@ impl OfferBook {
     pub fn promotion_count(&self) -> usize {
         self.promotions.len()
     }
+}
+
+/// A promotion's stacking in compact form: its group number, or exclusive.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Gate {
+    pub group: Option<u32>,
+    pub exclusive: bool,
+}
+
+fn gates(promotions: &[Promotion]) -> Vec<Gate> {
+    let mut names: HashMap<&str, u32> = HashMap::new();
+    promotions
+        .iter()
+        .map(|p| match &p.rule.stacking {
+            super::Stacking::Group(g) => {
+                let next = names.len() as u32;
+                let group = Some(*names.entry(g.as_str()).or_insert(next));
+                Gate {
+                    group,
+                    exclusive: false,
+                }
+            }
+            super::Stacking::Exclusive => Gate {
+                group: None,
+                exclusive: true,
+            },
+            super::Stacking::Stackable => Gate {
+                group: None,
+                exclusive: false,
+            },
+        })
+        .collect()
 }

@@ -8,14 +8,17 @@ use chrono::{Datelike, Timelike};
 use omni_kernel::{Channel, Currency, CustomerId, LocationId, Timestamp, allocate_minor};
 use serde::{Deserialize, Serialize};
 
-use super::book::OfferBook;
-use super::rules::{Audience, Effect, FULL_BP, PriceList, Promotion, Schedule, Stacking};
+use super::book::{Gate, OfferBook};
+use super::rules::{Audience, Effect, FULL_BP, PriceList, Promotion, Schedule};
 use super::{PriceListId, PromotionId};
 use crate::catalog::{BrandId, CategoryId};
 use crate::customers::Tier;
 
 /// Most lines a cart may have; keeps one quote bounded.
 pub const MAX_LINES: usize = 200;
+/// The line index of a candidate that looks at every line.
+const ALL_LINES: u16 = u16::MAX;
+
 /// Most units of one line.
 pub const MAX_QUANTITY: u32 = 10_000;
 
@@ -198,7 +201,30 @@ struct Work<'a> {
     quantity: u32,
     net: i64,
     earn_factor_bp: i64,
+    /// Stacking groups that already gave this line something.
+    groups: Vec<u32>,
+    /// An exclusive promotion took the line.
+    locked: bool,
+    /// Some promotion discounted the line.
+    discounted: bool,
     out: QuotedLine,
+}
+
+impl Work<'_> {
+    /// Whether a promotion of `group` (or an exclusive one) may still act on this line.
+    fn open_to(&self, group: Option<u32>, exclusive: bool) -> bool {
+        self.net > 0
+            && !self.locked
+            && !(exclusive && self.discounted)
+            && group.is_none_or(|g| !self.groups.contains(&g))
+    }
+
+    /// Records that a promotion acted on this line.
+    fn take(&mut self, group: Option<u32>, exclusive: bool, discounted: bool) {
+        self.groups.extend(group);
+        self.locked |= exclusive;
+        self.discounted |= discounted;
+    }
 }
 
 /// The customer and the moment, as the conditions read them.
@@ -293,6 +319,9 @@ impl OfferBook {
                 quantity: l.quantity,
                 net,
                 earn_factor_bp: FULL_BP,
+                groups: Vec::new(),
+                locked: false,
+                discounted: false,
                 out,
             });
         }
@@ -313,31 +342,38 @@ impl OfferBook {
         })
     }
 
-    /// Positions of the promotions this cart could trigger, in the order they are tried.
-    fn candidates(&self, s: &Situation<'_>, lines: &[Work<'_>]) -> Vec<u32> {
-        let mut out = self.general.clone();
-        let mut extend = |v: Option<&Vec<u32>>| {
+    /// The promotions this cart could trigger, each with the line that brought it in
+    /// ([`ALL_LINES`] for promotions that look at every line), sorted into the order they are
+    /// tried. The index already knows which lines a promotion targets, so no promotion's
+    /// target is scanned against the cart.
+    fn candidates(&self, s: &Situation<'_>, lines: &[Work<'_>]) -> Vec<u64> {
+        // (promotion, line) packed in one u64 so the sort compares one word
+        let pack = |p: u32, line: u16| (u64::from(p) << 16) | u64::from(line);
+        let mut out: Vec<u64> = Vec::with_capacity(64 * lines.len());
+        out.extend(self.general.iter().map(|&p| pack(p, ALL_LINES)));
+        let mut extend = |v: Option<&Vec<u32>>, line: u16| {
             if let Some(v) = v {
-                out.extend_from_slice(v);
+                out.extend(v.iter().map(|&p| pack(p, line)));
             }
         };
-        for l in lines {
-            extend(self.by_sku.get(l.out.sku.as_str()));
+        for (i, l) in lines.iter().enumerate() {
+            let i = i as u16;
+            extend(self.by_sku.get(l.out.sku.as_str()), i);
             for c in &l.facts.categories {
-                extend(self.by_category.get(c));
+                extend(self.by_category.get(c), i);
             }
             if let Some(b) = &l.facts.brand {
-                extend(self.by_brand.get(b));
+                extend(self.by_brand.get(b), i);
             }
         }
         if let Some(c) = s.customer {
             for seg in &c.segments {
-                extend(self.by_segment.get(seg));
+                extend(self.by_segment.get(seg), ALL_LINES);
             }
         }
         for id in s.coupons.keys() {
             if let Some(&i) = self.by_coupon.get(id) {
-                out.push(i);
+                out.push(pack(i, ALL_LINES));
             }
         }
         out.sort_unstable();
@@ -352,31 +388,34 @@ impl OfferBook {
         applied: &mut Vec<AppliedPromotion>,
         free_delivery: &mut bool,
     ) {
-        let mut groups: Vec<&str> = Vec::new();
-        let mut discounted = false;
-        for i in self.candidates(s, lines) {
-            let p = &self.promotions[i as usize];
-            let exclusive = matches!(p.rule.stacking, Stacking::Exclusive);
-            if (exclusive && discounted) || !self.may_apply(i as usize, p, s) {
+        let candidates = self.candidates(s, lines);
+        let mut eligible: Vec<usize> = Vec::with_capacity(lines.len());
+        for run in candidates.chunk_by(|a, b| a >> 16 == b >> 16) {
+            let i = (run[0] >> 16) as usize;
+            let Gate { group, exclusive } = self.gates[i];
+            eligible.clear();
+            let line = |c: u64| (c & 0xFFFF) as u16;
+            if run.iter().any(|&c| line(c) == ALL_LINES) {
+                eligible.extend(0..lines.len());
+            } else {
+                eligible.extend(run.iter().map(|&c| usize::from(line(c))));
+            }
+            eligible.retain(|&l| lines[l].open_to(group, exclusive));
+            if eligible.is_empty() {
                 continue;
             }
-            if let Stacking::Group(g) = &p.rule.stacking
-                && groups.contains(&g.as_str())
-            {
+            let p = &self.promotions[i];
+            if !self.may_apply(i, p, s) {
                 continue;
             }
-            let Some(outcome) = self.try_promotion(i as usize, p, s, lines) else {
+            let Some(outcome) = self.try_promotion(i, p, s, lines, &eligible) else {
                 continue;
             };
-            discounted |= outcome.discount > 0;
+            for &l in &eligible {
+                lines[l].take(group, exclusive, outcome.discount > 0);
+            }
             *free_delivery |= outcome.free_delivery;
-            if let Stacking::Group(g) = &p.rule.stacking {
-                groups.push(g);
-            }
             applied.push(outcome);
-            if exclusive {
-                break;
-            }
         }
     }
 
@@ -405,11 +444,9 @@ impl OfferBook {
         p: &Promotion,
         s: &Situation<'_>,
         lines: &mut [Work<'_>],
+        eligible: &[usize],
     ) -> Option<AppliedPromotion> {
         let c = &p.rule.conditions;
-        let eligible: Vec<usize> = (0..lines.len())
-            .filter(|&l| targets(p, &lines[l]))
-            .collect();
         if eligible.is_empty() {
             return None;
         }
@@ -420,28 +457,18 @@ impl OfferBook {
         {
             return None;
         }
-        let mut outcome = AppliedPromotion {
-            promotion_id: p.id,
-            name: p.rule.name.clone(),
-            reason: p.rule.reason.clone(),
-            discount: 0,
-            gift_points: 0,
-            free_delivery: false,
-            coupon: s.coupons.get(&p.id).cloned(),
-        };
+        let (mut discount, mut gift_points, mut free_delivery) = (0, 0, false);
         match &p.rule.effect {
-            Effect::FreeDelivery => {
-                outcome.free_delivery = s.cart.delivery_fee.is_some_and(|f| f > 0)
-            }
-            Effect::GiftPoints { points } => outcome.gift_points = *points,
+            Effect::FreeDelivery => free_delivery = s.cart.delivery_fee.is_some_and(|f| f > 0),
+            Effect::GiftPoints { points } => gift_points = *points,
             Effect::PointsMultiplier { factor_bp } => {
-                for &l in &eligible {
+                for &l in eligible {
                     lines[l].earn_factor_bp = lines[l].earn_factor_bp.max(*factor_bp);
                 }
-                return Some(outcome);
+                return Some(self.outcome(p, s, 0, 0, false));
             }
             effect => {
-                let cuts = line_cuts(effect, &eligible, lines, s);
+                let cuts = line_cuts(effect, eligible, lines, s);
                 let total: i64 = cuts.iter().map(|(_, d)| d).sum();
                 let left = p.rule.limits.budget.map(|b| b - self.usage[i].spent);
                 if total <= 0 || left.is_some_and(|left| total > left) {
@@ -457,11 +484,31 @@ impl OfferBook {
                         });
                     }
                 }
-                outcome.discount = total;
+                discount = total;
             }
         }
-        let gives = outcome.free_delivery || outcome.gift_points > 0 || outcome.discount > 0;
-        gives.then_some(outcome)
+        let gives = free_delivery || gift_points > 0 || discount > 0;
+        gives.then(|| self.outcome(p, s, discount, gift_points, free_delivery))
+    }
+
+    /// What an applied promotion gave, for the quote.
+    fn outcome(
+        &self,
+        p: &Promotion,
+        s: &Situation<'_>,
+        discount: i64,
+        gift_points: i64,
+        free_delivery: bool,
+    ) -> AppliedPromotion {
+        AppliedPromotion {
+            promotion_id: p.id,
+            name: p.rule.name.clone(),
+            reason: p.rule.reason.clone(),
+            discount,
+            gift_points,
+            free_delivery,
+            coupon: s.coupons.get(&p.id).cloned(),
+        }
     }
 
     fn finish(
@@ -563,15 +610,6 @@ fn schedule_ok(sc: &Schedule, s: &Situation<'_>) -> bool {
         && sc
             .hours
             .is_none_or(|[from, to]| (from..to).contains(&s.hour))
-}
-
-fn targets(p: &Promotion, l: &Work<'_>) -> bool {
-    let t = &p.rule.conditions.target;
-    l.net > 0
-        && (t.is_everything()
-            || t.skus.contains(&l.out.sku)
-            || l.facts.categories.iter().any(|c| t.categories.contains(c))
-            || l.facts.brand.is_some_and(|b| t.brands.contains(&b)))
 }
 
 fn percent(amount: i64, bp: i64) -> i64 {

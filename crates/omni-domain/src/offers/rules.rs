@@ -75,9 +75,11 @@ pub struct PriceList {
     pub prices: Vec<PriceEntry>,
 }
 
-/// How a promotion combines with others. Promotions are tried by priority (then id):
-/// an exclusive one applies only to a cart nothing else discounted and then stops the rest;
-/// of one stacking group only the first that applies counts; `stackable` always combines.
+/// How a promotion combines with others on a line. Promotions are tried by priority (then
+/// id): of one stacking group a line gets only the first that applies (two seasonal offers
+/// never add up on one item, yet different items each get theirs); an exclusive promotion
+/// acts only on lines nothing discounted yet and then keeps them to itself; `stackable`
+/// always combines.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", content = "group", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -578,7 +578,21 @@ fn stacking_groups_exclusivity_and_priority_decide_in_a_fixed_order() {
     let names: Vec<_> = q.promotions.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["a", "c"]);
     assert_eq!(q.discount_total, 10_000 + 9_000);
-    // an exclusive promotion first in order stops all others
+    // the group is per line: a second line gets the group's next promotion
+    let shoes = with(pct("shoes", 1_000, 5, g()), |p| {
+        p.conditions.target.skus = vec!["S1".into()]
+    });
+    let tees = with(pct("tees", 2_000, 1, g()), |p| {
+        p.conditions.target.skus = vec!["T1".into()]
+    });
+    let q = price(
+        &f,
+        &book(vec![shoes, tees], vec![]),
+        &cart(&[("S1", 1), ("T1", 1)]),
+        None,
+    );
+    assert_eq!(discounts(&q), vec![10_000, 30_000]);
+    // an exclusive promotion first in order keeps its lines to itself
     let b = book(
         vec![
             pct("x", 3_000, 9, Stacking::Exclusive),
