@@ -67,6 +67,15 @@ pub enum Action {
     ManageCatalog,
     /// Move products through review and publication per channel.
     PublishCatalog,
+    /// Price a cart and read active offers and a customer's points (every role: every
+    /// channel prices the same way).
+    PriceCarts,
+    /// Commit or cancel a priced sale: redeem coupons and limits, burn and earn points.
+    RedeemOffers,
+    /// Edit price lists, promotions, coupons and the loyalty programme; dry-run drafts.
+    ManageOffers,
+    /// Give goodwill points to a customer.
+    GiftPoints,
 }
 
 impl Role {
@@ -97,6 +106,10 @@ impl Role {
             ManageStock => matches!(self, Role::Admin | Role::Associate { .. }),
             ReadCatalog => true,
             ManageCatalog | PublishCatalog => matches!(self, Role::Admin),
+            PriceCarts => true,
+            RedeemOffers => !matches!(self, Role::Marketer),
+            ManageOffers => matches!(self, Role::Admin | Role::Marketer),
+            GiftPoints => matches!(self, Role::Admin | Role::Marketer | Role::Agent),
         }
     }
 

@@ -45,6 +45,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "catalog",
         include_str!("../migrations/sqlite/0004_catalog.sql"),
     ),
+    (
+        5,
+        "offers",
+        include_str!("../migrations/sqlite/0005_offers.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -66,6 +71,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "catalog",
         include_str!("../migrations/postgres/0004_catalog.sql"),
+    ),
+    (
+        5,
+        "offers",
+        include_str!("../migrations/postgres/0005_offers.sql"),
     ),
 ];
 

@@ -18,6 +18,7 @@ mod error;
 pub mod idempotency;
 pub mod inventory;
 pub mod locations;
+pub mod offers;
 pub mod outbox;
 pub mod tenants;
 pub mod testing;

@@ -1,0 +1,174 @@
+//! What pricing reads besides the rules: a SKU's categories, brand and list price from the
+//! catalog, and a customer's tier, segments, first-order flag, points and per-promotion uses.
+
+use std::collections::{BTreeMap, HashMap};
+
+use omni_domain::catalog::{BrandId, CategoryId};
+use omni_domain::customers::Tier;
+use omni_domain::offers::{CustomerFacts, SkuFacts};
+use omni_kernel::{Currency, CustomerId, Money, TenantId, Timestamp};
+use serde::Deserialize;
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+/// The part of a product document pricing needs; the rest is skipped unparsed.
+#[derive(Deserialize)]
+struct ProductPricing {
+    category_id: CategoryId,
+    brand_id: Option<BrandId>,
+    variants: Vec<VariantPricing>,
+}
+
+#[derive(Deserialize)]
+struct VariantPricing {
+    sku: String,
+    #[serde(default)]
+    list_prices: Vec<Money>,
+}
+
+/// A category and its ancestors, nearest first (a promotion on "Sport" covers "Running shoes").
+pub fn sku_fact_categories(
+    parents: &HashMap<CategoryId, Option<CategoryId>>,
+    leaf: CategoryId,
+) -> Vec<CategoryId> {
+    let mut out = vec![leaf];
+    let mut at = leaf;
+    while let Some(Some(parent)) = parents.get(&at) {
+        if out.contains(parent) || out.len() > 32 {
+            break;
+        }
+        out.push(*parent);
+        at = *parent;
+    }
+    out
+}
+
+impl Store {
+    /// Each category's parent, for the ancestors a SKU's promotions match.
+    pub async fn category_parents(
+        &self,
+        tenant: TenantId,
+    ) -> Result<HashMap<CategoryId, Option<CategoryId>>, StoreError> {
+        let rows = sqlx::query("SELECT id, parent_id FROM catalog_categories WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let parent: Option<String> = r.try_get("parent_id")?;
+                Ok((
+                    id.parse().map_err(StoreError::corrupt)?,
+                    parent
+                        .map(|p| p.parse())
+                        .transpose()
+                        .map_err(StoreError::corrupt)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Pricing facts of the given SKUs (unknown SKUs are absent).
+    pub async fn sku_facts(
+        &self,
+        tenant: TenantId,
+        skus: &[String],
+        currency: Currency,
+        parents: &HashMap<CategoryId, Option<CategoryId>>,
+    ) -> Result<HashMap<String, SkuFacts>, StoreError> {
+        let mut out = HashMap::with_capacity(skus.len());
+        for chunk in skus.chunks(16) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT DISTINCT p.doc FROM catalog_variants v JOIN catalog_products p \
+                 ON p.tenant_id = v.tenant_id AND p.id = v.product_id \
+                 WHERE v.tenant_id = $1 AND v.sku IN ({})",
+                marks.join(", ")
+            ));
+            let mut q = sqlx::query(sql).bind(tenant.to_string());
+            for s in chunk {
+                q = q.bind(s.clone());
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                let doc: String = row.try_get("doc")?;
+                let p: ProductPricing = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
+                let categories = sku_fact_categories(parents, p.category_id);
+                for v in p.variants.into_iter().filter(|v| chunk.contains(&v.sku)) {
+                    let list_price = v
+                        .list_prices
+                        .iter()
+                        .find(|m| m.currency() == currency)
+                        .map(Money::minor);
+                    out.insert(
+                        v.sku,
+                        SkuFacts {
+                            categories: categories.clone(),
+                            brand: p.brand_id,
+                            list_price,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What pricing knows about a customer now; `None` if the customer does not exist.
+    pub async fn customer_offer_facts(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        now: Timestamp,
+    ) -> Result<Option<CustomerFacts>, StoreError> {
+        let (t, c) = (tenant.to_string(), customer.to_string());
+        let Some(row) = sqlx::query("SELECT tier FROM customers WHERE tenant_id = $1 AND id = $2")
+            .bind(t.clone())
+            .bind(c.clone())
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let tier: String = row.try_get("tier")?;
+        let segments = sqlx::query(
+            "SELECT segment_id FROM segment_members WHERE tenant_id = $1 AND customer_id = $2",
+        )
+        .bind(t.clone())
+        .bind(c.clone())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get("segment_id"))
+        .collect::<Result<Vec<String>, _>>()?;
+        let sales: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM offer_sales WHERE tenant_id = $1 AND customer_id = $2 AND status = 'committed'",
+        )
+        .bind(t.clone())
+        .bind(c.clone())
+        .fetch_one(self.pool())
+        .await?
+        .try_get("n")?;
+        let mut promotion_uses = BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT promotion_id, uses FROM offer_promotion_customer_uses WHERE tenant_id = $1 AND customer_id = $2",
+        )
+        .bind(t)
+        .bind(c)
+        .fetch_all(self.pool())
+        .await?
+        {
+            let id: String = r.try_get("promotion_id")?;
+            let uses: i64 = r.try_get("uses")?;
+            promotion_uses.insert(id.parse().map_err(StoreError::corrupt)?, uses.clamp(0, i64::from(u32::MAX)) as u32);
+        }
+        let points_available = self.points_balance(tenant, customer, now).await?.available;
+        Ok(Some(CustomerFacts {
+            tier: Tier::parse(&tier).unwrap_or_default(),
+            segments,
+            first_order: sales == 0,
+            points_available,
+            promotion_uses,
+        }))
+    }
+}

@@ -1,0 +1,234 @@
+//! Committing a priced sale: every promotion's use and budget, every coupon and the points
+//! burnt and earned are redeemed in the sale's transaction by conditional updates — the one
+//! that would pass a cap fails and the whole sale rolls back, so a coupon is redeemed exactly
+//! once however many checkouts race. Cancelling gives back exactly what the sale took.
+
+use omni_domain::offers::{LoyaltyProgram, Quote};
+use omni_kernel::{CustomerId, TenantId, Timestamp};
+use sqlx::Row;
+
+use crate::{StoreError, WriteTx, millis};
+
+/// A committed (or cancelled) sale's record.
+#[derive(Debug, Clone)]
+struct SaleRow {
+    customer: Option<CustomerId>,
+    status: String,
+    quote: Quote,
+}
+
+impl WriteTx {
+    /// Records the sale and redeems what its quote used; 409 on a used-up coupon, a reached
+    /// limit, a spent budget, too few points or a reference already committed.
+    pub async fn commit_sale(
+        &mut self,
+        tenant: TenantId,
+        reference: &str,
+        customer: Option<CustomerId>,
+        quote: &Quote,
+        program: &LoyaltyProgram,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO offer_sales (tenant_id, reference, customer_id, status, quote, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'committed', $4, $5, $5)",
+        )
+        .bind(tenant.to_string())
+        .bind(reference.to_owned())
+        .bind(customer.map(|c| c.to_string()))
+        .bind(serde_json::to_string(quote).map_err(StoreError::corrupt)?)
+        .bind(millis(now))
+        .execute(self.conn())
+        .await
+        .map_err(StoreError::unique("this sale reference was already committed"))?;
+        for p in &quote.promotions {
+            self.use_promotion(tenant, p.promotion_id.to_string(), p.discount, customer)
+                .await?;
+            if let Some(code) = &p.coupon {
+                self.use_coupon(tenant, code).await?;
+            }
+        }
+        let Some(customer) = customer else {
+            return Ok(());
+        };
+        let points = quote.points;
+        if points.burn > 0 || points.earn > 0 {
+            self.change_points(tenant, customer, now, |w| {
+                let mut out = Vec::new();
+                if points.burn > 0 {
+                    out.push(w.burn(points.burn, reference, now)?);
+                }
+                if points.earn > 0 {
+                    out.push(w.earn(program, points.earn, reference, now)?);
+                }
+                Ok(out)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn use_promotion(
+        &mut self,
+        tenant: TenantId,
+        id: String,
+        discount: i64,
+        customer: Option<CustomerId>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE offer_promotions SET uses = uses + 1, spent = spent + $1 \
+             WHERE tenant_id = $2 AND id = $3 AND status = 'active' \
+             AND (total_limit IS NULL OR uses < total_limit) AND (budget IS NULL OR spent + $1 <= budget)",
+        )
+        .bind(discount)
+        .bind(tenant.to_string())
+        .bind(id.clone())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "a promotion in the quote ended, reached its limit or spent its budget; price the cart again",
+            ));
+        }
+        let Some(customer) = customer else {
+            return Ok(());
+        };
+        let limit: Option<i64> = sqlx::query(
+            "SELECT per_customer FROM offer_promotions WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.to_string())
+        .bind(id.clone())
+        .fetch_one(self.conn())
+        .await?
+        .try_get("per_customer")?;
+        sqlx::query(
+            "INSERT INTO offer_promotion_customer_uses (tenant_id, promotion_id, customer_id, uses) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (tenant_id, promotion_id, customer_id) DO UPDATE SET uses = offer_promotion_customer_uses.uses + 1",
+        )
+        .bind(tenant.to_string())
+        .bind(id.clone())
+        .bind(customer.to_string())
+        .execute(self.conn())
+        .await?;
+        if let Some(limit) = limit {
+            let uses: i64 = sqlx::query(
+                "SELECT uses FROM offer_promotion_customer_uses WHERE tenant_id = $1 AND promotion_id = $2 AND customer_id = $3",
+            )
+            .bind(tenant.to_string())
+            .bind(id)
+            .bind(customer.to_string())
+            .fetch_one(self.conn())
+            .await?
+            .try_get("uses")?;
+            if uses > limit {
+                return Err(StoreError::Conflict(
+                    "the customer has used this promotion as often as it allows",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn use_coupon(&mut self, tenant: TenantId, code: &str) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE offer_coupons SET uses = uses + 1 WHERE tenant_id = $1 AND code = $2 AND uses < max_uses",
+        )
+        .bind(tenant.to_string())
+        .bind(code.to_owned())
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict("the coupon has already been redeemed"));
+        }
+        Ok(())
+    }
+
+    async fn sale(&mut self, tenant: TenantId, reference: &str) -> Result<SaleRow, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT customer_id, status, quote FROM offer_sales WHERE tenant_id = $1 AND reference = $2{}",
+            crate::customers::for_update(self.backend())
+        ));
+        let row = sqlx::query(sql)
+            .bind(tenant.to_string())
+            .bind(reference.to_owned())
+            .fetch_optional(self.conn())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let customer: Option<String> = row.try_get("customer_id")?;
+        let quote: String = row.try_get("quote")?;
+        Ok(SaleRow {
+            customer: customer
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(StoreError::corrupt)?,
+            status: row.try_get("status")?,
+            quote: serde_json::from_str(&quote).map_err(StoreError::corrupt)?,
+        })
+    }
+
+    /// Cancels a committed sale: promotion uses and budgets, coupons and burnt points come
+    /// back; points it earned are clawed back (pending first; never below zero). Returns the
+    /// sale's quote; 409 if it was already cancelled.
+    pub async fn cancel_sale(
+        &mut self,
+        tenant: TenantId,
+        reference: &str,
+        program: &LoyaltyProgram,
+        now: Timestamp,
+    ) -> Result<Quote, StoreError> {
+        let sale = self.sale(tenant, reference).await?;
+        if sale.status != "committed" {
+            return Err(StoreError::Conflict("the sale is already cancelled"));
+        }
+        sqlx::query("UPDATE offer_sales SET status = 'cancelled', updated_at = $1 WHERE tenant_id = $2 AND reference = $3")
+            .bind(millis(now))
+            .bind(tenant.to_string())
+            .bind(reference.to_owned())
+            .execute(self.conn())
+            .await?;
+        for p in &sale.quote.promotions {
+            let id = p.promotion_id.to_string();
+            sqlx::query(
+                "UPDATE offer_promotions SET uses = uses - 1, spent = spent - $1 WHERE tenant_id = $2 AND id = $3 AND uses > 0",
+            )
+            .bind(p.discount)
+            .bind(tenant.to_string())
+            .bind(id.clone())
+            .execute(self.conn())
+            .await?;
+            if let Some(c) = sale.customer {
+                sqlx::query(
+                    "UPDATE offer_promotion_customer_uses SET uses = uses - 1 \
+                     WHERE tenant_id = $1 AND promotion_id = $2 AND customer_id = $3 AND uses > 0",
+                )
+                .bind(tenant.to_string())
+                .bind(id)
+                .bind(c.to_string())
+                .execute(self.conn())
+                .await?;
+            }
+            if let Some(code) = &p.coupon {
+                sqlx::query("UPDATE offer_coupons SET uses = uses - 1 WHERE tenant_id = $1 AND code = $2 AND uses > 0")
+                    .bind(tenant.to_string())
+                    .bind(code.clone())
+                    .execute(self.conn())
+                    .await?;
+            }
+        }
+        if let Some(customer) = sale.customer {
+            let points = sale.quote.points;
+            self.change_points(tenant, customer, now, |w| {
+                let mut out = Vec::new();
+                if points.burn > 0 {
+                    out.push(w.refund(program, points.burn, reference, now)?);
+                }
+                if points.earn > 0 {
+                    out.extend(w.clawback(points.earn, reference, now)?);
+                }
+                Ok(out)
+            })
+            .await?;
+        }
+        Ok(sale.quote)
+    }
+}
