@@ -25,8 +25,11 @@ mod inventory_feeds;
 mod inventory_reservations;
 mod limits;
 mod network;
+mod offers;
+mod offers_books;
 mod openapi;
 mod pagination;
+mod pricing;
 mod request;
 mod system;
 mod tenancy;
@@ -96,6 +99,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(catalog::routes())
                 .merge(inventory::routes())
                 .merge(customers::routes())
+                .merge(offers::routes())
+                .merge(pricing::routes())
                 .merge(access::routes())
                 .merge(events::routes()),
         )
@@ -104,6 +109,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::Extension(limiter))
+        .layer(axum::Extension(Arc::new(
+            offers_books::OfferBooks::default(),
+        )))
         .layer(axum::middleware::from_fn(request::context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

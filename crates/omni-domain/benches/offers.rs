@@ -132,6 +132,7 @@ fn book(r: &mut Lcg, w: &World, n: usize) -> OfferBook {
 fn carts(r: &mut Lcg, n: usize) -> Vec<Cart> {
     (0..n)
         .map(|_| Cart {
+            currency: None,
             channel: Channel::Web,
             store: None,
             customer_id: None,

@@ -79,7 +79,7 @@ impl OfferBook {
             usage,
             program,
         } = rules;
-        price_lists.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.id.cmp(&b.id)));
+        price_lists.sort_by(|a, b| b.rule.priority.cmp(&a.rule.priority).then(a.id.cmp(&b.id)));
         promotions.sort_by(|a, b| b.rule.priority.cmp(&a.rule.priority).then(a.id.cmp(&b.id)));
         let mut book = OfferBook {
             currency,
@@ -101,7 +101,7 @@ impl OfferBook {
             program,
         };
         for (li, list) in price_lists.iter().enumerate() {
-            for (ei, e) in list.prices.iter().enumerate() {
+            for (ei, e) in list.rule.prices.iter().enumerate() {
                 book.prices
                     .entry(e.sku.clone())
                     .or_default()

@@ -21,7 +21,8 @@ pub use pricing::{
 };
 pub use rules::{
     Audience, Conditions, EarnRule, Effect, FULL_BP, Limits, LoyaltyProgram, MatrixCell,
-    PriceEntry, PriceList, Promotion, PromotionDraft, Schedule, Stacking, Target, TierRule,
+    PriceEntry, PriceList, PriceListDraft, Promotion, PromotionDraft, Schedule, Stacking, Target,
+    TierRule,
 };
 
 omni_kernel::define_id!(

@@ -27,6 +27,10 @@ pub const MAX_QUANTITY: u32 = 10_000;
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cart {
+    /// The currency to price in; the tenant's main currency when absent.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "RUB"))]
+    pub currency: Option<Currency>,
     pub channel: Channel,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -311,7 +315,7 @@ impl OfferBook {
                 out.discounts.push(LineDiscount {
                     promotion_id: None,
                     amount,
-                    reason: format!("sale price ({})", list.name),
+                    reason: format!("sale price ({})", list.rule.name),
                 });
             }
             lines.push(Work {
@@ -332,11 +336,12 @@ impl OfferBook {
     fn listed_price(&self, sku: &str, s: &Situation<'_>) -> Option<(&PriceList, i64, Option<i64>)> {
         self.prices.get(sku)?.iter().find_map(|&(li, ei)| {
             let list = &self.price_lists[li as usize];
-            let applies = list.currency == self.currency
-                && audience_ok(&list.audience, s)
-                && schedule_ok(&list.schedule, s);
+            let r = &list.rule;
+            let applies = r.currency == self.currency
+                && audience_ok(&r.audience, s)
+                && schedule_ok(&r.schedule, s);
             applies.then(|| {
-                let e = &list.prices[ei as usize];
+                let e = &r.prices[ei as usize];
                 (list, e.base, e.sale)
             })
         })

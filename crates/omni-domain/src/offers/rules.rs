@@ -60,9 +60,9 @@ pub struct PriceEntry {
 /// customer groups, in force for a window. The most specific list (highest priority) that
 /// applies and has the SKU gives its price; the catalog's list price is the fallback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PriceList {
-    pub id: PriceListId,
+pub struct PriceListDraft {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "RUB"))]
     pub currency: Currency,
@@ -73,6 +73,15 @@ pub struct PriceList {
     #[serde(default)]
     pub schedule: Schedule,
     pub prices: Vec<PriceEntry>,
+}
+
+/// A price list with its identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PriceList {
+    pub id: PriceListId,
+    #[serde(flatten)]
+    pub rule: PriceListDraft,
 }
 
 /// How a promotion combines with others on a line. Promotions are tried by priority (then
@@ -361,7 +370,7 @@ impl PromotionDraft {
     }
 }
 
-impl PriceList {
+impl PriceListDraft {
     /// Every problem with the list: prices must be non-negative and a sale below the base.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();

@@ -90,6 +90,7 @@ fn book(promotions: Vec<Promotion>, price_lists: Vec<PriceList>) -> OfferBook {
 
 fn cart(lines: &[(&str, u32)]) -> Cart {
     Cart {
+        currency: None,
         channel: Channel::Web,
         store: None,
         customer_id: None,
@@ -167,12 +168,14 @@ fn the_catalog_price_applies_without_rules_and_an_unknown_sku_is_refused() {
 fn list(priority: i32, audience: Audience, prices: Vec<PriceEntry>) -> PriceList {
     PriceList {
         id: PriceListId::new(),
-        name: format!("list {priority}"),
-        currency: Currency::Rub,
-        priority,
-        audience,
-        schedule: Schedule::default(),
-        prices,
+        rule: PriceListDraft {
+            name: format!("list {priority}"),
+            currency: Currency::Rub,
+            priority,
+            audience,
+            schedule: Schedule::default(),
+            prices,
+        },
     }
 }
 
@@ -774,7 +777,7 @@ fn drafts_are_validated_field_by_field() {
             },
         ],
     );
-    let v = bad.validate().expect_err("invalid");
+    let v = bad.rule.validate().expect_err("invalid");
     let fields: Vec<_> = v.items().iter().map(|f| f.field.as_str()).collect();
     assert_eq!(
         fields,

@@ -114,6 +114,41 @@ impl Store {
         Ok(out)
     }
 
+    /// Pricing facts of every SKU of the tenant (for an offline snapshot).
+    pub async fn all_sku_facts(
+        &self,
+        tenant: TenantId,
+        currency: Currency,
+        parents: &HashMap<CategoryId, Option<CategoryId>>,
+    ) -> Result<BTreeMap<String, SkuFacts>, StoreError> {
+        let rows = sqlx::query("SELECT doc FROM catalog_products WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let doc: String = row.try_get("doc")?;
+            let p: ProductPricing = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
+            let categories = sku_fact_categories(parents, p.category_id);
+            for v in p.variants {
+                let list_price = v
+                    .list_prices
+                    .iter()
+                    .find(|m| m.currency() == currency)
+                    .map(Money::minor);
+                out.insert(
+                    v.sku,
+                    SkuFacts {
+                        categories: categories.clone(),
+                        brand: p.brand_id,
+                        list_price,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// What pricing knows about a customer now; `None` if the customer does not exist.
     pub async fn customer_offer_facts(
         &self,

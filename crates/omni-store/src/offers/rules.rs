@@ -97,7 +97,7 @@ impl WriteTx {
         )
         .bind(tenant.to_string())
         .bind(list.id.to_string())
-        .bind(list.currency.code())
+        .bind(list.rule.currency.code())
         .bind(json(list)?)
         .bind(millis(now))
         .execute(self.conn())

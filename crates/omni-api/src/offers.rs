@@ -1,0 +1,768 @@
+//! `/v1/price-lists`, `/v1/promotions`, `/v1/loyalty` and a customer's points: what
+//! marketers manage (drafts, activation with `If-Match`, coupon batches) and what every
+//! channel reads.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use omni_domain::access::Action;
+use omni_domain::events::DomainEvent;
+use omni_domain::offers::coupon::{CouponBatchDraft, coupon_code};
+use omni_domain::offers::points::Balance;
+use omni_domain::offers::{
+    LoyaltyProgram, PriceList, PriceListDraft, PriceListId, Promotion, PromotionDraft, PromotionId,
+};
+use omni_kernel::{Currency, CustomerId};
+use omni_store::offers::{PointsStatement, PromotionStatus, StoredPromotion};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Principal;
+use crate::error::Problem;
+use crate::extract::{IfMatch, JsonBody, PathId, etag};
+use crate::pagination::{List, ListParams};
+use crate::write::{Begun, Write};
+use crate::{ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/price-lists",
+            get(list_price_lists).post(create_price_list),
+        )
+        .route(
+            "/price-lists/{id}",
+            get(show_price_list).put(replace_price_list),
+        )
+        .route("/promotions", get(list_promotions).post(create_promotion))
+        .route(
+            "/promotions/{id}",
+            get(show_promotion).put(update_promotion),
+        )
+        .route("/promotions/{id}/status", post(change_status))
+        .route("/promotions/{id}/coupons", post(generate_coupons))
+        .route("/loyalty/program", get(show_program).put(replace_program))
+        .route("/customers/{id}/points", get(show_points))
+        .route("/customers/{id}/points/gifts", post(gift_points))
+}
+
+async fn begin(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    raw: &[u8],
+) -> Result<Result<Write, Response>, ApiError> {
+    Ok(
+        match Write::begin(state, principal, headers, method, path, raw).await? {
+            Begun::Fresh(w) => Ok(w),
+            Begun::Replayed(r) => Err(r),
+        },
+    )
+}
+
+fn event(
+    principal: &Principal,
+    kind: &str,
+    subject: impl ToString,
+    data: &impl Serialize,
+    state: &AppState,
+) -> Result<DomainEvent, ApiError> {
+    let data = serde_json::to_value(data).map_err(ApiError::internal)?;
+    Ok(DomainEvent::new(
+        principal.tenant,
+        kind,
+        subject,
+        state.clock.now(),
+        data,
+    ))
+}
+
+/// The chain's currencies: a list or promotion in another currency could never apply.
+async fn traded(
+    state: &AppState,
+    principal: &Principal,
+    currency: Currency,
+    field: &str,
+) -> Result<(), ApiError> {
+    let t = state.store.tenant(principal.tenant).await?;
+    if t.countries.iter().any(|c| c.currency == currency) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            field,
+            "unsupported",
+            "the chain does not trade in this currency",
+        ))
+    }
+}
+
+/// Creates a price list.
+#[utoipa::path(post, path = "/v1/price-lists", tag = "offers", security(("api_key" = [])),
+    request_body = PriceListDraft,
+    responses((status = 201, body = PriceList), (status = 422, body = Problem)))]
+pub async fn create_price_list(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<PriceListDraft>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    body.value.validate()?;
+    traded(&state, &principal, body.value.currency, "currency").await?;
+    let list = PriceList {
+        id: PriceListId::new(),
+        rule: body.value,
+    };
+    let mut write = match begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/price-lists",
+        &body.raw,
+    )
+    .await?
+    {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    write
+        .tx
+        .put_price_list(principal.tenant, &list, state.clock.now())
+        .await?;
+    let summary = serde_json::json!({"id": list.id, "name": list.rule.name, "entries": list.rule.prices.len()});
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.price_list.changed",
+            list.id,
+            &summary,
+            &state,
+        )?)
+        .await?;
+    let location = [(header::LOCATION, format!("/v1/price-lists/{}", list.id))];
+    write.finish(StatusCode::CREATED, &list, &location).await
+}
+
+/// Replaces a price list's content.
+#[utoipa::path(put, path = "/v1/price-lists/{id}", tag = "offers", security(("api_key" = [])),
+    request_body = PriceListDraft, params(("id" = String, Path)),
+    responses((status = 200, body = PriceList), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn replace_price_list(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<PriceListId>,
+    headers: HeaderMap,
+    body: JsonBody<PriceListDraft>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    body.value.validate()?;
+    traded(&state, &principal, body.value.currency, "currency").await?;
+    state.store.price_list(principal.tenant, id).await?;
+    let list = PriceList {
+        id,
+        rule: body.value,
+    };
+    let path = format!("/v1/price-lists/{id}");
+    let mut write = match begin(&state, &principal, &headers, "PUT", &path, &body.raw).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    write
+        .tx
+        .put_price_list(principal.tenant, &list, state.clock.now())
+        .await?;
+    let summary = serde_json::json!({"id": list.id, "name": list.rule.name, "entries": list.rule.prices.len()});
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.price_list.changed",
+            list.id,
+            &summary,
+            &state,
+        )?)
+        .await?;
+    write.finish(StatusCode::OK, &list, &[]).await
+}
+
+/// One price list.
+#[utoipa::path(get, path = "/v1/price-lists/{id}", tag = "offers", security(("api_key" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = PriceList), (status = 404, body = Problem)))]
+pub async fn show_price_list(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<PriceListId>,
+) -> Result<Json<PriceList>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    Ok(Json(state.store.price_list(principal.tenant, id).await?))
+}
+
+/// A price list without its entries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PriceListSummary {
+    #[schema(value_type = String)]
+    pub id: PriceListId,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub currency: Currency,
+    pub priority: i32,
+    pub entries: usize,
+}
+
+/// The tenant's price lists (without entries).
+#[utoipa::path(get, path = "/v1/price-lists", tag = "offers", security(("api_key" = [])),
+    responses((status = 200, body = Vec<PriceListSummary>)))]
+pub async fn list_price_lists(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Vec<PriceListSummary>>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    let lists = state.store.price_lists(principal.tenant, None).await?;
+    Ok(Json(
+        lists
+            .into_iter()
+            .map(|l| PriceListSummary {
+                id: l.id,
+                name: l.rule.name,
+                currency: l.rule.currency,
+                priority: l.rule.priority,
+                entries: l.rule.prices.len(),
+            })
+            .collect(),
+    ))
+}
+
+/// A promotion as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PromotionView {
+    #[serde(flatten)]
+    pub promotion: Promotion,
+    #[schema(value_type = String)]
+    pub status: PromotionStatus,
+    /// Sales that used it.
+    pub uses: i64,
+    /// Discount it gave (minor units).
+    pub spent: i64,
+    pub version: i64,
+}
+
+fn view(p: StoredPromotion) -> PromotionView {
+    PromotionView {
+        promotion: p.promotion,
+        status: p.status,
+        uses: p.uses,
+        spent: p.spent,
+        version: p.version,
+    }
+}
+
+fn promotion_response(status: StatusCode, p: PromotionView) -> Response {
+    let tag = etag(p.version);
+    (status, [(header::ETAG, tag)], Json(p)).into_response()
+}
+
+async fn check_draft(
+    state: &AppState,
+    principal: &Principal,
+    d: &PromotionDraft,
+) -> Result<(), ApiError> {
+    d.validate()?;
+    traded(state, principal, d.currency, "currency").await
+}
+
+/// Creates a promotion as a draft (try it with a dry-run, then activate it).
+#[utoipa::path(post, path = "/v1/promotions", tag = "offers", security(("api_key" = [])),
+    request_body = PromotionDraft,
+    responses((status = 201, body = PromotionView), (status = 422, body = Problem)))]
+pub async fn create_promotion(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<PromotionDraft>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    check_draft(&state, &principal, &body.value).await?;
+    let p = Promotion {
+        id: PromotionId::new(),
+        rule: body.value,
+    };
+    let mut write = match begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/promotions",
+        &body.raw,
+    )
+    .await?
+    {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    let now = state.clock.now();
+    write.tx.insert_promotion(principal.tenant, &p, now).await?;
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.promotion.created",
+            p.id,
+            &p,
+            &state,
+        )?)
+        .await?;
+    let v = PromotionView {
+        promotion: p,
+        status: PromotionStatus::Draft,
+        uses: 0,
+        spent: 0,
+        version: 1,
+    };
+    let headers = [
+        (
+            header::LOCATION,
+            format!("/v1/promotions/{}", v.promotion.id),
+        ),
+        (header::ETAG, etag(1)),
+    ];
+    write.finish(StatusCode::CREATED, &v, &headers).await
+}
+
+/// One promotion with its status and usage.
+#[utoipa::path(get, path = "/v1/promotions/{id}", tag = "offers", security(("api_key" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = PromotionView), (status = 404, body = Problem)))]
+pub async fn show_promotion(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<PromotionId>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    let p = state.store.promotion(principal.tenant, id).await?;
+    Ok(promotion_response(StatusCode::OK, view(p)))
+}
+
+/// Filters for the promotion list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PromotionFilter {
+    /// `draft`, `active` or `archived`.
+    pub status: Option<String>,
+}
+
+/// Promotions, oldest first, paginated.
+#[utoipa::path(get, path = "/v1/promotions", tag = "offers", security(("api_key" = [])),
+    params(PromotionFilter, ListParams), responses((status = 200, body = Object)))]
+pub async fn list_promotions(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(filter): Query<PromotionFilter>,
+    Query(page): Query<ListParams>,
+) -> Result<Json<List<PromotionView>>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    let status = match filter.status.as_deref() {
+        None => None,
+        Some("draft") => Some(PromotionStatus::Draft),
+        Some("active") => Some(PromotionStatus::Active),
+        Some("archived") => Some(PromotionStatus::Archived),
+        Some(_) => {
+            return Err(ApiError::field(
+                "status",
+                "invalid",
+                "draft, active or archived",
+            ));
+        }
+    };
+    let limit = page.limit()?;
+    let mut rows = state
+        .store
+        .promotions(principal.tenant, status, page.cursor()?, limit as i64 + 1)
+        .await?;
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok(Json(List {
+        data: rows.into_iter().map(view).collect(),
+        has_more,
+    }))
+}
+
+/// Replaces a promotion's rule (not an archived one). Requires `If-Match`.
+#[utoipa::path(put, path = "/v1/promotions/{id}", tag = "offers", security(("api_key" = [])),
+    request_body = PromotionDraft,
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses((status = 200, body = PromotionView), (status = 409, body = Problem), (status = 412, body = Problem), (status = 428, body = Problem)))]
+pub async fn update_promotion(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<PromotionId>,
+    IfMatch(expected): IfMatch,
+    headers: HeaderMap,
+    body: JsonBody<PromotionDraft>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    check_draft(&state, &principal, &body.value).await?;
+    let path = format!("/v1/promotions/{id}");
+    let mut write = match begin(&state, &principal, &headers, "PUT", &path, &body.raw).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    let current = write.tx.promotion_for_update(principal.tenant, id).await?;
+    if current.version != expected {
+        return Err(ApiError::PreconditionFailed);
+    }
+    if current.status == PromotionStatus::Archived {
+        return Err(ApiError::Conflict("an archived promotion cannot change"));
+    }
+    let p = Promotion {
+        id,
+        rule: body.value,
+    };
+    write
+        .tx
+        .update_promotion(
+            principal.tenant,
+            &p,
+            current.status,
+            expected,
+            state.clock.now(),
+        )
+        .await?;
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.promotion.updated",
+            id,
+            &p,
+            &state,
+        )?)
+        .await?;
+    let v = PromotionView {
+        promotion: p,
+        status: current.status,
+        uses: current.uses,
+        spent: current.spent,
+        version: expected + 1,
+    };
+    let tag = [(header::ETAG, etag(v.version))];
+    write.finish(StatusCode::OK, &v, &tag).await
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// `active` (prices carts from now on) or `archived` (stops; past sales keep it).
+    #[schema(value_type = String)]
+    pub status: PromotionStatus,
+}
+
+/// Activates or archives a promotion. Requires `If-Match`.
+#[utoipa::path(post, path = "/v1/promotions/{id}/status", tag = "offers", security(("api_key" = [])),
+    request_body = StatusChange,
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses((status = 200, body = PromotionView), (status = 409, body = Problem), (status = 412, body = Problem)))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<PromotionId>,
+    IfMatch(expected): IfMatch,
+    headers: HeaderMap,
+    body: JsonBody<StatusChange>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    let path = format!("/v1/promotions/{id}/status");
+    let mut write = match begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    let current = write.tx.promotion_for_update(principal.tenant, id).await?;
+    if current.version != expected {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let next = body.value.status;
+    let allowed = matches!(
+        (current.status, next),
+        (PromotionStatus::Draft, PromotionStatus::Active)
+            | (
+                PromotionStatus::Draft | PromotionStatus::Active,
+                PromotionStatus::Archived
+            )
+    );
+    if !allowed {
+        return Err(ApiError::Conflict(
+            "a promotion goes draft → active → archived",
+        ));
+    }
+    let now = state.clock.now();
+    write
+        .tx
+        .update_promotion(principal.tenant, &current.promotion, next, expected, now)
+        .await?;
+    let kind = if next == PromotionStatus::Active {
+        "offers.promotion.activated"
+    } else {
+        "offers.promotion.archived"
+    };
+    write
+        .tx
+        .record(&event(
+            &principal,
+            kind,
+            id,
+            &serde_json::json!({"id": id}),
+            &state,
+        )?)
+        .await?;
+    let v = PromotionView {
+        status: next,
+        version: expected + 1,
+        ..view(current)
+    };
+    let tag = [(header::ETAG, etag(v.version))];
+    write.finish(StatusCode::OK, &v, &tag).await
+}
+
+/// A generated batch.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CouponBatch {
+    #[schema(value_type = String)]
+    pub promotion_id: PromotionId,
+    pub uses_per_code: u32,
+    pub codes: Vec<String>,
+}
+
+/// Generates unique coupon codes for a promotion (up to 200 000 per call); the promotion
+/// then needs `conditions.coupon = true` to ask for one. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/v1/promotions/{id}/coupons", tag = "offers", security(("api_key" = [])),
+    request_body = CouponBatchDraft, params(("id" = String, Path)),
+    responses((status = 201, body = CouponBatch), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn generate_coupons(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<PromotionId>,
+    headers: HeaderMap,
+    body: JsonBody<CouponBatchDraft>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    body.value.validate()?;
+    state.store.promotion(principal.tenant, id).await?;
+    let path = format!("/v1/promotions/{id}/coupons");
+    let mut write = match begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    let draft = &body.value;
+    let now = state.clock.now();
+    let mut codes: Vec<String> = Vec::with_capacity(draft.count as usize);
+    let mut seen = std::collections::HashSet::with_capacity(draft.count as usize);
+    // a collision with an earlier batch is skipped by the insert and made up for here
+    while codes.len() < draft.count as usize {
+        let want = draft.count as usize - codes.len();
+        let fresh: Vec<String> = (0..want)
+            .map(|_| coupon_code(&draft.prefix, rand::random()))
+            .filter(|c| seen.insert(c.clone()))
+            .collect();
+        let added = write
+            .tx
+            .insert_coupons(principal.tenant, id, &fresh, draft.uses_per_code, now)
+            .await?;
+        if added as usize == fresh.len() {
+            codes.extend(fresh);
+        } else {
+            let known = state
+                .store
+                .redeemable_coupons(principal.tenant, &fresh)
+                .await?;
+            codes.extend(fresh.into_iter().filter(|c| !known.contains_key(c)));
+        }
+    }
+    let summary = serde_json::json!({"promotion_id": id, "count": codes.len()});
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.coupons.generated",
+            id,
+            &summary,
+            &state,
+        )?)
+        .await?;
+    let batch = CouponBatch {
+        promotion_id: id,
+        uses_per_code: draft.uses_per_code,
+        codes,
+    };
+    write.finish(StatusCode::CREATED, &batch, &[]).await
+}
+
+/// Which currency's programme.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ProgramParams {
+    pub currency: Option<String>,
+}
+
+async fn program_currency(
+    state: &AppState,
+    principal: &Principal,
+    raw: Option<String>,
+) -> Result<Currency, ApiError> {
+    match raw {
+        Some(c) => {
+            Currency::parse(&c).map_err(|e| ApiError::field("currency", "invalid", e.to_string()))
+        }
+        None => {
+            let t = state.store.tenant(principal.tenant).await?;
+            t.countries
+                .first()
+                .map(|c| c.currency)
+                .ok_or(ApiError::Conflict("the tenant has no country"))
+        }
+    }
+}
+
+/// The loyalty programme (the standard one until a marketer sets it).
+#[utoipa::path(get, path = "/v1/loyalty/program", tag = "offers", security(("api_key" = [])),
+    params(ProgramParams), responses((status = 200, body = LoyaltyProgram)))]
+pub async fn show_program(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(params): Query<ProgramParams>,
+) -> Result<Json<LoyaltyProgram>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    let currency = program_currency(&state, &principal, params.currency).await?;
+    let program = state
+        .store
+        .loyalty_program(principal.tenant, currency)
+        .await?;
+    Ok(Json(
+        program.unwrap_or_else(|| LoyaltyProgram::standard(currency)),
+    ))
+}
+
+/// Sets the loyalty programme of its currency.
+#[utoipa::path(put, path = "/v1/loyalty/program", tag = "offers", security(("api_key" = [])),
+    request_body = LoyaltyProgram, responses((status = 200, body = LoyaltyProgram), (status = 422, body = Problem)))]
+pub async fn replace_program(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<LoyaltyProgram>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    body.value.validate()?;
+    traded(&state, &principal, body.value.currency, "currency").await?;
+    let mut write = match begin(
+        &state,
+        &principal,
+        &headers,
+        "PUT",
+        "/v1/loyalty/program",
+        &body.raw,
+    )
+    .await?
+    {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    write
+        .tx
+        .put_loyalty_program(principal.tenant, &body.value, state.clock.now())
+        .await?;
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.loyalty_program.changed",
+            body.value.currency.code(),
+            &body.value,
+            &state,
+        )?)
+        .await?;
+    write.finish(StatusCode::OK, &body.value, &[]).await
+}
+
+/// A member's balance and latest postings.
+#[utoipa::path(get, path = "/v1/customers/{id}/points", tag = "offers", security(("api_key" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = Problem)))]
+pub async fn show_points(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<CustomerId>,
+) -> Result<Json<PointsStatement>, ApiError> {
+    principal.require(Action::ReadCustomers)?;
+    state.store.customer(principal.tenant, id).await?;
+    Ok(Json(
+        state
+            .store
+            .points_statement(principal.tenant, id, state.clock.now(), 50)
+            .await?,
+    ))
+}
+
+/// Goodwill points.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gift {
+    pub points: i64,
+    /// Why (shown in the statement), e.g. `birthday-2026` or a complaint number.
+    pub reason: String,
+}
+
+/// Gives points usable at once (birthday, goodwill). Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/v1/customers/{id}/points/gifts", tag = "offers", security(("api_key" = [])),
+    request_body = Gift, params(("id" = String, Path)),
+    responses((status = 201, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn gift_points(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<CustomerId>,
+    headers: HeaderMap,
+    body: JsonBody<Gift>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::GiftPoints)?;
+    let mut v = omni_domain::Violations::new();
+    if !(1..=1_000_000).contains(&body.value.points) {
+        v.push("points", "out_of_range", "between 1 and 1000000");
+    }
+    v.text("reason", &body.value.reason, 200);
+    v.finish(())?;
+    state.store.customer(principal.tenant, id).await?;
+    let currency = program_currency(&state, &principal, None).await?;
+    let program = state
+        .store
+        .loyalty_program(principal.tenant, currency)
+        .await?
+        .unwrap_or_else(|| LoyaltyProgram::standard(currency));
+    let path = format!("/v1/customers/{id}/points/gifts");
+    let mut write = match begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    let now = state.clock.now();
+    let balance: Balance = write
+        .tx
+        .gift_points(
+            principal.tenant,
+            id,
+            &program,
+            body.value.points,
+            &body.value.reason,
+            now,
+        )
+        .await?;
+    write
+        .tx
+        .record(&event(
+            &principal,
+            "offers.points.gifted",
+            id,
+            &body.value,
+            &state,
+        )?)
+        .await?;
+    write.finish(StatusCode::CREATED, &balance, &[]).await
+}

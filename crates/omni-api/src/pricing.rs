@@ -1,0 +1,440 @@
+//! `/v1/pricing`: the one pricing call every channel makes, the marketer's dry-run, committing
+//! and cancelling a priced sale, and the signed snapshot an offline till prices with.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use base64::Engine as _;
+use omni_domain::access::{Action, Role};
+use omni_domain::events::DomainEvent;
+use omni_domain::offers::coupon::{normalize_code, resolve_coupons};
+use omni_domain::offers::snapshot::{SignedSnapshot, Snapshot};
+use omni_domain::offers::{
+    Cart, OfferBook, PricingError, Promotion, PromotionDraft, PromotionId, Quote, Rules,
+};
+use omni_kernel::{Channel, CustomerId, TenantId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::Principal;
+use crate::error::Problem;
+use crate::extract::JsonBody;
+use crate::offers_books::{OfferBooks, Priced};
+use crate::write::{Begun, Write};
+use crate::{ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/pricing/quotes", post(quote))
+        .route("/pricing/dry-runs", post(dry_run))
+        .route("/pricing/sales", post(commit_sale))
+        .route("/pricing/sales/{reference}/cancellation", post(cancel_sale))
+        .route("/pricing/snapshot", get(snapshot))
+        .route("/pricing/snapshot-key", get(snapshot_key))
+}
+
+fn pricing_error(e: PricingError) -> ApiError {
+    let code = match e {
+        PricingError::NoPrice(..) => "not_found",
+        PricingError::TooManyPoints(_) => "out_of_range",
+        _ => "invalid",
+    };
+    ApiError::field(e.field(), code, e.to_string())
+}
+
+/// The channel and store a key may price for: apps are bound to their channel, associates
+/// to their store (a till prices for where it stands).
+fn bind_cart(principal: &Principal, cart: &mut Cart) {
+    if let Some(channel) = principal.channel {
+        cart.channel = channel;
+    }
+    if let Role::Associate { store } = principal.role {
+        cart.store = Some(store);
+        if !matches!(cart.channel, Channel::Pos | Channel::AssociateApp) {
+            cart.channel = Channel::AssociateApp;
+        }
+    }
+}
+
+/// Prices `cart` against `book` with the live facts: the catalog, the customer, the coupons.
+async fn price_with(
+    state: &AppState,
+    tenant: TenantId,
+    priced: &Priced,
+    book: &OfferBook,
+    cart: &Cart,
+) -> Result<Quote, ApiError> {
+    let currency = book.currency();
+    let skus: Vec<String> = cart.lines.iter().map(|l| l.sku.clone()).collect();
+    let facts = state
+        .store
+        .sku_facts(tenant, &skus, currency, &priced.parents)
+        .await?;
+    let now = state.clock.now();
+    let customer = match cart.customer_id {
+        Some(id) => Some(
+            state
+                .store
+                .customer_offer_facts(tenant, id, now)
+                .await?
+                .ok_or_else(|| ApiError::field("customer_id", "not_found", "no such customer"))?,
+        ),
+        None => None,
+    };
+    let codes: Vec<String> = cart
+        .coupons
+        .iter()
+        .filter_map(|c| normalize_code(c))
+        .collect();
+    let known = state.store.redeemable_coupons(tenant, &codes).await?;
+    let coupons = resolve_coupons(&cart.coupons, |c| known.get(c).copied());
+    book.quote(cart, |s| facts.get(s), customer.as_ref(), &coupons, now)
+        .map_err(pricing_error)
+}
+
+/// Prices a cart: per-line prices, every discount with its promotion and reason, totals,
+/// points to earn and points usable. Every channel calls this; the same cart, customer,
+/// store and time give the same answer in each.
+#[utoipa::path(post, path = "/v1/pricing/quotes", tag = "offers", security(("api_key" = [])),
+    request_body = Cart,
+    responses((status = 200, body = Quote), (status = 422, body = Problem)))]
+pub async fn quote(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    principal: Principal,
+    body: JsonBody<Cart>,
+) -> Result<Json<Quote>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    let mut cart = body.value;
+    bind_cart(&principal, &mut cart);
+    let priced = books.get(&state, principal.tenant, cart.currency).await?;
+    Ok(Json(
+        price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?,
+    ))
+}
+
+/// A cart and draft promotions to try on it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DryRun {
+    pub cart: Cart,
+    pub promotions: Vec<PromotionDraft>,
+}
+
+/// What the cart costs now and with the drafts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DryRunResult {
+    pub current: Quote,
+    pub with_drafts: Quote,
+    /// `with_drafts.total − current.total` (negative: the drafts make it cheaper).
+    pub total_change: i64,
+}
+
+/// "What would this cart cost under this draft promotion": prices the cart with the rules
+/// in force and again with the drafts added, without saving anything.
+#[utoipa::path(post, path = "/v1/pricing/dry-runs", tag = "offers", security(("api_key" = [])),
+    request_body = DryRun,
+    responses((status = 200, body = DryRunResult), (status = 422, body = Problem)))]
+pub async fn dry_run(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    principal: Principal,
+    body: JsonBody<DryRun>,
+) -> Result<Json<DryRunResult>, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    let DryRun { cart, promotions } = body.value;
+    let mut violations = omni_domain::Violations::new();
+    for (i, d) in promotions.iter().enumerate() {
+        if let Err(v) = d.validate() {
+            for f in v.items() {
+                violations.push(
+                    format!("promotions[{i}].{}", f.field),
+                    f.code,
+                    f.message.clone(),
+                );
+            }
+        }
+    }
+    violations.finish(())?;
+    let priced = books.get(&state, principal.tenant, cart.currency).await?;
+    let current = price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?;
+    let mut rules: Rules = priced.rules.clone();
+    rules
+        .promotions
+        .extend(promotions.into_iter().map(|rule| Promotion {
+            id: PromotionId::new(),
+            rule,
+        }));
+    let book = OfferBook::new(rules);
+    let with_drafts = price_with(&state, principal.tenant, &priced, &book, &cart).await?;
+    let total_change = with_drafts.total - current.total;
+    Ok(Json(DryRunResult {
+        current,
+        with_drafts,
+        total_change,
+    }))
+}
+
+/// A sale to commit: the order or receipt reference and the cart as priced.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleRequest {
+    /// The order number or receipt id; one sale per reference.
+    pub reference: String,
+    pub cart: Cart,
+    /// The quote total the client showed the customer; 409 if prices moved since.
+    #[serde(default)]
+    pub expected_total: Option<i64>,
+}
+
+/// A committed sale.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Sale {
+    pub reference: String,
+    #[schema(value_type = Option<String>)]
+    pub customer_id: Option<CustomerId>,
+    pub status: &'static str,
+    pub quote: Quote,
+}
+
+fn valid_reference(reference: &str) -> Result<(), ApiError> {
+    let ok = !reference.is_empty()
+        && reference.len() <= 100
+        && reference.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "reference",
+            "invalid",
+            "1–100 visible ASCII characters",
+        ))
+    }
+}
+
+/// Commits a priced sale: re-prices the cart, then redeems coupons (exactly once), promotion
+/// uses and budgets, burns the points paid with and books the points earned (pending until
+/// the return window closes) — all or nothing. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/v1/pricing/sales", tag = "offers", security(("api_key" = [])),
+    request_body = SaleRequest,
+    responses((status = 201, body = Sale), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn commit_sale(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<SaleRequest>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::RedeemOffers)?;
+    let SaleRequest {
+        reference,
+        mut cart,
+        expected_total,
+    } = body.value;
+    valid_reference(&reference)?;
+    bind_cart(&principal, &mut cart);
+    let priced = books.get(&state, principal.tenant, cart.currency).await?;
+    let quote = price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?;
+    if expected_total.is_some_and(|t| t != quote.total) {
+        return Err(ApiError::Conflict(
+            "the cart's price changed since it was shown; price it again",
+        ));
+    }
+    let mut write = match Write::begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/pricing/sales",
+        &body.raw,
+    )
+    .await?
+    {
+        Begun::Fresh(w) => w,
+        Begun::Replayed(r) => return Ok(r),
+    };
+    let now = state.clock.now();
+    write
+        .tx
+        .commit_sale(
+            principal.tenant,
+            &reference,
+            cart.customer_id,
+            &quote,
+            &priced.rules.program,
+            now,
+        )
+        .await?;
+    let sale = Sale {
+        reference,
+        customer_id: cart.customer_id,
+        status: "committed",
+        quote,
+    };
+    let data = serde_json::to_value(&sale).map_err(ApiError::internal)?;
+    write
+        .tx
+        .record(&DomainEvent::new(
+            principal.tenant,
+            "offers.sale.committed",
+            &sale.reference,
+            now,
+            data,
+        ))
+        .await?;
+    let location = [(
+        header::LOCATION,
+        format!("/v1/pricing/sales/{}", sale.reference),
+    )];
+    write.finish(StatusCode::CREATED, &sale, &location).await
+}
+
+/// Cancels a committed sale (order cancelled or fully refunded): coupons, promotion uses
+/// and budgets and burnt points come back; earned points are clawed back.
+#[utoipa::path(post, path = "/v1/pricing/sales/{reference}/cancellation", tag = "offers", security(("api_key" = [])),
+    params(("reference" = String, Path)),
+    responses((status = 200, body = Sale), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn cancel_sale(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    principal: Principal,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    principal.require(Action::RedeemOffers)?;
+    valid_reference(&reference).map_err(|_| ApiError::NotFound)?;
+    let path = format!("/v1/pricing/sales/{reference}/cancellation");
+    let mut write = match Write::begin(&state, &principal, &headers, "POST", &path, b"").await? {
+        Begun::Fresh(w) => w,
+        Begun::Replayed(r) => return Ok(r),
+    };
+    let now = state.clock.now();
+    // the programme of the sale's currency decides the refunded points' expiry
+    let priced = books.get(&state, principal.tenant, None).await?;
+    let quote = write
+        .tx
+        .cancel_sale(principal.tenant, &reference, &priced.rules.program, now)
+        .await?;
+    let sale = Sale {
+        reference,
+        customer_id: None,
+        status: "cancelled",
+        quote,
+    };
+    let data = serde_json::to_value(&sale).map_err(ApiError::internal)?;
+    write
+        .tx
+        .record(&DomainEvent::new(
+            principal.tenant,
+            "offers.sale.cancelled",
+            &sale.reference,
+            now,
+            data,
+        ))
+        .await?;
+    write.finish(StatusCode::OK, &sale, &[]).await
+}
+
+/// The key offline snapshots are signed with: derived from the tenant's secret, so every
+/// node signs alike and no new secret needs distributing between nodes.
+async fn snapshot_signing_key(state: &AppState, tenant: TenantId) -> Result<Vec<u8>, ApiError> {
+    let secret = state.store.qr_secret(tenant, rand::random()).await?;
+    let mut h = Sha256::new();
+    h.update(b"omniretail offers snapshot v1\0");
+    h.update(&secret);
+    Ok(h.finalize().to_vec())
+}
+
+/// Snapshot parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotParams {
+    /// Include this customer's tier, segments, points and promotion uses.
+    pub customer_id: Option<String>,
+    /// Currency (the tenant's main one by default).
+    pub currency: Option<String>,
+}
+
+/// The signed rules snapshot a till or an app prices with while offline: price lists,
+/// active promotions, the programme, every SKU's pricing facts, open coupon codes and,
+/// optionally, one customer's facts. `omni price --snapshot` prices with it.
+#[utoipa::path(get, path = "/v1/pricing/snapshot", tag = "offers", security(("api_key" = [])),
+    params(SnapshotParams),
+    responses((status = 200, body = SignedSnapshot), (status = 422, body = Problem)))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    principal: Principal,
+    Query(params): Query<SnapshotParams>,
+) -> Result<Json<SignedSnapshot>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    let currency = params
+        .currency
+        .map(|c| omni_kernel::Currency::parse(&c))
+        .transpose()
+        .map_err(|e| ApiError::field("currency", "invalid", e.to_string()))?;
+    let priced = books.get(&state, principal.tenant, currency).await?;
+    let now = state.clock.now();
+    let customer = match params.customer_id {
+        Some(raw) => {
+            let id: CustomerId = raw
+                .parse()
+                .map_err(|_| ApiError::field("customer_id", "invalid", "not a customer id"))?;
+            let facts = state
+                .store
+                .customer_offer_facts(principal.tenant, id, now)
+                .await?
+                .ok_or_else(|| ApiError::field("customer_id", "not_found", "no such customer"))?;
+            Some((id, facts))
+        }
+        None => None,
+    };
+    let skus = state
+        .store
+        .all_sku_facts(principal.tenant, priced.book.currency(), &priced.parents)
+        .await?;
+    let coupons: BTreeMap<String, PromotionId> = state
+        .store
+        .open_coupons(principal.tenant, 1_000_000)
+        .await?
+        .into_iter()
+        .collect();
+    let snap = Snapshot {
+        tenant_id: principal.tenant,
+        issued_at: now,
+        rules: priced.rules.clone(),
+        skus,
+        customer,
+        coupons,
+    };
+    let key = snapshot_signing_key(&state, principal.tenant).await?;
+    Ok(Json(snap.sign(&key).map_err(ApiError::internal)?))
+}
+
+/// The snapshot verification key.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SnapshotKey {
+    /// Base64; give it to tills that price offline (`omni price --key`).
+    pub key: String,
+}
+
+/// The key tills verify snapshots with (admins only: it also signs them).
+#[utoipa::path(get, path = "/v1/pricing/snapshot-key", tag = "offers", security(("api_key" = [])),
+    responses((status = 200, body = SnapshotKey), (status = 403, body = Problem)))]
+pub async fn snapshot_key(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<SnapshotKey>, ApiError> {
+    if !matches!(principal.role, Role::Admin) {
+        return Err(ApiError::Forbidden);
+    }
+    let key = snapshot_signing_key(&state, principal.tenant).await?;
+    Ok(Json(SnapshotKey {
+        key: base64::engine::general_purpose::STANDARD.encode(key),
+    }))
+}
