@@ -305,7 +305,10 @@ pub async fn create_promotion(
         Err(r) => return Ok(r),
     };
     let now = state.clock.now();
-    write.tx.insert_promotion(principal.tenant, &p, now).await?;
+    write
+        .tx
+        .insert_promotion(principal.tenant, &p, PromotionStatus::Draft, now)
+        .await?;
     write
         .tx
         .record(&event(

@@ -176,7 +176,12 @@ async fn a_coupon_is_redeemed_exactly_once_under_concurrent_checkouts_and_releas
     let sales = (0..8).map(|i| {
         let body = json!({"reference": format!("R-{i}"), "cart": c, "expected_total": 450_000});
         let app = &app;
-        async move { app.post("/v1/pricing/sales", &app.a.app, &body).await.status().as_u16() }
+        async move {
+            app.post("/v1/pricing/sales", &app.a.app, &body)
+                .await
+                .status()
+                .as_u16()
+        }
     });
     let statuses = join_all(sales).await;
     assert_eq!(

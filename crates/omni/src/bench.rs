@@ -74,6 +74,9 @@ pub enum Scenario {
     /// `GET /v1/catalog/search?…`: a shopper's search drawn from a realistic mix (Russian and
     /// English words, a typo, synonyms, SKU and barcode, faceted browsing) over the demo catalog.
     Search,
+    /// `POST /v1/pricing/quotes`: a 20-line web cart of random demo SKUs (`OMNI_BENCH_SKUS`,
+    /// default the small demo's count) priced against every active promotion.
+    Price,
 }
 
 impl Scenario {
@@ -86,6 +89,7 @@ impl Scenario {
             Scenario::Availability => "availability",
             Scenario::Identify => "identify",
             Scenario::Search => "search",
+            Scenario::Price => "price",
         }
     }
 
@@ -100,6 +104,7 @@ impl Scenario {
             }
             Scenario::Identify => "/v1/customers/identify",
             Scenario::Search => "/v1/catalog/search",
+            Scenario::Price => "/v1/pricing/quotes",
         }
     }
 
@@ -114,6 +119,19 @@ impl Scenario {
                 let e164 = crate::demo::customer_phone(rand::random_range(0..n.max(1)));
                 let local = format!("8{}", e164.trim_start_matches("+7"));
                 Some(serde_json::json!({"kind": "phone", "value": local}).to_string())
+            }
+            Scenario::Price => {
+                let skus = std::env::var("OMNI_BENCH_SKUS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(crate::demo::small_variant_count);
+                let lines: Vec<_> = (0..20)
+                    .map(|_| {
+                        let sku = crate::demo::sku_code(rand::random_range(1..=skus.max(1)));
+                        serde_json::json!({"sku": sku, "quantity": rand::random_range(1..=3)})
+                    })
+                    .collect();
+                Some(serde_json::json!({"channel": "web", "lines": lines}).to_string())
             }
             _ => None,
         }

@@ -52,6 +52,8 @@ pub enum Command {
     /// Stock feeds from ERP/WMS files.
     #[command(subcommand)]
     Stock(crate::stock::StockCommand),
+    /// Price a cart offline from a signed rules snapshot (what a till does without a link).
+    Price(crate::price::PriceArgs),
 }
 
 /// Where the data lives: SQLite in a folder by default, or a database URL.

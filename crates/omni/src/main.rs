@@ -5,6 +5,7 @@ mod catalog_cli;
 mod cli;
 mod demo;
 mod keys;
+mod price;
 mod serve;
 mod stock;
 mod tenants;
@@ -40,5 +41,6 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Bench(args) => bench::run(args).await,
         cli::Command::Catalog(cmd) => catalog_cli::run(cmd).await,
         cli::Command::Stock(cmd) => stock::run(cmd).await,
+        cli::Command::Price(args) => price::run(args),
     }
 }

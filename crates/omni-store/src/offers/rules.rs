@@ -105,17 +105,18 @@ impl WriteTx {
         self.bump_offer_rules(tenant).await
     }
 
-    /// Stores a new promotion as a draft.
+    /// Stores a new promotion (the API creates drafts; the demo loads active ones).
     pub async fn insert_promotion(
         &mut self,
         tenant: TenantId,
         p: &Promotion,
+        status: PromotionStatus,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let l = &p.rule.limits;
         sqlx::query(
             "INSERT INTO offer_promotions (tenant_id, id, status, doc, total_limit, budget, per_customer, version, created_at, updated_at) \
-             VALUES ($1, $2, 'draft', $3, $4, $5, $6, 1, $7, $7)",
+             VALUES ($1, $2, $8, $3, $4, $5, $6, 1, $7, $7)",
         )
         .bind(tenant.to_string())
         .bind(p.id.to_string())
@@ -124,6 +125,7 @@ impl WriteTx {
         .bind(l.budget)
         .bind(l.per_customer.map(i64::from))
         .bind(millis(now))
+        .bind(status.as_str())
         .execute(self.conn())
         .await?;
         Ok(())

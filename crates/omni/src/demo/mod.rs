@@ -15,6 +15,7 @@ mod geography;
 mod inventory;
 mod keys;
 mod network;
+mod offers;
 mod steps;
 mod tenant;
 
@@ -31,6 +32,12 @@ pub use catalog::sample_rows as catalog_sample_rows;
 pub use catalog::write_tree as write_catalog_tree;
 pub use catalog_vocabulary::SEARCH_MIX;
 pub use customers::phone as customer_phone;
+pub use inventory::sku_code;
+
+/// How many SKUs the small demo catalog has (the price benchmark draws from them).
+pub fn small_variant_count() -> u32 {
+    catalog::sample_rows(Scale::Small).len() as u32
+}
 
 /// How big a chain to generate.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]

@@ -14,6 +14,7 @@ use super::context::{DemoContext, StepReport};
 use super::customers::CustomersStep;
 use super::inventory::InventoryStep;
 use super::network::NetworkStep;
+use super::offers::OffersStep;
 use super::tenant::TenantStep;
 
 /// One stage of the demo generator.
@@ -32,6 +33,7 @@ pub const STEPS: &[&dyn DemoStep] = &[
     &CustomersStep,
     &CatalogStep,
     &InventoryStep,
+    &OffersStep,
 ];
 
 /// Runs every step (or only those named in `only`), collecting what each created.
