@@ -99,6 +99,44 @@ async fn traded(
     }
 }
 
+/// Validates and saves a price list with its event, answering `status`.
+async fn save_price_list(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    (method, path): (&str, &str),
+    body: JsonBody<PriceListDraft>,
+    id: PriceListId,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    principal.require(Action::ManageOffers)?;
+    body.value.validate()?;
+    traded(state, principal, body.value.currency, "currency").await?;
+    let list = PriceList {
+        id,
+        rule: body.value,
+    };
+    let mut write = match begin(state, principal, headers, method, path, &body.raw).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(r),
+    };
+    write
+        .tx
+        .put_price_list(principal.tenant, &list, state.clock.now())
+        .await?;
+    let summary = serde_json::json!({"id": list.id, "name": list.rule.name, "entries": list.rule.prices.len()});
+    let changed = event(
+        principal,
+        "offers.price_list.changed",
+        list.id,
+        &summary,
+        state,
+    )?;
+    write.tx.record(&changed).await?;
+    let location = [(header::LOCATION, format!("/v1/price-lists/{}", list.id))];
+    write.finish(status, &list, &location).await
+}
+
 /// Creates a price list.
 #[utoipa::path(post, path = "/v1/price-lists", tag = "offers", security(("api_key" = [])),
     request_body = PriceListDraft,
@@ -109,43 +147,17 @@ pub async fn create_price_list(
     headers: HeaderMap,
     body: JsonBody<PriceListDraft>,
 ) -> Result<Response, ApiError> {
-    principal.require(Action::ManageOffers)?;
-    body.value.validate()?;
-    traded(&state, &principal, body.value.currency, "currency").await?;
-    let list = PriceList {
-        id: PriceListId::new(),
-        rule: body.value,
-    };
-    let mut write = match begin(
+    let target = ("POST", "/v1/price-lists");
+    save_price_list(
         &state,
         &principal,
         &headers,
-        "POST",
-        "/v1/price-lists",
-        &body.raw,
+        target,
+        body,
+        PriceListId::new(),
+        StatusCode::CREATED,
     )
-    .await?
-    {
-        Ok(w) => w,
-        Err(r) => return Ok(r),
-    };
-    write
-        .tx
-        .put_price_list(principal.tenant, &list, state.clock.now())
-        .await?;
-    let summary = serde_json::json!({"id": list.id, "name": list.rule.name, "entries": list.rule.prices.len()});
-    write
-        .tx
-        .record(&event(
-            &principal,
-            "offers.price_list.changed",
-            list.id,
-            &summary,
-            &state,
-        )?)
-        .await?;
-    let location = [(header::LOCATION, format!("/v1/price-lists/{}", list.id))];
-    write.finish(StatusCode::CREATED, &list, &location).await
+    .await
 }
 
 /// Replaces a price list's content.
@@ -160,34 +172,18 @@ pub async fn replace_price_list(
     body: JsonBody<PriceListDraft>,
 ) -> Result<Response, ApiError> {
     principal.require(Action::ManageOffers)?;
-    body.value.validate()?;
-    traded(&state, &principal, body.value.currency, "currency").await?;
     state.store.price_list(principal.tenant, id).await?;
-    let list = PriceList {
-        id,
-        rule: body.value,
-    };
     let path = format!("/v1/price-lists/{id}");
-    let mut write = match begin(&state, &principal, &headers, "PUT", &path, &body.raw).await? {
-        Ok(w) => w,
-        Err(r) => return Ok(r),
-    };
-    write
-        .tx
-        .put_price_list(principal.tenant, &list, state.clock.now())
-        .await?;
-    let summary = serde_json::json!({"id": list.id, "name": list.rule.name, "entries": list.rule.prices.len()});
-    write
-        .tx
-        .record(&event(
-            &principal,
-            "offers.price_list.changed",
-            list.id,
-            &summary,
-            &state,
-        )?)
-        .await?;
-    write.finish(StatusCode::OK, &list, &[]).await
+    save_price_list(
+        &state,
+        &principal,
+        &headers,
+        ("PUT", &path),
+        body,
+        id,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// One price list.

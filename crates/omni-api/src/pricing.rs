@@ -27,6 +27,7 @@ use crate::extract::JsonBody;
 use crate::offers_books::{OfferBooks, Priced};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
+use omni_store::offers::Redemption;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -190,6 +191,10 @@ pub struct SaleRequest {
     /// The quote total the client showed the customer; 409 if prices moved since.
     #[serde(default)]
     pub expected_total: Option<i64>,
+    /// A sale a till priced offline from a snapshot, synced now: send the till's quote; the
+    /// sale stands as charged and what can no longer be redeemed is reported in `conflicts`.
+    #[serde(default)]
+    pub offline_quote: Option<Quote>,
 }
 
 /// A committed sale.
@@ -200,6 +205,40 @@ pub struct Sale {
     pub customer_id: Option<CustomerId>,
     pub status: &'static str,
     pub quote: Quote,
+    /// Offline sync only: what could not be redeemed (the sale stands as the till charged it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<&'static str>,
+    /// Offline sync only: the server's price for the same cart and instant minus the till's
+    /// (non-zero when the till's snapshot was stale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_difference: Option<i64>,
+}
+
+/// Online sales are redeemed strictly; syncing an offline till sale needs a till's key
+/// (associate, POS app or admin) and the instant the sale was made.
+fn redemption(principal: &Principal, cart: &Cart, offline: bool) -> Result<Redemption, ApiError> {
+    if !offline {
+        return Ok(Redemption::Strict);
+    }
+    let till = matches!(
+        principal.role,
+        Role::Admin
+            | Role::Associate { .. }
+            | Role::App {
+                channel: Channel::Pos
+            }
+    );
+    if !till {
+        return Err(ApiError::Forbidden);
+    }
+    if cart.at.is_none() {
+        return Err(ApiError::field(
+            "cart.at",
+            "required",
+            "an offline sale says when it was made",
+        ));
+    }
+    Ok(Redemption::Offline)
 }
 
 fn valid_reference(reference: &str) -> Result<(), ApiError> {
@@ -235,11 +274,29 @@ pub async fn commit_sale(
         reference,
         mut cart,
         expected_total,
+        offline_quote,
     } = body.value;
     valid_reference(&reference)?;
     bind_cart(&principal, &mut cart);
+    let mode = redemption(&principal, &cart, offline_quote.is_some())?;
     let priced = books.get(&state, principal.tenant, cart.currency).await?;
-    let quote = price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?;
+    let (quote, price_difference) = match offline_quote {
+        None => (
+            price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?,
+            None,
+        ),
+        Some(till) => {
+            // the till's price stands; the server's is only compared (points are what the
+            // till burnt, so they do not enter the comparison)
+            let goods = Cart {
+                burn_points: 0,
+                ..cart.clone()
+            };
+            let server = price_with(&state, principal.tenant, &priced, &priced.book, &goods).await;
+            let difference = server.ok().map(|s| s.total - till.total);
+            (till, difference)
+        }
+    };
     if expected_total.is_some_and(|t| t != quote.total) {
         return Err(ApiError::Conflict(
             "the cart's price changed since it was shown; price it again",
@@ -259,7 +316,7 @@ pub async fn commit_sale(
         Begun::Replayed(r) => return Ok(r),
     };
     let now = state.clock.now();
-    write
+    let conflicts = write
         .tx
         .commit_sale(
             principal.tenant,
@@ -267,6 +324,7 @@ pub async fn commit_sale(
             cart.customer_id,
             &quote,
             &priced.rules.program,
+            mode,
             now,
         )
         .await?;
@@ -275,6 +333,8 @@ pub async fn commit_sale(
         customer_id: cart.customer_id,
         status: "committed",
         quote,
+        conflicts,
+        price_difference,
     };
     let data = serde_json::to_value(&sale).map_err(ApiError::internal)?;
     write
@@ -325,6 +385,8 @@ pub async fn cancel_sale(
         customer_id: None,
         status: "cancelled",
         quote,
+        conflicts: Vec::new(),
+        price_difference: None,
     };
     let data = serde_json::to_value(&sale).map_err(ApiError::internal)?;
     write

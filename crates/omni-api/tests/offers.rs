@@ -438,3 +438,64 @@ async fn bad_input_gets_field_errors_roles_are_enforced_and_tenants_are_isolated
     let r = app.post("/v1/pricing/quotes", &app.b.app, &c).await;
     assert_eq!(r.status(), 422);
 }
+
+#[tokio::test]
+async fn an_offline_sale_syncs_as_charged_and_reports_what_could_not_be_redeemed() {
+    let app = spawn_app().await;
+    let cat = catalog(&app).await;
+    let mut body = ten_percent_on(&cat);
+    body["conditions"]["coupon"] = json!(true);
+    let id = promotion(&app, body).await;
+    let r = app
+        .post(
+            &format!("/v1/promotions/{id}/coupons"),
+            &app.a.marketer,
+            &json!({"prefix": "TILL", "count": 1}),
+        )
+        .await;
+    let code = r.json::<Value>().await.expect("json")["codes"][0]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let who = customer(&app, "+79161234569").await;
+    app.post(
+        &format!("/v1/customers/{who}/points/gifts"),
+        &app.a.agent,
+        &json!({"points": 200, "reason": "welcome"}),
+    )
+    .await;
+    let mut c = cart(&[("SHOE-1-42", 1)], Some(&who), &[code.as_str()], 200);
+    c["at"] = json!("2026-12-02T12:00:00Z");
+    // the till priced it while offline: coupon and 200 points
+    let till = quote(&app, &app.a.associate, &c).await;
+    assert_eq!(till["to_pay"].as_i64(), Some(430_000));
+    // meanwhile the coupon and the points are used online
+    let online = sell(&app, "WEB-1", &c).await;
+    assert_eq!(online.status(), 201);
+    // the till syncs: the sale stands as charged; the conflicts are reported
+    let sync = json!({"reference": "TILL-7-0001", "cart": c, "offline_quote": till});
+    assert_eq!(
+        app.post("/v1/pricing/sales", &app.a.app, &sync)
+            .await
+            .status(),
+        403,
+        "a web app cannot sync till sales"
+    );
+    let r = app.post("/v1/pricing/sales", &app.a.associate, &sync).await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let sale: Value = r.json().await.expect("json");
+    assert_eq!(sale["quote"]["to_pay"].as_i64(), Some(430_000));
+    let conflicts = sale["conflicts"].as_array().expect("conflicts");
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    let statement: Value = app
+        .get(&format!("/v1/customers/{who}/points"), &app.a.agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        statement["balance"]["available"].as_i64(),
+        Some(0),
+        "never negative"
+    );
+}

@@ -15,3 +15,4 @@ mod sales;
 pub use facts::sku_fact_categories;
 pub use loyalty::PointsStatement;
 pub use rules::{PromotionStatus, StoredPromotion};
+pub use sales::Redemption;

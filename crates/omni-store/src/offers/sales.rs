@@ -9,6 +9,32 @@ use sqlx::Row;
 
 use crate::{StoreError, WriteTx, millis};
 
+/// How strictly a sale's redemptions are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    /// Online checkout: anything over a cap fails the whole sale (409), nothing is taken.
+    Strict,
+    /// A sale a till made offline and syncs later: the customer already paid and left, so
+    /// the sale stands; what can no longer be redeemed (a coupon used elsewhere meanwhile, a
+    /// limit or budget reached, points already spent) is skipped and reported as a conflict.
+    Offline,
+}
+
+/// Offline, a redemption that is no longer possible becomes a conflict; online, an error.
+fn settle(
+    r: Result<(), StoreError>,
+    mode: Redemption,
+    conflicts: &mut Vec<&'static str>,
+) -> Result<(), StoreError> {
+    match (r, mode) {
+        (Err(StoreError::Conflict(what)), Redemption::Offline) => {
+            conflicts.push(what);
+            Ok(())
+        }
+        (r, _) => r,
+    }
+}
+
 /// A committed (or cancelled) sale's record.
 #[derive(Debug, Clone)]
 struct SaleRow {
@@ -18,8 +44,10 @@ struct SaleRow {
 }
 
 impl WriteTx {
-    /// Records the sale and redeems what its quote used; 409 on a used-up coupon, a reached
-    /// limit, a spent budget, too few points or a reference already committed.
+    /// Records the sale and redeems what its quote used. Strict: 409 on a used-up coupon, a
+    /// reached limit, a spent budget, too few points or a reference already committed.
+    /// Offline: only a reused reference fails; the rest is returned as conflicts.
+    #[allow(clippy::too_many_arguments)]
     pub async fn commit_sale(
         &mut self,
         tenant: TenantId,
@@ -27,8 +55,10 @@ impl WriteTx {
         customer: Option<CustomerId>,
         quote: &Quote,
         program: &LoyaltyProgram,
+        mode: Redemption,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<&'static str>, StoreError> {
+        let mut conflicts = Vec::new();
         sqlx::query(
             "INSERT INTO offer_sales (tenant_id, reference, customer_id, status, quote, created_at, updated_at) \
              VALUES ($1, $2, $3, 'committed', $4, $5, $5)",
@@ -42,21 +72,31 @@ impl WriteTx {
         .await
         .map_err(StoreError::unique("this sale reference was already committed"))?;
         for p in &quote.promotions {
-            self.use_promotion(tenant, p.promotion_id.to_string(), p.discount, customer)
-                .await?;
+            let used = self
+                .use_promotion(tenant, p.promotion_id.to_string(), p.discount, customer)
+                .await;
+            settle(used, mode, &mut conflicts)?;
             if let Some(code) = &p.coupon {
-                self.use_coupon(tenant, code).await?;
+                let used = self.use_coupon(tenant, code).await;
+                settle(used, mode, &mut conflicts)?;
             }
         }
         let Some(customer) = customer else {
-            return Ok(());
+            return Ok(conflicts);
         };
         let points = quote.points;
+        let mut short = false;
         if points.burn > 0 || points.earn > 0 {
             self.change_points(tenant, customer, now, |w| {
                 let mut out = Vec::new();
-                if points.burn > 0 {
-                    out.push(w.burn(points.burn, reference, now)?);
+                let mut burn = points.burn;
+                let available = w.balance().available;
+                if mode == Redemption::Offline && burn > available {
+                    burn = available;
+                    short = true;
+                }
+                if burn > 0 {
+                    out.push(w.burn(burn, reference, now)?);
                 }
                 if points.earn > 0 {
                     out.push(w.earn(program, points.earn, reference, now)?);
@@ -65,7 +105,12 @@ impl WriteTx {
             })
             .await?;
         }
-        Ok(())
+        if short {
+            conflicts.push(
+                "the member had fewer points than the till burnt; the shortfall is written off",
+            );
+        }
+        Ok(conflicts)
     }
 
     async fn use_promotion(
