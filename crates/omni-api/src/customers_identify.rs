@@ -83,6 +83,7 @@ async fn find(
     responses((status = 200, body = CustomerSummary), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn identify(
     State(state): State<AppState>,
+    axum::Extension(books): axum::Extension<std::sync::Arc<crate::offers_books::OfferBooks>>,
     principal: Principal,
     body: JsonBody<IdentifyRequest>,
 ) -> Result<Json<CustomerSummary>, ApiError> {
@@ -95,11 +96,23 @@ pub async fn identify(
         .iter()
         .map(|i| i.identifier())
         .collect();
-    Ok(Json(CustomerSummary::of(
-        &c,
-        &ids,
-        summary_view(&principal),
-    )))
+    let mut summary = CustomerSummary::of(&c, &ids, summary_view(&principal));
+    let offers =
+        crate::pricing::customer_offers_of(&state, &books, principal.tenant, c.id, 3).await?;
+    summary.points_balance = offers.points_available;
+    summary.personal_offers = offers
+        .offers
+        .iter()
+        .map(|o| serde_json::to_value(o).map_err(ApiError::internal))
+        .collect::<Result<_, _>>()?;
+    summary.last_purchases = offers
+        .purchases
+        .iter()
+        .take(5)
+        .map(|p| json!({"reference": p.reference, "at": p.at, "total": p.quote.total, "currency": p.quote.currency,
+            "lines": p.quote.lines.iter().map(|l| json!({"sku": l.sku, "quantity": l.quantity})).collect::<Vec<_>>()}))
+        .collect();
+    Ok(Json(summary))
 }
 
 /// Adds an identifier to a profile. A verified one another profile also verified merges the

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use omni_domain::access::{Action, Role};
 use omni_domain::events::DomainEvent;
 use omni_domain::offers::coupon::{normalize_code, resolve_coupons};
+use omni_domain::offers::personal::{PersonalOffer, affinity_from};
 use omni_domain::offers::snapshot::{SignedSnapshot, Snapshot};
 use omni_domain::offers::{
     Cart, OfferBook, PricingError, Promotion, PromotionDraft, PromotionId, Quote, Rules,
@@ -27,7 +28,7 @@ use crate::extract::JsonBody;
 use crate::offers_books::{OfferBooks, Priced};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
-use omni_store::offers::Redemption;
+use omni_store::offers::{Purchase, Redemption};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,6 +38,77 @@ pub fn routes() -> Router<AppState> {
         .route("/pricing/sales/{reference}/cancellation", post(cancel_sale))
         .route("/pricing/snapshot", get(snapshot))
         .route("/pricing/snapshot-key", get(snapshot_key))
+        .route("/customers/{id}/offers", get(customer_offers))
+}
+
+/// What the offers context adds to a customer's one-screen summary.
+pub(crate) struct CustomerOffers {
+    pub points_available: i64,
+    pub offers: Vec<PersonalOffer>,
+    pub purchases: Vec<Purchase>,
+}
+
+/// A customer's points, next best offers and latest purchases, computed now from the live
+/// book and the customer's purchase history.
+pub(crate) async fn customer_offers_of(
+    state: &AppState,
+    books: &OfferBooks,
+    tenant: TenantId,
+    customer: CustomerId,
+    n: usize,
+) -> Result<CustomerOffers, ApiError> {
+    let now = state.clock.now();
+    let Some(facts) = state
+        .store
+        .customer_offer_facts(tenant, customer, now)
+        .await?
+    else {
+        return Err(ApiError::NotFound);
+    };
+    let priced = books.get(state, tenant, None).await?;
+    let purchases = state.store.purchases(tenant, customer, 50).await?;
+    let mut skus: Vec<String> = purchases
+        .iter()
+        .flat_map(|p| p.quote.lines.iter().map(|l| l.sku.clone()))
+        .collect();
+    skus.sort_unstable();
+    skus.dedup();
+    let catalog = state
+        .store
+        .sku_facts(tenant, &skus, priced.book.currency(), &priced.parents)
+        .await?;
+    let spend: Vec<_> = purchases
+        .iter()
+        .flat_map(|p| p.quote.lines.iter())
+        .filter_map(|l| catalog.get(&l.sku).map(|f| (f.categories.clone(), l.total)))
+        .collect();
+    let affinity = affinity_from(&spend);
+    Ok(CustomerOffers {
+        points_available: facts.points_available,
+        offers: priced.book.next_best_offers(&facts, &affinity, now, n),
+        purchases,
+    })
+}
+
+/// The customer's next best offers: promotions in force they can use, ranked by worth to
+/// them (their segment, tier and the categories they buy). Every channel shows the same
+/// ones and every till applies them.
+#[utoipa::path(get, path = "/v1/customers/{id}/offers", tag = "offers", security(("api_key" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<PersonalOffer>), (status = 404, body = Problem)))]
+pub async fn customer_offers(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    principal: Principal,
+    crate::extract::PathId(id): crate::extract::PathId<CustomerId>,
+) -> Result<Json<Vec<PersonalOffer>>, ApiError> {
+    principal.require(Action::ReadCustomers)?;
+    let c = state.store.resolve_customer(principal.tenant, id).await?;
+    Ok(Json(
+        customer_offers_of(&state, &books, principal.tenant, c.id, 5)
+            .await?
+            .offers,
+    ))
 }
 
 fn pricing_error(e: PricingError) -> ApiError {

@@ -505,3 +505,53 @@ async fn an_offline_sale_syncs_as_charged_and_reports_what_could_not_be_redeemed
         "never negative"
     );
 }
+
+#[tokio::test]
+async fn the_single_window_shows_points_last_purchases_and_the_next_best_offers() {
+    let app = spawn_app().await;
+    let cat = catalog(&app).await;
+    let who = customer(&app, "+79161234570").await;
+    let sale = sell(&app, "S-1", &cart(&[("SHOE-1-42", 1)], Some(&who), &[], 0)).await;
+    assert_eq!(sale.status(), 201);
+    let id = promotion(&app, ten_percent_on(&cat)).await;
+    let mut gold = ten_percent_on(&cat);
+    gold["conditions"]["audience"] = json!({"tiers": ["gold"]});
+    promotion(&app, gold).await;
+    let offers: Value = app
+        .get(&format!("/v1/customers/{who}/offers"), &app.a.associate)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> = offers
+        .as_array()
+        .expect("offers")
+        .iter()
+        .map(|o| o["promotion_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        [id.as_str()],
+        "the gold-tier offer is not for a basic member"
+    );
+    assert_eq!(offers[0]["because"], "affinity");
+    let r = app
+        .post(
+            "/v1/customers/identify",
+            &app.a.associate,
+            &json!({"kind": "phone", "value": "8 916 123-45-70"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let summary: Value = r.json().await.expect("json");
+    assert_eq!(summary["personal_offers"][0]["promotion_id"], json!(id));
+    assert_eq!(summary["last_purchases"][0]["reference"], "S-1");
+    // 5 % of 5 000 ₽ earned, pending until the return window closes
+    assert_eq!(summary["points_balance"].as_i64(), Some(0));
+    assert_eq!(
+        app.get(&format!("/v1/customers/{who}/offers"), &app.b.associate)
+            .await
+            .status(),
+        404
+    );
+}

@@ -9,6 +9,7 @@
 
 mod book;
 pub mod coupon;
+pub mod personal;
 pub mod points;
 mod pricing;
 mod rules;

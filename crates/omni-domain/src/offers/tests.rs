@@ -866,3 +866,39 @@ proptest! {
         prop_assert_eq!(q.discount_total, amount.min(q.subtotal));
     }
 }
+
+#[test]
+fn next_best_offers_rank_what_this_customer_buys_and_leave_out_what_they_cannot_use() {
+    let f = fixture();
+    let on = |cat: CategoryId, bp| {
+        with(promo("cat", Effect::PercentOff { percent_bp: bp }), |p| {
+            p.conditions.target.categories = vec![cat]
+        })
+    };
+    let shoes = on(f.shoes, 1_000);
+    let vacuums = on(f.vacuums, 1_500);
+    let gold_only = with(on(f.tees, 2_000), |p| {
+        p.conditions.audience.tiers = vec![Tier::Gold]
+    });
+    let coupon = with(on(f.shoes, 5_000), |p| p.conditions.coupon = true);
+    let ids = (shoes.id, vacuums.id, gold_only.id);
+    let b = book(vec![shoes, vacuums, gold_only, coupon], vec![]);
+    let runner = member();
+    let affinity = personal::affinity_from(&[
+        (vec![f.shoes, f.sport], 900_000),
+        (vec![f.vacuums], 100_000),
+    ]);
+    let offers = b.next_best_offers(&runner, &affinity, noon(), 5);
+    let got: Vec<_> = offers.iter().map(|o| o.promotion_id).collect();
+    // shoes first (90 % of spend at 10 %), then vacuums (10 % at 15 %); no gold or coupon offer
+    assert_eq!(got, vec![ids.0, ids.1]);
+    assert_eq!(offers[0].because, "affinity");
+    let mut gold = member();
+    gold.tier = Tier::Gold;
+    let offers = b.next_best_offers(&gold, &affinity, noon(), 5);
+    assert!(
+        offers
+            .iter()
+            .any(|o| o.promotion_id == ids.2 && o.because == "tier")
+    );
+}

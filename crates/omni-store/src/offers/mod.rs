@@ -15,4 +15,4 @@ mod sales;
 pub use facts::sku_fact_categories;
 pub use loyalty::PointsStatement;
 pub use rules::{PromotionStatus, StoredPromotion};
-pub use sales::Redemption;
+pub use sales::{Purchase, Redemption};

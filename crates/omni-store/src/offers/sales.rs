@@ -7,7 +7,7 @@ use omni_domain::offers::{LoyaltyProgram, Quote};
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::Row;
 
-use crate::{StoreError, WriteTx, millis};
+use crate::{Store, StoreError, WriteTx, from_millis, millis};
 
 /// How strictly a sale's redemptions are enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,5 +275,44 @@ impl WriteTx {
             .await?;
         }
         Ok(sale.quote)
+    }
+}
+
+/// A committed sale as the customer's history shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Purchase {
+    pub reference: String,
+    pub at: Timestamp,
+    pub quote: Quote,
+}
+
+impl Store {
+    /// The customer's latest committed sales, newest first (purchase history and affinity).
+    pub async fn purchases(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        limit: i64,
+    ) -> Result<Vec<Purchase>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, quote, created_at FROM offer_sales \
+             WHERE tenant_id = $1 AND customer_id = $2 AND status = 'committed' \
+             ORDER BY created_at DESC, reference DESC LIMIT $3",
+        )
+        .bind(tenant.to_string())
+        .bind(customer.to_string())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let quote: String = r.try_get("quote")?;
+                Ok(Purchase {
+                    reference: r.try_get("reference")?,
+                    at: from_millis(r.try_get("created_at")?),
+                    quote: serde_json::from_str(&quote).map_err(StoreError::corrupt)?,
+                })
+            })
+            .collect()
     }
 }
