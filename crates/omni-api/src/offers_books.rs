@@ -25,10 +25,11 @@ pub struct Priced {
     built: Instant,
 }
 
-/// The per-node cache.
+/// The per-node cache, by tenant and currency (`None`: the tenant's main currency, so the
+/// usual quote needs no read of the tenant).
 #[derive(Default)]
 pub struct OfferBooks {
-    books: RwLock<HashMap<(TenantId, Currency), Arc<Priced>>>,
+    books: RwLock<HashMap<(TenantId, Option<Currency>), Arc<Priced>>>,
 }
 
 impl OfferBooks {
@@ -39,6 +40,12 @@ impl OfferBooks {
         tenant: TenantId,
         currency: Option<Currency>,
     ) -> Result<Arc<Priced>, ApiError> {
+        let version = state.store.offer_rules_version(tenant).await?;
+        let fresh = |p: &Arc<Priced>| p.version == version && p.built.elapsed() < USAGE_MAX_AGE;
+        let cached = self.read().get(&(tenant, currency)).cloned();
+        if let Some(p) = cached.filter(fresh) {
+            return Ok(p);
+        }
         let t = state.store.tenant(tenant).await?;
         let main = t
             .countries
@@ -52,14 +59,6 @@ impl OfferBooks {
                 "the chain does not trade in this currency",
             ));
         };
-        let version = state.store.offer_rules_version(tenant).await?;
-        let key = (tenant, currency);
-        if let Some(p) = self.read().get(&key)
-            && p.version == version
-            && p.built.elapsed() < USAGE_MAX_AGE
-        {
-            return Ok(p.clone());
-        }
         let rules = load_rules(state, tenant, currency, country.time_zone.clone()).await?;
         let parents = state.store.category_parents(tenant).await?;
         let priced = Arc::new(Priced {
@@ -69,14 +68,17 @@ impl OfferBooks {
             version,
             built: Instant::now(),
         });
-        self.books
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, priced.clone());
+        let mut books = self.books.write().unwrap_or_else(|e| e.into_inner());
+        if currency == t.countries[0].currency {
+            books.insert((tenant, None), priced.clone());
+        }
+        books.insert((tenant, Some(currency)), priced.clone());
         Ok(priced)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(TenantId, Currency), Arc<Priced>>> {
+    fn read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<(TenantId, Option<Currency>), Arc<Priced>>> {
         self.books.read().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -95,11 +95,12 @@ fn promotion(r: &mut Lcg, w: &World, i: usize) -> Promotion {
         6 => Effect::GiftPoints { points: 100 },
         _ => Effect::FixedPrice { price: 99_900 },
     };
-    // Most promotions compete in one best-offer group per item; loyalty and personal
-    // offers have groups of their own; few stack freely or are exclusive.
+    // Most promotions compete in one best-offer group per item; loyalty offers and
+    // clearance have a group each; few stack freely or are exclusive.
     let stacking = match r.next(100) {
         0..80 => Stacking::Group("season".into()),
-        80..95 => Stacking::Group(format!("g{}", r.next(10))),
+        80..88 => Stacking::Group("loyalty".into()),
+        88..95 => Stacking::Group("clearance".into()),
         95..98 => Stacking::Stackable,
         _ => Stacking::Exclusive,
     };

@@ -283,7 +283,15 @@ impl Summary {
         let secs = elapsed.as_secs_f64();
         Summary {
             scenario,
-            request: format!("GET {}", scenario.path()),
+            request: format!(
+                "{} {}",
+                if scenario.body().is_some() {
+                    "POST"
+                } else {
+                    "GET"
+                },
+                scenario.path()
+            ),
             concurrency,
             duration_s: secs,
             requests,

@@ -78,7 +78,8 @@ impl Store {
         parents: &HashMap<CategoryId, Option<CategoryId>>,
     ) -> Result<HashMap<String, SkuFacts>, StoreError> {
         let mut out = HashMap::with_capacity(skus.len());
-        for chunk in skus.chunks(16) {
+        // one statement for a usual cart (sqlx binds by name, so huge IN lists cost O(P²))
+        for chunk in skus.chunks(32) {
             let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT DISTINCT p.doc FROM catalog_variants v JOIN catalog_products p \

@@ -249,7 +249,8 @@ fn effect(rng: &mut StdRng) -> (Effect, String) {
 fn stacking(rng: &mut StdRng) -> Stacking {
     match rng.random_range(0..100) {
         0..80 => Stacking::Group("season".into()),
-        80..95 => Stacking::Group(format!("g{}", rng.random_range(0..10))),
+        80..88 => Stacking::Group("loyalty".into()),
+        88..95 => Stacking::Group("clearance".into()),
         95..98 => Stacking::Stackable,
         _ => Stacking::Exclusive,
     }
