@@ -50,6 +50,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "offers",
         include_str!("../migrations/sqlite/0005_offers.sql"),
     ),
+    (
+        6,
+        "availability",
+        include_str!("../migrations/sqlite/0006_availability.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -76,6 +81,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "offers",
         include_str!("../migrations/postgres/0005_offers.sql"),
+    ),
+    (
+        6,
+        "availability",
+        include_str!("../migrations/postgres/0006_availability.sql"),
     ),
 ];
 

@@ -101,8 +101,10 @@ impl Store {
     ) -> Result<Vec<StockAt>, StoreError> {
         let (lat0, lat1, lon0, lon1) = query.bounding_box();
         let (center, radius_km) = (query.point, query.radius_km);
+        // positions and levels only (the position index covers the join); documents are read
+        // for the nearest few alone
         let rows = sqlx::query(
-            "SELECT s.on_hand, s.reserved, s.safety_stock, s.in_transit, l.lat, l.lon, l.doc FROM stock s \
+            "SELECT s.location_id, s.on_hand, s.reserved, s.safety_stock, s.in_transit, l.lat, l.lon FROM stock s \
              JOIN locations l ON l.tenant_id = s.tenant_id AND l.id = s.location_id \
              WHERE s.tenant_id = $1 AND s.sku = $2 AND l.lat BETWEEN $3 AND $4 AND l.lon BETWEEN $5 AND $6 \
              AND s.on_hand - s.reserved - s.safety_stock >= $7",
@@ -126,16 +128,46 @@ impl Store {
             }
         }
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
+        near.truncate(max);
+        let ids: Vec<String> = near
+            .iter()
+            .map(|(_, row)| row.try_get("location_id"))
+            .collect::<Result<_, _>>()?;
+        let mut docs = self.location_docs(tenant, &ids).await?;
         near.into_iter()
-            .take(max)
-            .map(|(_, row)| {
-                let doc: String = row.try_get("doc")?;
+            .zip(ids)
+            .map(|((_, row), id)| {
+                let doc = docs.remove(&id).ok_or(StoreError::NotFound)?;
                 Ok(StockAt {
                     location: serde_json::from_str(&doc).map_err(StoreError::corrupt)?,
                     level: level(row)?,
                 })
             })
             .collect()
+    }
+
+    /// Location documents by id (a handful: the nearest stores of an availability answer).
+    async fn location_docs(
+        &self,
+        tenant: TenantId,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(32) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, doc FROM locations WHERE tenant_id = $1 AND id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                out.insert(row.try_get("id")?, row.try_get("doc")?);
+            }
+        }
+        Ok(out)
     }
 
     /// A page of a stock row's ledger, oldest first.

@@ -1,0 +1,4 @@
+-- Availability near a point reads a SKU's stock rows and, for each, its location's position:
+-- this index answers the position without touching the location document, so only the few
+-- nearest locations' documents are read.
+CREATE INDEX locations_position ON locations (tenant_id, id, lat, lon);
