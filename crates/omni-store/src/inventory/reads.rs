@@ -101,13 +101,15 @@ impl Store {
     ) -> Result<Vec<StockAt>, StoreError> {
         let (lat0, lat1, lon0, lon1) = query.bounding_box();
         let (center, radius_km) = (query.point, query.radius_km);
-        // positions and levels only (the position index covers the join); documents are read
-        // for the nearest few alone
+        // positions and levels only (the position index covers the join), nearest first by a
+        // flat-earth distance (exact within a city) with a margin, so only a few dozen rows come
+        // back; the exact distance decides below, and documents are read for those alone
         let rows = sqlx::query(
             "SELECT s.location_id, s.on_hand, s.reserved, s.safety_stock, s.in_transit, l.lat, l.lon FROM stock s \
              JOIN locations l ON l.tenant_id = s.tenant_id AND l.id = s.location_id \
              WHERE s.tenant_id = $1 AND s.sku = $2 AND l.lat BETWEEN $3 AND $4 AND l.lon BETWEEN $5 AND $6 \
-             AND s.on_hand - s.reserved - s.safety_stock >= $7",
+             AND s.on_hand - s.reserved - s.safety_stock >= $7 \
+             ORDER BY (l.lat - $8) * (l.lat - $8) + (l.lon - $9) * (l.lon - $9) * $10 LIMIT $11",
         )
         .bind(tenant.to_string())
         .bind(sku.as_str().to_owned())
@@ -116,6 +118,10 @@ impl Store {
         .bind(lon0)
         .bind(lon1)
         .bind(min_atp.max(1))
+        .bind(center.lat())
+        .bind(center.lon())
+        .bind(center.lat().to_radians().cos().powi(2))
+        .bind(i64::try_from(2 * max + 8).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
         let mut near = Vec::with_capacity(rows.len());
