@@ -245,3 +245,56 @@ test("an admin mints a key for a store associate, who signs in with it, and revo
   assert.equal((await apiCall("GET", "/v1/me", token)).status, 401, "a revoked key is refused at once");
   await page.close();
 });
+
+test("an associate identifies a shopper and sells with a promotion applied and explained", async () => {
+  const associate = Object.entries(keys).find(([k]) => k.startsWith("associate"))[1];
+  const found = await apiCall("GET", "/v1/catalog/search?q=%D0%BA%D1%80%D0%BE%D1%81%D1%81%D0%BE%D0%B2%D0%BA%D0%B8&limit=1", associate);
+  assert.equal(found.status, 200, JSON.stringify(found.body));
+  const product = found.body.hits[0].product;
+  const sku = product.skus[0];
+  const promo = await apiCall("POST", "/v1/promotions", keys["marketer"], {
+    name: "E2E кроссовки", reason: "E2E: −15% на кроссовки", currency: "RUB", priority: 100, stacking: { mode: "exclusive" },
+    conditions: { target: { skus: [sku] } }, effect: { type: "percent_off", percent_bp: 1500 },
+  });
+  assert.equal(promo.status, 201, JSON.stringify(promo.body));
+  const shown = await apiCall("GET", `/v1/promotions/${promo.body.id}`, keys["marketer"]);
+  const activate = await fetch(`${base}/v1/promotions/${promo.body.id}/status`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${keys["marketer"]}`, "Content-Type": "application/json", "If-Match": `"${shown.body.version}"` },
+    body: JSON.stringify({ status: "active" }),
+  });
+  assert.equal(activate.status, 200, await activate.text());
+  const shopper = await apiCall("POST", "/v1/customers", keys["app:web"], {
+    identifiers: [{ kind: "phone", value: "+7 916 555 07 07", verified: true }], given_name: "Олег",
+  });
+  assert.equal(shopper.status, 201, JSON.stringify(shopper.body));
+
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, associate);
+  await usable(page, "shopper", Date.now());
+  await page.fill("input[name=value]", "8 916 555-07-07");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-sell]");
+  await page.click("[data-sell]");
+  await usable(page, "cart", Date.now());
+  await page.click('nav a[href="#/search"]');
+  await usable(page, "search", Date.now());
+  await page.fill("input[name=q]", product.article);
+  await page.click("button[type=submit]");
+  await page.waitForSelector(`[data-add="${sku}"]`);
+  await page.click(`[data-add="${sku}"]`);
+  const started = Date.now();
+  await page.click('nav a[href="#/cart"]');
+  await page.waitForSelector("[data-quote]");
+  assert.ok(Date.now() - started < USABLE_MS * 3, "the cart is priced at once");
+  assert.equal(await page.getAttribute("[data-cart-customer]", "data-cart-customer"), shopper.body.id);
+  assert.match(await page.textContent("[data-quote]"), /E2E: −15% на кроссовки/, "the discount names its promotion");
+  await page.screenshot({ path: join(shots, "associate-cart-priced.png") });
+  await page.click("[data-do-sell]");
+  await page.waitForSelector("[data-receipt]");
+  assert.match(await page.textContent("[data-receipt]"), /E2E: −15% на кроссовки/);
+  await page.screenshot({ path: join(shots, "associate-sale-receipt.png") });
+  const points = await apiCall("GET", `/v1/customers/${shopper.body.id}/points`, keys["agent"]);
+  assert.ok(points.body.balance.pending > 0, "the sale earned pending points");
+  await page.close();
+});

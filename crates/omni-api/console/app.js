@@ -25,6 +25,11 @@ const TEXT = {
     keys: "Ключи", name: "Название", role: "Роль", created: "Создан", revoked: "Отозван", revoke: "Отозвать",
     create: "Создать", newKey: "Новый ключ", tokenOnce: "Скопируйте ключ сейчас: он показывается один раз.",
     channel: "Канал", active: "действует",
+    cart: "Корзина", addToCart: "В корзину", sellTo: "Оформить покупку", coupon: "Купон", burnPoints: "Оплатить баллами",
+    reprice: "Рассчитать", sell: "Продать", subtotal: "Сумма", discount: "Скидка", total: "Итого", toPay: "К оплате",
+    pointsEarn: "Будет начислено баллов", pointsUsable: "Можно оплатить баллами", receipt: "Чек", sold: "Продажа проведена",
+    qty: "Кол-во", remove: "Убрать", emptyCart: "Корзина пуста: добавьте товары из каталога.", forShopper: "Покупатель",
+    anonymous: "без карты", added: "Добавлено в корзину",
   },
   en: {
     signin: "Sign in", key: "API key", keyHint: "An admin issues keys (omni keys create); omni serve --demo prints some.",
@@ -47,6 +52,11 @@ const TEXT = {
     keys: "Keys", name: "Name", role: "Role", created: "Created", revoked: "Revoked", revoke: "Revoke",
     create: "Create", newKey: "New key", tokenOnce: "Copy the key now: it is shown only once.",
     channel: "Channel", active: "active",
+    cart: "Cart", addToCart: "Add to cart", sellTo: "Start a sale", coupon: "Coupon", burnPoints: "Pay with points",
+    reprice: "Price", sell: "Sell", subtotal: "Subtotal", discount: "Discount", total: "Total", toPay: "To pay",
+    pointsEarn: "Points to earn", pointsUsable: "Points usable", receipt: "Receipt", sold: "Sale recorded",
+    qty: "Qty", remove: "Remove", emptyCart: "The cart is empty: add products from the catalog.", forShopper: "Shopper",
+    anonymous: "no card", added: "Added to the cart",
   },
 };
 
@@ -73,6 +83,22 @@ const session = {
   get me() { try { return JSON.parse(sessionStorage.getItem("omni.me")); } catch { return null; } },
   save(key, me) { sessionStorage.setItem("omni.key", key); sessionStorage.setItem("omni.me", JSON.stringify(me)); },
   clear() { sessionStorage.removeItem("omni.key"); sessionStorage.removeItem("omni.me"); },
+};
+
+/** The sale being built at this till: kept in the tab, like the key. */
+const cart = {
+  get value() {
+    try { return JSON.parse(sessionStorage.getItem("omni.cart")) || { customer: null, lines: [], coupon: "", points: 0 }; }
+    catch { return { customer: null, lines: [], coupon: "", points: 0 }; }
+  },
+  save(c) { sessionStorage.setItem("omni.cart", JSON.stringify(c)); },
+  clear() { sessionStorage.removeItem("omni.cart"); },
+  add(sku, name) {
+    const c = cart.value;
+    const line = c.lines.find((l) => l.sku === sku);
+    if (line) line.quantity += 1; else c.lines.push({ sku, name, quantity: 1 });
+    cart.save(c);
+  },
 };
 
 /** A call to the JSON API; a problem+json answer becomes an Error carrying the problem. */
@@ -129,8 +155,8 @@ function render(view, ...children) {
 
 function screensFor(me) {
   switch (me && me.role) {
-    case "associate": return ["shopper", "search", "stock"];
-    case "agent": return ["shopper", "search", "stock"];
+    case "associate": return ["shopper", "search", "cart", "stock"];
+    case "agent": return ["shopper", "search", "cart", "stock"];
     case "admin": return ["products", "search", "stock", "keys"];
     case "marketer": return ["products", "search"];
     case "app": return ["search"];
@@ -197,9 +223,15 @@ function summaryCard(s) {
       h("dt", {}, t("contacts")), h("dd", {}, list(s.identifiers, (i) => `${t(`kind_${i.kind}`)}: ${i.value}`)),
       h("dt", {}, t("preferences")), h("dd", {}, pairs(s.preferences)),
       h("dt", {}, t("sizes")), h("dd", {}, pairs(s.sizes)),
-      h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => JSON.stringify(p))),
+      h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => `${p.reference}: ${money(p.total, p.currency)}`)),
       h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, (o) => JSON.stringify(o))),
-      h("dt", {}, t("offers")), h("dd", {}, list(s.personal_offers, (o) => o.title || JSON.stringify(o)))));
+      h("dt", {}, t("offers")), h("dd", { "data-offers": "" }, list(s.personal_offers, (o) => o.reason || o.name))),
+    h("p", {}, h("button", { type: "button", class: "primary", "data-sell": "", onclick: () => {
+      const c = cart.value;
+      c.customer = { id: s.customer_id, name: s.name || s.customer_id };
+      cart.save(c);
+      location.hash = "#/cart";
+    } }, t("sellTo"))));
 }
 
 /** The customer's latest interactions in every channel and the consents in force. */
@@ -260,13 +292,99 @@ function results(r, filters, run) {
     h("ul", { class: "hits" }, r.hits.map((hit) => {
       const p = hit.product || hit;
       const [cur, minor] = Object.entries(p.min_price || {}).sort(([a], [b]) => (a === "RUB" ? -1 : b === "RUB" ? 1 : 0))[0] || [];
+      const sku = (p.skus || [])[0];
+      const sells = screensFor(session.me).includes("cart") && sku;
       return h("li", { class: "hit", "data-article": p.article },
         h("img", { src: p.image, alt: "", loading: "lazy", onerror: (e) => e.target.classList.add("none") }),
         h("div", { class: "info" },
           h("div", { class: "name" }, p.name),
           h("div", { class: "muted" }, [p.brand, p.article].filter(Boolean).join(" · ")),
-          cur ? h("div", { class: "price" }, money(minor, cur)) : null));
+          cur ? h("div", { class: "price" }, money(minor, cur)) : null),
+        sells ? h("button", { type: "button", "data-add": sku, onclick: (e) => {
+          cart.add(sku, p.name);
+          e.target.textContent = `✓ ${t("added")}`;
+        } }, t("addToCart")) : null);
     })));
+}
+
+// ---- the till: a cart priced by the offer engine, sold in one call ----------------------
+
+function cartRequest(c) {
+  return {
+    channel: "pos",
+    customer_id: c.customer ? c.customer.id : null,
+    lines: c.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    coupons: c.coupon ? [c.coupon] : [],
+    burn_points: Number(c.points) || 0,
+  };
+}
+
+function cartScreen(receipt) {
+  const c = cart.value;
+  const out = h("div", { id: "quote" });
+  const head = h("p", { class: "muted", "data-cart-customer": c.customer ? c.customer.id : "" },
+    `${t("forShopper")}: ${c.customer ? c.customer.name : t("anonymous")}`);
+  if (!c.lines.length) {
+    render("cart", h("h1", {}, t("cart")), receipt || null, head, h("p", { class: "muted" }, t("emptyCart")));
+    ready("cart");
+    return;
+  }
+  const lines = h("table", { class: "lines" }, h("tr", {}, h("th", {}, t("sku")), h("th", {}, t("qty")), h("th", {})),
+    c.lines.map((l, i) => h("tr", { "data-sku": l.sku },
+      h("td", {}, h("div", {}, l.name || l.sku), h("div", { class: "muted" }, l.sku)),
+      h("td", {}, h("input", { type: "number", min: "1", max: "999", value: String(l.quantity), class: "qty", "aria-label": t("qty"),
+        onchange: (e) => { const next = cart.value; next.lines[i].quantity = Math.max(1, Number(e.target.value) || 1); cart.save(next); price(); } })),
+      h("td", {}, h("button", { type: "button", onclick: () => { const next = cart.value; next.lines.splice(i, 1); cart.save(next); cartScreen(); } }, t("remove"))))));
+  const coupon = h("input", { type: "text", name: "coupon", placeholder: t("coupon"), value: c.coupon || "" });
+  const points = h("input", { type: "number", name: "burn_points", min: "0", placeholder: t("burnPoints"), value: c.points ? String(c.points) : "" });
+  const keep = () => { const next = cart.value; next.coupon = coupon.value.trim(); next.points = Number(points.value) || 0; cart.save(next); };
+  const price = async () => {
+    keep();
+    try {
+      const q = await api("POST", "/v1/pricing/quotes", cartRequest(cart.value));
+      out.replaceChildren(quoteCard(q));
+    } catch (err) { out.replaceChildren(problemBox(err)); }
+    ready("cart");
+  };
+  const sell = async () => {
+    keep();
+    const now = cart.value;
+    try {
+      const reference = `POS-${Date.now().toString(36).toUpperCase()}`;
+      const sale = (await call("POST", "/v1/pricing/sales", { reference, cart: cartRequest(now) }, session.key,
+        { "Idempotency-Key": reference })).data;
+      cart.clear();
+      cartScreen(receiptCard(sale));
+    } catch (err) { out.replaceChildren(problemBox(err)); ready("cart"); }
+  };
+  const form = h("form", { class: "row", onsubmit: (e) => { e.preventDefault(); price(); } }, coupon, points,
+    h("button", { type: "submit" }, t("reprice")),
+    h("button", { type: "button", class: "primary", "data-do-sell": "", onclick: sell }, t("sell")));
+  render("cart", h("h1", {}, t("cart")), receipt || null, head, lines, form, out);
+  price();
+}
+
+function quoteCard(q) {
+  const m = (v) => money(v, q.currency);
+  return h("section", { class: "card", "data-quote": "", "data-total": q.total },
+    h("table", {}, q.lines.map((l) => h("tr", {},
+      h("td", {}, `${l.sku} × ${l.quantity}`,
+        l.discounts.map((d) => h("div", { class: "muted discount", "data-reason": "" }, `− ${m(d.amount)} · ${d.reason}`))),
+      h("td", { class: "num" }, m(l.total))))),
+    h("dl", { class: "kv" },
+      h("dt", {}, t("subtotal")), h("dd", {}, m(q.subtotal)),
+      h("dt", {}, t("discount")), h("dd", { "data-discount": q.discount_total }, m(q.discount_total)),
+      h("dt", {}, t("total")), h("dd", {}, m(q.total)),
+      h("dt", {}, t("pointsUsable")), h("dd", {}, String(q.points.usable)),
+      h("dt", {}, t("pointsEarn")), h("dd", {}, String(q.points.earn)),
+      h("dt", {}, t("toPay")), h("dd", { class: "price" }, m(q.to_pay))));
+}
+
+function receiptCard(sale) {
+  return h("section", { class: "card ok", "data-receipt": sale.reference },
+    h("h2", {}, `${t("sold")}: ${sale.reference}`),
+    h("p", {}, `${t("toPay")}: ${money(sale.quote.to_pay, sale.quote.currency)}`),
+    sale.quote.promotions.map((p) => h("div", { class: "muted" }, p.reason)));
 }
 
 // ---- back office: enrichment and publication per channel ------------------------------
@@ -416,7 +534,7 @@ function route() {
   else if (screen === "products" && arg && allowed.includes("products")) { frame(); productDetail(decodeURIComponent(arg)); return; }
   else if (!allowed.includes(screen)) screen = allowed[0] || "signin";
   frame();
-  ({ signin: signIn, shopper, search, products, stock, keys })[screen]();
+  ({ signin: signIn, shopper, search, cart: () => cartScreen(), products, stock, keys })[screen]();
 }
 
 document.addEventListener("DOMContentLoaded", () => {

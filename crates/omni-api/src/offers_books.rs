@@ -25,11 +25,14 @@ pub struct Priced {
     built: Instant,
 }
 
+/// Books by tenant and currency.
+type Books = HashMap<(TenantId, Option<Currency>), Arc<Priced>>;
+
 /// The per-node cache, by tenant and currency (`None`: the tenant's main currency, so the
 /// usual quote needs no read of the tenant).
 #[derive(Default)]
 pub struct OfferBooks {
-    books: RwLock<HashMap<(TenantId, Option<Currency>), Arc<Priced>>>,
+    books: RwLock<Books>,
 }
 
 impl OfferBooks {
@@ -76,9 +79,7 @@ impl OfferBooks {
         Ok(priced)
     }
 
-    fn read(
-        &self,
-    ) -> std::sync::RwLockReadGuard<'_, HashMap<(TenantId, Option<Currency>), Arc<Priced>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Books> {
         self.books.read().unwrap_or_else(|e| e.into_inner())
     }
 }
