@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use omni_domain::access::{Action, Role};
 use omni_domain::inventory::{
-    Availability, ChannelRule, LocationAvailability, Movement, MovementKind, NearbyQuery, Sku,
+    Availability, ChannelRules, LocationAvailability, Movement, MovementKind, NearbyQuery, Sku,
     StockLevel, at_location, nearby, network_total,
 };
 use omni_kernel::{Channel, LocationId};
@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/stock/movements", post(record_movement))
         .route("/stock/counts", post(crate::inventory_feeds::record_count))
+        .route(
+            "/stock/channel-rules",
+            get(show_channel_rules).put(replace_channel_rules),
+        )
         .route("/stock/{sku}", get(show_stock))
         .route("/stock/{sku}/nearby", get(stock_nearby))
         .route(
@@ -92,6 +96,59 @@ pub struct NetworkStock {
     pub locations: Vec<StockAtLocation>,
 }
 
+/// What each channel shows and may promise (channels not listed use the defaults: web, app
+/// and kiosk hide the last unit and promise at most 50; employees see the real figure).
+#[utoipa::path(get, path = "/v1/stock/channel-rules", tag = "inventory", security(("api_key" = [])),
+    responses((status = 200, body = ChannelRules)))]
+pub async fn show_channel_rules(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<ChannelRules>, ApiError> {
+    principal.require(Action::ReadStock)?;
+    Ok(Json(state.store.channel_rules(principal.tenant).await?))
+}
+
+/// Replaces the channel rules (admins).
+#[utoipa::path(put, path = "/v1/stock/channel-rules", tag = "inventory", security(("api_key" = [])),
+    request_body = ChannelRules,
+    responses((status = 200, body = ChannelRules), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn replace_channel_rules(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: axum::http::HeaderMap,
+    body: crate::extract::JsonBody<ChannelRules>,
+) -> Result<axum::response::Response, ApiError> {
+    if !matches!(principal.role, Role::Admin) {
+        return Err(ApiError::Forbidden);
+    }
+    body.value.validate()?;
+    let path = "/v1/stock/channel-rules";
+    let mut write =
+        match crate::write::Write::begin(&state, &principal, &headers, "PUT", path, &body.raw)
+            .await?
+        {
+            crate::write::Begun::Fresh(w) => w,
+            crate::write::Begun::Replayed(r) => return Ok(r),
+        };
+    let now = state.clock.now();
+    write
+        .tx
+        .put_channel_rules(principal.tenant, &body.value, now)
+        .await?;
+    let data = serde_json::to_value(&body.value).map_err(ApiError::internal)?;
+    let event = omni_domain::events::DomainEvent::new(
+        principal.tenant,
+        "inventory.channel_rules.changed",
+        principal.tenant,
+        now,
+        data,
+    );
+    write.tx.record(&event).await?;
+    write
+        .finish(axum::http::StatusCode::OK, &body.value, &[])
+        .await
+}
+
 /// A SKU's stock in the whole network, per location.
 #[utoipa::path(get, path = "/v1/stock/{sku}", tag = "inventory", security(("api_key" = [])),
     params(("sku" = String, Path), ChannelQuery),
@@ -104,7 +161,11 @@ pub async fn show_stock(
 ) -> Result<Json<NetworkStock>, ApiError> {
     principal.require(Action::ReadStock)?;
     let sku = sku(&raw)?;
-    let rule = ChannelRule::default_for(channel(&principal, q.channel));
+    let rule = state
+        .store
+        .channel_rules(principal.tenant)
+        .await?
+        .for_channel(channel(&principal, q.channel));
     let stock = state
         .store
         .stock_at_locations(principal.tenant, &sku, None)
@@ -151,7 +212,11 @@ pub async fn stock_nearby(
     principal.require(Action::ReadStock)?;
     let sku = sku(&raw)?;
     let query = NearbyQuery::parse(p.lat, p.lon, p.radius_km, p.limit)?;
-    let rule = ChannelRule::default_for(channel(&principal, p.channel));
+    let rule = state
+        .store
+        .channel_rules(principal.tenant)
+        .await?
+        .for_channel(channel(&principal, p.channel));
     // The nearest few with enough to promise; slack for places the domain then drops
     // (warehouses, closed stores).
     let max = query.limit + 16;
@@ -176,7 +241,11 @@ pub async fn stock_at_location(
     let (sku, id) = (sku(&raw_sku)?, location_id(&raw_loc)?);
     let location = state.store.location(principal.tenant, id).await?;
     let level = state.store.stock_level(principal.tenant, &sku, id).await?;
-    let rule = ChannelRule::default_for(channel(&principal, q.channel));
+    let rule = state
+        .store
+        .channel_rules(principal.tenant)
+        .await?
+        .for_channel(channel(&principal, q.channel));
     let at = omni_domain::inventory::StockAt { location, level };
     Ok(Json(StockAtLocation {
         availability: at_location(&at, &rule, None, state.clock.now()),

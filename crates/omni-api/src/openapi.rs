@@ -16,7 +16,7 @@ use crate::AppState;
         crate::tenancy::show_tenant,
         crate::tenancy::show_me,
         crate::network::list_locations, crate::network::show_location, crate::network::create_location, crate::network::update_location,
-        crate::inventory::show_stock, crate::inventory::stock_nearby, crate::inventory::stock_at_location, crate::inventory::list_movements, crate::inventory::record_movement,
+        crate::inventory::show_channel_rules, crate::inventory::replace_channel_rules, crate::inventory::show_stock, crate::inventory::stock_nearby, crate::inventory::stock_at_location, crate::inventory::list_movements, crate::inventory::record_movement,
         crate::inventory_feeds::import_feed, crate::inventory_feeds::record_count,
         crate::inventory_reservations::place_reservation, crate::inventory_reservations::show_reservation, crate::inventory_reservations::extend_reservation,
         crate::inventory_reservations::release_reservation, crate::inventory_reservations::commit_reservation,

@@ -448,3 +448,79 @@ async fn stock_and_holds_of_another_tenant_are_out_of_reach() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn channel_rules_are_data_the_admin_edits_and_availability_follows_them() {
+    let app = spawn_app().await;
+    let rules: serde_json::Value = app
+        .get("/v1/stock/channel-rules", &app.a.app)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rules, serde_json::json!({"rules": {}}));
+    let strict = serde_json::json!({"rules": {"web": {"min_shown": 5, "max_promise": 3}}});
+    let r = app
+        .req(reqwest::Method::PUT, "/v1/stock/channel-rules", &app.a.app)
+        .json(&strict)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 403);
+    let bad = serde_json::json!({"rules": {"web": {"min_shown": 0}}});
+    let r = app
+        .req(
+            reqwest::Method::PUT,
+            "/v1/stock/channel-rules",
+            &app.a.admin,
+        )
+        .json(&bad)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 422);
+    let r = app
+        .req(
+            reqwest::Method::PUT,
+            "/v1/stock/channel-rules",
+            &app.a.admin,
+        )
+        .json(&strict)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let store = app.a.store;
+    let moved = app
+        .post("/v1/stock/movements", &app.a.admin, &serde_json::json!({"sku": "RULE-1", "location_id": store, "kind": "receipt", "quantity": 4}))
+        .await;
+    assert_eq!(moved.status(), 201, "{:?}", moved.text().await);
+    let web: serde_json::Value = app
+        .get(&format!("/v1/stock/RULE-1/locations/{store}"), &app.a.app)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        web["available"], 0,
+        "below the web's minimum: shown as out of stock"
+    );
+    let pos: serde_json::Value = app
+        .get(
+            &format!("/v1/stock/RULE-1/locations/{store}"),
+            &app.a.associate,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(pos["available"], 4);
+    // tenant B keeps the defaults
+    let b: serde_json::Value = app
+        .get("/v1/stock/channel-rules", &app.b.admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(b, serde_json::json!({"rules": {}}));
+}

@@ -10,8 +10,37 @@ use super::{Sku, StockLevel};
 use crate::Violations;
 use crate::network::{Capability, Location, LocationKind, OpeningHours};
 
+/// A tenant's channel rules: what each channel may show and promise. Channels not listed
+/// keep the default ([`ChannelRule::default_for`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelRules {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub rules: std::collections::BTreeMap<Channel, ChannelRule>,
+}
+
+impl ChannelRules {
+    /// The rule for a channel (employees' view when no channel is named).
+    pub fn for_channel(&self, channel: Option<Channel>) -> ChannelRule {
+        channel
+            .and_then(|c| self.rules.get(&c).copied())
+            .unwrap_or_else(|| ChannelRule::default_for(channel))
+    }
+
+    /// Every problem with the rules, field by field.
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        for (channel, rule) in &self.rules {
+            rule.validate(&mut v, &format!("rules.{}", channel.as_str()));
+        }
+        v.finish(())
+    }
+}
+
 /// What a channel may show and promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelRule {
     /// Available-to-promise below this is shown as 0 (out of stock).
@@ -35,6 +64,24 @@ impl ChannelRule {
                 min_shown: 2,
                 max_promise: Some(50),
             },
+        }
+    }
+
+    /// Every problem with a rule.
+    fn validate(&self, v: &mut Violations, prefix: &str) {
+        if !(1..=1_000_000).contains(&self.min_shown) {
+            v.push(
+                format!("{prefix}.min_shown"),
+                "out_of_range",
+                "between 1 and 1000000",
+            );
+        }
+        if self.max_promise.is_some_and(|m| m < 1) {
+            v.push(
+                format!("{prefix}.max_promise"),
+                "out_of_range",
+                "at least 1 (or absent for no cap)",
+            );
         }
     }
 

@@ -78,3 +78,33 @@ fn a_query_is_validated_and_boxes_its_circle() {
         "longitude degrees are shorter in the north"
     );
 }
+
+#[test]
+fn a_tenant_rule_overrides_the_default_for_its_channel_only() {
+    use omni_kernel::Channel;
+    let mut rules = ChannelRules::default();
+    rules.rules.insert(
+        Channel::Web,
+        ChannelRule {
+            min_shown: 3,
+            max_promise: Some(5),
+        },
+    );
+    assert_eq!(rules.for_channel(Some(Channel::Web)).shown(4), 4);
+    assert_eq!(rules.for_channel(Some(Channel::Web)).shown(2), 0);
+    assert_eq!(rules.for_channel(Some(Channel::Web)).shown(80), 5);
+    assert_eq!(
+        rules.for_channel(Some(Channel::MobileApp)),
+        ChannelRule::default_for(Some(Channel::MobileApp))
+    );
+    rules.rules.insert(
+        Channel::Kiosk,
+        ChannelRule {
+            min_shown: 0,
+            max_promise: Some(0),
+        },
+    );
+    let v = rules.validate().expect_err("invalid");
+    let fields: Vec<_> = v.items().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["rules.kiosk.min_shown", "rules.kiosk.max_promise"]);
+}

@@ -17,8 +17,8 @@ mod stock;
 mod transfer;
 
 pub use availability::{
-    Availability, ChannelRule, LocationAvailability, NearbyQuery, StockAt, at_location, nearby,
-    network_total,
+    Availability, ChannelRule, ChannelRules, LocationAvailability, NearbyQuery, StockAt,
+    at_location, nearby, network_total,
 };
 pub use feed::{CheckedRow, FeedBatcher, FeedMode, FeedReject, FeedReport, FeedRow, RejectReason};
 pub use reservation::{

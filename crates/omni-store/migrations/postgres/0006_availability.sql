@@ -2,3 +2,10 @@
 -- this index answers the position without touching the location document, so only the few
 -- nearest locations' documents are read.
 CREATE INDEX locations_position ON locations (tenant_id, id, lat, lon);
+
+-- Per-tenant channel rules for availability (what a channel shows and may promise).
+CREATE TABLE inventory_channel_rules (
+    tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id),
+    doc         TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);

@@ -1,10 +1,10 @@
 //! Bulk loading for demo data and imports: multi-row inserts of profiles with their
-//! identifiers, hundreds of rows per statement, so a million customers load in seconds.
+//! identifiers, many rows per statement (see `rows_per_statement`).
 
 use omni_domain::customers::{ConsentRecord, Customer, Identifier, consent_bits};
 
 use super::doc;
-use crate::{StoreError, WriteTx, millis};
+use crate::{StoreError, WriteTx, millis, rows_per_statement};
 
 /// One customer to load, with its identifiers (verified or not) and consent history.
 #[derive(Debug, Clone)]
@@ -13,10 +13,6 @@ pub struct BulkCustomer {
     pub identifiers: Vec<(Identifier, bool)>,
     pub consents: Vec<ConsentRecord>,
 }
-
-const CUSTOMER_ROWS: usize = 200;
-const IDENTIFIER_ROWS: usize = 400;
-const CONSENT_ROWS: usize = 300;
 
 fn placeholders(rows: usize, cols: usize) -> String {
     let mut sql = String::with_capacity(rows * cols * 5);
@@ -40,7 +36,7 @@ impl WriteTx {
     /// Inserts many customers and their identifiers (source `import`). Records no events: the
     /// caller records one summary event for the load.
     pub async fn bulk_insert_customers(&mut self, rows: &[BulkCustomer]) -> Result<(), StoreError> {
-        for chunk in rows.chunks(CUSTOMER_ROWS) {
+        for chunk in rows.chunks(rows_per_statement(self.backend(), 13)) {
             let sql = format!(
                 "INSERT INTO customers (tenant_id, id, status, merged_into, tier, city, spent_90d, points, \
                  consent_bits, doc, version, created_at, updated_at) VALUES {}",
@@ -70,7 +66,7 @@ impl WriteTx {
             .iter()
             .flat_map(|b| b.identifiers.iter().map(move |(i, v)| (&b.customer, i, *v)))
             .collect();
-        for chunk in ids.chunks(IDENTIFIER_ROWS) {
+        for chunk in ids.chunks(rows_per_statement(self.backend(), 8)) {
             let sql = format!(
                 "INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, verified, source, \
                  origin_customer_id, created_at) VALUES {}",
@@ -96,7 +92,7 @@ impl WriteTx {
             .iter()
             .flat_map(|b| b.consents.iter().map(move |r| (&b.customer, r)))
             .collect();
-        for chunk in consents.chunks(CONSENT_ROWS) {
+        for chunk in consents.chunks(rows_per_statement(self.backend(), 10)) {
             let sql = format!(
                 "INSERT INTO customer_consents (tenant_id, id, customer_id, purpose, channel, granted, method, \
                  source, location_id, at) VALUES {}",

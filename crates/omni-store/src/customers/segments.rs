@@ -10,8 +10,6 @@ use crate::{Page, Store, StoreError, WriteTx, from_millis, millis};
 
 /// Rows fetched per round trip while loading a snapshot.
 const SNAPSHOT_CHUNK: i64 = 50_000;
-/// Members inserted per statement.
-const MEMBER_ROWS: usize = 500;
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<Segment, StoreError> {
     let id: String = row.try_get("id")?;
@@ -65,7 +63,8 @@ impl WriteTx {
             .bind(s.clone())
             .execute(self.conn())
             .await?;
-        for chunk in ids.chunks(MEMBER_ROWS) {
+        // one parameter per row (tenant and segment are shared)
+        for chunk in ids.chunks(crate::rows_per_statement(self.backend(), 1)) {
             let mut sql = String::from(
                 "INSERT INTO segment_members (tenant_id, segment_id, customer_id) VALUES ",
             );

@@ -10,6 +10,7 @@
 mod feeds;
 mod reads;
 mod reservations;
+mod rules;
 mod stock;
 mod transfers;
 
