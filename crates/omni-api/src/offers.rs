@@ -15,7 +15,7 @@ use omni_domain::offers::{
     LoyaltyProgram, PriceList, PriceListDraft, PriceListId, Promotion, PromotionDraft, PromotionId,
 };
 use omni_kernel::{Currency, CustomerId};
-use omni_store::offers::{PointsStatement, PromotionStatus, StoredPromotion};
+use omni_store::offers::{PointsStatement, PriceChange, PromotionStatus, StoredPromotion};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
             "/price-lists/{id}",
             get(show_price_list).put(replace_price_list),
         )
+        .route("/price-history/{sku}", get(price_history))
         .route("/promotions", get(list_promotions).post(create_promotion))
         .route(
             "/promotions/{id}",
@@ -184,6 +185,23 @@ pub async fn replace_price_list(
         StatusCode::OK,
     )
     .await
+}
+
+/// A SKU's base and sale price changes in every price list, newest first.
+#[utoipa::path(get, path = "/v1/price-history/{sku}", tag = "offers", security(("api_key" = [])),
+    params(("sku" = String, Path)), responses((status = 200, body = Vec<Object>)))]
+pub async fn price_history(
+    State(state): State<AppState>,
+    principal: Principal,
+    axum::extract::Path(sku): axum::extract::Path<String>,
+) -> Result<Json<Vec<PriceChange>>, ApiError> {
+    principal.require(Action::PriceCarts)?;
+    Ok(Json(
+        state
+            .store
+            .price_history(principal.tenant, &sku, 200)
+            .await?,
+    ))
 }
 
 /// One price list.

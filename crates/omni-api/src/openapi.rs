@@ -33,7 +33,7 @@ use crate::AppState;
         crate::catalog::list_categories, crate::catalog::create_category, crate::catalog::list_brands, crate::catalog::create_brand, crate::catalog::show_synonyms, crate::catalog::replace_synonyms,
         crate::catalog_products::list_products, crate::catalog_products::show_product, crate::catalog_products::create_product, crate::catalog_products::update_product, crate::catalog_products::show_completeness, crate::catalog_products::change_publication,
         crate::catalog_search::search, crate::catalog_search::import,
-        crate::offers::create_price_list, crate::offers::replace_price_list, crate::offers::show_price_list, crate::offers::list_price_lists,
+        crate::offers::create_price_list, crate::offers::price_history, crate::offers::replace_price_list, crate::offers::show_price_list, crate::offers::list_price_lists,
         crate::offers::create_promotion, crate::offers::show_promotion, crate::offers::list_promotions, crate::offers::update_promotion, crate::offers::change_status,
         crate::offers::generate_coupons, crate::offers::show_program, crate::offers::replace_program, crate::offers::show_points, crate::offers::gift_points,
         crate::pricing::quote, crate::pricing::dry_run, crate::pricing::commit_sale, crate::pricing::cancel_sale, crate::pricing::snapshot, crate::pricing::snapshot_key, crate::pricing::customer_offers,

@@ -555,3 +555,118 @@ async fn the_single_window_shows_points_last_purchases_and_the_next_best_offers(
         404
     );
 }
+
+#[tokio::test]
+async fn a_purchase_that_reaches_the_next_threshold_raises_the_tier_at_once() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let mut program: Value = app
+        .get("/v1/loyalty/program", &app.a.marketer)
+        .await
+        .json()
+        .await
+        .expect("json");
+    program["tiers"][1]["min_spend"] = json!(400_000);
+    let r = app
+        .req(Method::PUT, "/v1/loyalty/program", &app.a.marketer)
+        .json(&program)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let who = customer(&app, "+79161234571").await;
+    assert_eq!(
+        sell(&app, "T-1", &cart(&[("SOCK-1-M", 1)], Some(&who), &[], 0))
+            .await
+            .status(),
+        201
+    );
+    let c: Value = app
+        .get(&format!("/v1/customers/{who}"), &app.a.agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(c["tier"], "basic");
+    assert_eq!(
+        sell(&app, "T-2", &cart(&[("SHOE-1-42", 1)], Some(&who), &[], 0))
+            .await
+            .status(),
+        201
+    );
+    let c: Value = app
+        .get(&format!("/v1/customers/{who}"), &app.a.agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        c["tier"], "silver",
+        "5 500 ₽ in 12 months passes the 4 000 ₽ threshold"
+    );
+    // silver earns 1.25× on the next quote
+    let q = quote(
+        &app,
+        &app.a.app,
+        &cart(&[("SHOE-1-42", 1)], Some(&who), &[], 0),
+    )
+    .await;
+    assert_eq!(q["points"]["earn"].as_i64(), Some(312));
+}
+
+#[tokio::test]
+async fn a_price_list_gives_its_price_and_keeps_each_sku_price_history() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let body = json!({"name": "Зима", "currency": "RUB", "priority": 5,
+        "prices": [{"sku": "SHOE-1-42", "base": 520_000, "sale": 450_000}, {"sku": "SOCK-1-M", "base": 50_000}]});
+    let r = app.post("/v1/price-lists", &app.a.marketer, &body).await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let list: Value = r.json().await.expect("json");
+    let q = quote(&app, &app.a.app, &cart(&[("SHOE-1-42", 1)], None, &[], 0)).await;
+    assert_eq!(
+        (q["lines"][0]["unit_price"].as_i64(), q["total"].as_i64()),
+        (Some(520_000), Some(450_000))
+    );
+    assert_eq!(q["lines"][0]["price_list_id"], list["id"]);
+    let next = json!({"name": "Зима", "currency": "RUB", "priority": 5, "prices": [{"sku": "SHOE-1-42", "base": 520_000}]});
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/v1/price-lists/{}", list["id"].as_str().expect("id")),
+            &app.a.marketer,
+        )
+        .json(&next)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let shoe: Value = app
+        .get("/v1/price-history/SHOE-1-42", &app.a.associate)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(shoe.as_array().expect("history").len(), 2, "{shoe}");
+    assert_eq!(
+        (shoe[0]["base"].as_i64(), shoe[0]["sale"].as_i64()),
+        (Some(520_000), None),
+        "the sale ended"
+    );
+    assert_eq!(shoe[1]["sale"].as_i64(), Some(450_000));
+    let sock: Value = app
+        .get("/v1/price-history/SOCK-1-M", &app.a.associate)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(sock[0]["base"], Value::Null, "the sock left the list");
+    let bad =
+        json!({"name": "x", "currency": "RUB", "prices": [{"sku": "A", "base": 100, "sale": 150}]});
+    let p = problem(
+        app.post("/v1/price-lists", &app.a.marketer, &bad).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "prices[0].sale");
+}

@@ -52,8 +52,8 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         6,
-        "availability",
-        include_str!("../migrations/sqlite/0006_availability.sql"),
+        "read_paths",
+        include_str!("../migrations/sqlite/0006_read_paths.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -84,8 +84,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         6,
-        "availability",
-        include_str!("../migrations/postgres/0006_availability.sql"),
+        "read_paths",
+        include_str!("../migrations/postgres/0006_read_paths.sql"),
     ),
 ];
 

@@ -65,12 +65,13 @@ CREATE TABLE offer_sales (
     reference    TEXT NOT NULL,
     customer_id  TEXT,
     status       TEXT NOT NULL,
+    total        BIGINT NOT NULL,
     quote        TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, reference)
 );
-CREATE INDEX offer_sales_by_customer ON offer_sales (tenant_id, customer_id);
+CREATE INDEX offer_sales_by_customer ON offer_sales (tenant_id, customer_id, created_at);
 
 CREATE TABLE loyalty_programs (
     tenant_id   TEXT NOT NULL REFERENCES tenants(id),
@@ -106,3 +107,16 @@ CREATE TABLE loyalty_postings (
     CHECK (points > 0)
 );
 CREATE INDEX loyalty_postings_by_customer ON loyalty_postings (tenant_id, customer_id, id);
+
+-- Base and sale price history per SKU: one row per change of a SKU's entry in a price list
+-- (base NULL: the SKU left the list).
+CREATE TABLE offer_price_history (
+    tenant_id      TEXT NOT NULL,
+    sku            TEXT NOT NULL,
+    price_list_id  TEXT NOT NULL,
+    base           BIGINT,
+    sale           BIGINT,
+    changed_at     BIGINT NOT NULL,
+    seq            BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, sku, changed_at, seq)
+);

@@ -14,5 +14,5 @@ mod sales;
 
 pub use facts::sku_fact_categories;
 pub use loyalty::PointsStatement;
-pub use rules::{PromotionStatus, StoredPromotion};
+pub use rules::{PriceChange, PromotionStatus, StoredPromotion};
 pub use sales::{Purchase, Redemption};

@@ -84,13 +84,17 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Creates or replaces a price list.
+    /// Creates or replaces a price list, recording each SKU whose prices changed in the
+    /// price history.
     pub async fn put_price_list(
         &mut self,
         tenant: TenantId,
         list: &PriceList,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let before = self.price_list_entries(tenant, list.id).await?;
+        self.record_price_changes(tenant, list, &before, now)
+            .await?;
         sqlx::query(
             "INSERT INTO offer_price_lists (tenant_id, id, currency, doc, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (tenant_id, id) DO UPDATE SET currency = $3, doc = $4, updated_at = $5",
@@ -103,6 +107,85 @@ impl WriteTx {
         .execute(self.conn())
         .await?;
         self.bump_offer_rules(tenant).await
+    }
+
+    async fn price_list_entries(
+        &mut self,
+        tenant: TenantId,
+        id: PriceListId,
+    ) -> Result<HashMap<String, (i64, Option<i64>)>, StoreError> {
+        let row = sqlx::query("SELECT doc FROM offer_price_lists WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.conn())
+            .await?;
+        let Some(row) = row else {
+            return Ok(HashMap::new());
+        };
+        let doc: String = row.try_get("doc")?;
+        let old: PriceList = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
+        Ok(old
+            .rule
+            .prices
+            .into_iter()
+            .map(|e| (e.sku, (e.base, e.sale)))
+            .collect())
+    }
+
+    async fn record_price_changes(
+        &mut self,
+        tenant: TenantId,
+        list: &PriceList,
+        before: &HashMap<String, (i64, Option<i64>)>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut changes: Vec<(&str, Option<i64>, Option<i64>)> = list
+            .rule
+            .prices
+            .iter()
+            .filter(|e| before.get(&e.sku) != Some(&(e.base, e.sale)))
+            .map(|e| (e.sku.as_str(), Some(e.base), e.sale))
+            .collect();
+        let kept: std::collections::HashSet<&str> =
+            list.rule.prices.iter().map(|e| e.sku.as_str()).collect();
+        changes.extend(
+            before
+                .keys()
+                .filter(|k| !kept.contains(k.as_str()))
+                .map(|k| (k.as_str(), None, None)),
+        );
+        let per = crate::rows_per_statement(self.backend(), 4);
+        for (n, chunk) in changes.chunks(per).enumerate() {
+            let mut sql = String::from(
+                "INSERT INTO offer_price_history (tenant_id, price_list_id, changed_at, sku, base, sale, seq) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let p = 4 + 4 * i;
+                sql.push_str(&format!(
+                    "($1, $2, $3, ${}, ${}, ${}, ${})",
+                    p,
+                    p + 1,
+                    p + 2,
+                    p + 3
+                ));
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(tenant.to_string())
+                .bind(list.id.to_string())
+                .bind(millis(now));
+            for (i, (sku, base, sale)) in chunk.iter().enumerate() {
+                q = q
+                    .bind((*sku).to_owned())
+                    .bind(*base)
+                    .bind(*sale)
+                    .bind((n * per + i) as i64);
+            }
+            q.execute(self.conn()).await?;
+        }
+        Ok(())
     }
 
     /// Stores a new promotion (the API creates drafts; the demo loads active ones).
@@ -426,21 +509,45 @@ impl Store {
             })
             .collect()
     }
+}
+}
 
-    /// How many coupon codes a promotion has, and how many uses are left on them.
-    pub async fn coupon_counts(
+/// One change of a SKU's price in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceChange {
+    pub price_list_id: String,
+    /// `None`: the SKU left the list.
+    pub base: Option<i64>,
+    pub sale: Option<i64>,
+    pub changed_at: Timestamp,
+}
+
+impl Store {
+    /// A SKU's price changes in every list, newest first.
+    pub async fn price_history(
         &self,
         tenant: TenantId,
-        promotion: PromotionId,
-    ) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(max_uses - uses), 0) AS left_uses FROM offer_coupons \
-             WHERE tenant_id = $1 AND promotion_id = $2",
+        sku: &str,
+        limit: i64,
+    ) -> Result<Vec<PriceChange>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT price_list_id, base, sale, changed_at FROM offer_price_history \
+             WHERE tenant_id = $1 AND sku = $2 ORDER BY changed_at DESC, seq DESC LIMIT $3",
         )
         .bind(tenant.to_string())
-        .bind(promotion.to_string())
-        .fetch_one(self.pool())
+        .bind(sku.to_owned())
+        .bind(limit)
+        .fetch_all(self.pool())
         .await?;
-        Ok((row.try_get("n")?, row.try_get("left_uses")?))
+        rows.iter()
+            .map(|r| {
+                Ok(PriceChange {
+                    price_list_id: r.try_get("price_list_id")?,
+                    base: r.try_get("base")?,
+                    sale: r.try_get("sale")?,
+                    changed_at: from_millis(r.try_get("changed_at")?),
+                })
+            })
+            .collect()
     }
 }

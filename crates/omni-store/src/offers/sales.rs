@@ -60,14 +60,15 @@ impl WriteTx {
     ) -> Result<Vec<&'static str>, StoreError> {
         let mut conflicts = Vec::new();
         sqlx::query(
-            "INSERT INTO offer_sales (tenant_id, reference, customer_id, status, quote, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'committed', $4, $5, $5)",
+            "INSERT INTO offer_sales (tenant_id, reference, customer_id, status, total, quote, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'committed', $6, $4, $5, $5)",
         )
         .bind(tenant.to_string())
         .bind(reference.to_owned())
         .bind(customer.map(|c| c.to_string()))
         .bind(serde_json::to_string(quote).map_err(StoreError::corrupt)?)
         .bind(millis(now))
+        .bind(quote.total)
         .execute(self.conn())
         .await
         .map_err(StoreError::unique("this sale reference was already committed"))?;
@@ -105,6 +106,7 @@ impl WriteTx {
             })
             .await?;
         }
+        self.raise_tier(tenant, customer, program, now).await?;
         if short {
             conflicts.push(
                 "the member had fewer points than the till burnt; the shortfall is written off",
@@ -186,6 +188,44 @@ impl WriteTx {
             return Err(StoreError::Conflict("the coupon has already been redeemed"));
         }
         Ok(())
+    }
+
+    /// Raises the member's tier when the rolling 12-month spend of committed sales reaches
+    /// the next threshold: the loyalty programme owns the tier, every channel reads it from
+    /// the profile. Upgrades are immediate; a downgrade waits for the periodic review (a
+    /// cancelled sale never drops a tier mid-period).
+    async fn raise_tier(
+        &mut self,
+        tenant: TenantId,
+        customer: CustomerId,
+        program: &LoyaltyProgram,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let year_ago = millis(now) - 365 * 86_400_000;
+        let spend: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) AS spend FROM offer_sales \
+             WHERE tenant_id = $1 AND customer_id = $2 AND status = 'committed' AND created_at >= $3",
+        )
+        .bind(tenant.to_string())
+        .bind(customer.to_string())
+        .bind(year_ago)
+        .fetch_one(self.conn())
+        .await?
+        .try_get("spend")?;
+        let earned = program.tier_for_spend(spend);
+        let mut c = match self.customer(tenant, customer).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if earned <= c.tier {
+            return Ok(());
+        }
+        let expected = c.version;
+        c.tier = earned;
+        c.version += 1;
+        c.updated_at = now;
+        self.update_customer(&c, expected).await
     }
 
     async fn sale(&mut self, tenant: TenantId, reference: &str) -> Result<SaleRow, StoreError> {
