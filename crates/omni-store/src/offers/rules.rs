@@ -510,7 +510,6 @@ impl Store {
             .collect()
     }
 }
-}
 
 /// One change of a SKU's price in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
