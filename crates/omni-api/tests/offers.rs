@@ -71,6 +71,29 @@ async fn promotion(app: &TestApp, body: Value) -> String {
     id
 }
 
+/// An active 10 %-off-running promotion that needs a coupon, and `count` codes for it.
+async fn coupon_campaign(app: &TestApp, cat: &str, prefix: &str, count: u32) -> Vec<String> {
+    let mut body = ten_percent_on(cat);
+    body["conditions"]["coupon"] = json!(true);
+    let id = promotion(app, body).await;
+    let batch = json!({"prefix": prefix, "count": count});
+    let r = app
+        .post(
+            &format!("/v1/promotions/{id}/coupons"),
+            &app.a.marketer,
+            &batch,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let batch: Value = r.json().await.expect("json");
+    batch["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect()
+}
+
 fn cart(lines: &[(&str, u32)], customer: Option<&str>, coupons: &[&str], burn: i64) -> Value {
     let lines: Vec<Value> = lines
         .iter()
@@ -145,24 +168,7 @@ async fn a_draft_is_dry_run_then_activated_and_every_channel_gets_the_same_price
 async fn a_coupon_is_redeemed_exactly_once_under_concurrent_checkouts_and_released_on_cancel() {
     let app = spawn_app().await;
     let cat = catalog(&app).await;
-    let mut body = ten_percent_on(&cat);
-    body["conditions"]["coupon"] = json!(true);
-    let id = promotion(&app, body).await;
-    let r = app
-        .post(
-            &format!("/v1/promotions/{id}/coupons"),
-            &app.a.marketer,
-            &json!({"prefix": "RUN", "count": 3}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let batch: Value = r.json().await.expect("json");
-    let codes: Vec<String> = batch["codes"]
-        .as_array()
-        .expect("codes")
-        .iter()
-        .map(|c| c.as_str().expect("code").to_owned())
-        .collect();
+    let codes = coupon_campaign(&app, &cat, "RUN", 3).await;
     assert_eq!(codes.len(), 3);
     let code = codes[0].to_lowercase();
     let c = cart(&[("SHOE-1-42", 1)], None, &[code.as_str()], 0);
@@ -222,18 +228,17 @@ async fn a_coupon_is_redeemed_exactly_once_under_concurrent_checkouts_and_releas
     assert_eq!(again.status(), 409);
 }
 
-#[tokio::test]
-async fn a_total_limit_holds_under_concurrent_checkouts() {
-    let app = spawn_app().await;
-    let cat = catalog(&app).await;
+/// Ten checkouts race for a promotion capped by `limits`; each insists on the discounted
+/// price it showed. Returns how many sold and the promotion as stored.
+async fn race_for(app: &TestApp, limits: Value, prefix: &str) -> (usize, Value) {
+    let cat = catalog(app).await;
     let mut body = ten_percent_on(&cat);
-    body["limits"] = json!({"total": 3});
-    let id = promotion(&app, body).await;
+    body["limits"] = limits;
+    let id = promotion(app, body).await;
     let c = cart(&[("SOCK-1-M", 1)], None, &[], 0);
-    // every checkout insists on the discounted price it showed
     let statuses = join_all((0..10).map(|i| {
-        let body = json!({"reference": format!("L-{i}"), "cart": c, "expected_total": 45_000});
-        let app = &app;
+        let body =
+            json!({"reference": format!("{prefix}-{i}"), "cart": c, "expected_total": 45_000});
         async move {
             app.post("/v1/pricing/sales", &app.a.app, &body)
                 .await
@@ -242,17 +247,33 @@ async fn a_total_limit_holds_under_concurrent_checkouts() {
         }
     }))
     .await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        3,
-        "{statuses:?}"
-    );
+    let sold = statuses.iter().filter(|s| **s == 201).count();
     let p: Value = app
         .get(&format!("/v1/promotions/{id}"), &app.a.marketer)
         .await
         .json()
         .await
         .expect("json");
+    (sold, p)
+}
+
+#[tokio::test]
+async fn a_budget_stops_the_promotion_exactly_when_spent_under_concurrent_checkouts() {
+    let app = spawn_app().await;
+    // 5 000 off each sale; a 12 000 budget pays for two
+    let (sold, p) = race_for(&app, json!({"budget": 12_000}), "B").await;
+    assert_eq!(sold, 2);
+    assert_eq!(
+        (p["uses"].as_i64(), p["spent"].as_i64()),
+        (Some(2), Some(10_000))
+    );
+}
+
+#[tokio::test]
+async fn a_total_limit_holds_under_concurrent_checkouts() {
+    let app = spawn_app().await;
+    let (sold, p) = race_for(&app, json!({"total": 3}), "L").await;
+    assert_eq!(sold, 3);
     assert_eq!(
         (p["uses"].as_i64(), p["spent"].as_i64()),
         (Some(3), Some(15_000))
@@ -449,20 +470,7 @@ async fn bad_input_gets_field_errors_roles_are_enforced_and_tenants_are_isolated
 async fn an_offline_sale_syncs_as_charged_and_reports_what_could_not_be_redeemed() {
     let app = spawn_app().await;
     let cat = catalog(&app).await;
-    let mut body = ten_percent_on(&cat);
-    body["conditions"]["coupon"] = json!(true);
-    let id = promotion(&app, body).await;
-    let r = app
-        .post(
-            &format!("/v1/promotions/{id}/coupons"),
-            &app.a.marketer,
-            &json!({"prefix": "TILL", "count": 1}),
-        )
-        .await;
-    let code = r.json::<Value>().await.expect("json")["codes"][0]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let code = coupon_campaign(&app, &cat, "TILL", 1).await.remove(0);
     let who = customer(&app, "+79161234569").await;
     app.post(
         &format!("/v1/customers/{who}/points/gifts"),
