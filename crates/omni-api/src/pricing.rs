@@ -121,8 +121,13 @@ fn pricing_error(e: PricingError) -> ApiError {
 }
 
 /// The channel and store a key may price for: apps are bound to their channel, associates
-/// to their store (a till prices for where it stands).
-fn bind_cart(principal: &Principal, cart: &mut Cart) {
+/// to their store (a till prices for where it stands). A merged customer's id resolves to
+/// the survivor, whose tier, points and limits apply.
+async fn bind_cart(
+    state: &AppState,
+    principal: &Principal,
+    cart: &mut Cart,
+) -> Result<(), ApiError> {
     if let Some(channel) = principal.channel {
         cart.channel = channel;
     }
@@ -132,6 +137,18 @@ fn bind_cart(principal: &Principal, cart: &mut Cart) {
             cart.channel = Channel::AssociateApp;
         }
     }
+    if let Some(id) = cart.customer_id {
+        let unknown = || ApiError::field("customer_id", "not_found", "no such customer");
+        let c = match state.store.resolve_customer(principal.tenant, id).await {
+            Err(omni_store::StoreError::NotFound) => return Err(unknown()),
+            other => other?,
+        };
+        if c.status == omni_domain::customers::CustomerStatus::Erased {
+            return Err(unknown());
+        }
+        cart.customer_id = Some(c.id);
+    }
+    Ok(())
 }
 
 /// Prices `cart` against `book` with the live facts: the catalog, the customer, the coupons.
@@ -184,7 +201,7 @@ pub async fn quote(
 ) -> Result<Json<Quote>, ApiError> {
     principal.require(Action::PriceCarts)?;
     let mut cart = body.value;
-    bind_cart(&principal, &mut cart);
+    bind_cart(&state, &principal, &mut cart).await?;
     let priced = books.get(&state, principal.tenant, cart.currency).await?;
     Ok(Json(
         price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?,
@@ -349,7 +366,7 @@ pub async fn commit_sale(
         offline_quote,
     } = body.value;
     valid_reference(&reference)?;
-    bind_cart(&principal, &mut cart);
+    bind_cart(&state, &principal, &mut cart).await?;
     let mode = redemption(&principal, &cart, offline_quote.is_some())?;
     let priced = books.get(&state, principal.tenant, cart.currency).await?;
     let (quote, price_difference) = match offline_quote {

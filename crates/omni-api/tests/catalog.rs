@@ -243,12 +243,21 @@ async fn an_import_lands_good_rows_reports_bad_ones_and_is_idempotent() {
         ["A", "E"],
         "only good rows landed; nothing of B, C or D"
     );
-    let events_before: Value = app
-        .get("/v1/events?limit=100", &app.a.admin)
-        .await
-        .json()
-        .await
-        .expect("json");
+    // the relay sequences committed events into the feed a moment later: wait for the
+    // category and the two products before comparing
+    let mut events_before: Value = Value::Null;
+    for _ in 0..100 {
+        events_before = app
+            .get("/v1/events?limit=100", &app.a.admin)
+            .await
+            .json()
+            .await
+            .expect("json");
+        if events_before["data"].as_array().map_or(0, Vec::len) >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let again: Value = send().await.expect("req").json().await.expect("json");
     assert_eq!(
         (
