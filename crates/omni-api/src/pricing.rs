@@ -139,14 +139,10 @@ async fn bind_cart(
     }
     if let Some(id) = cart.customer_id {
         let unknown = || ApiError::field("customer_id", "not_found", "no such customer");
-        let c = match state.store.resolve_customer(principal.tenant, id).await {
-            Err(omni_store::StoreError::NotFound) => return Err(unknown()),
-            other => other?,
-        };
-        if c.status == omni_domain::customers::CustomerStatus::Erased {
-            return Err(unknown());
+        match state.store.surviving_customer(principal.tenant, id).await? {
+            Some((survivor, status)) if status != "erased" => cart.customer_id = Some(survivor),
+            _ => return Err(unknown()),
         }
-        cart.customer_id = Some(c.id);
     }
     Ok(())
 }

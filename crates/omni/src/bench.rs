@@ -16,6 +16,15 @@ use hdrhistogram::Histogram;
 use reqwest::Url;
 use serde::Serialize;
 
+/// Demo members a `price` cart is for, when `OMNI_BENCH_MEMBERS` (how many demo customers
+/// were loaded) is set: each request then prices for a random member of the loyalty base.
+fn members() -> Option<&'static [omni_kernel::CustomerId]> {
+    static IDS: std::sync::OnceLock<Vec<omni_kernel::CustomerId>> = std::sync::OnceLock::new();
+    let n: usize = std::env::var("OMNI_BENCH_MEMBERS").ok()?.parse().ok()?;
+    let ids = IDS.get_or_init(|| crate::demo::customer_ids(n));
+    (!ids.is_empty()).then_some(ids.as_slice())
+}
+
 /// `omni bench` flags.
 #[derive(Clone, clap::Args)]
 pub struct BenchArgs {
@@ -75,7 +84,8 @@ pub enum Scenario {
     /// English words, a typo, synonyms, SKU and barcode, faceted browsing) over the demo catalog.
     Search,
     /// `POST /v1/pricing/quotes`: a 20-line web cart of random demo SKUs (`OMNI_BENCH_SKUS`,
-    /// default the small demo's count) priced against every active promotion.
+    /// default the small demo's count) priced against every active promotion, for a random
+    /// member of the first `OMNI_BENCH_MEMBERS` demo customers when that is set.
     Price,
 }
 
@@ -131,7 +141,11 @@ impl Scenario {
                         serde_json::json!({"sku": sku, "quantity": rand::random_range(1..=3)})
                     })
                     .collect();
-                Some(serde_json::json!({"channel": "web", "lines": lines}).to_string())
+                let member = members().map(|ids| ids[rand::random_range(0..ids.len())].to_string());
+                Some(
+                    serde_json::json!({"channel": "web", "lines": lines, "customer_id": member})
+                        .to_string(),
+                )
             }
             _ => None,
         }

@@ -150,6 +150,33 @@ impl Store {
         Ok(out)
     }
 
+    /// Follows merges to the surviving profile: its id and status (`None`: no such customer).
+    /// Reads two columns, not the profile document, because every member's quote does it.
+    pub async fn surviving_customer(
+        &self,
+        tenant: TenantId,
+        mut id: CustomerId,
+    ) -> Result<Option<(CustomerId, String)>, StoreError> {
+        for _ in 0..16 {
+            let Some(row) = sqlx::query(
+                "SELECT status, merged_into FROM customers WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?
+            else {
+                return Ok(None);
+            };
+            let merged: Option<String> = row.try_get("merged_into")?;
+            match merged {
+                Some(next) => id = next.parse().map_err(StoreError::corrupt)?,
+                None => return Ok(Some((id, row.try_get("status")?))),
+            }
+        }
+        Err(StoreError::corrupt(format!("merge chain of {id} too long")))
+    }
+
     /// What pricing knows about a customer now; `None` if the customer does not exist.
     pub async fn customer_offer_facts(
         &self,
@@ -158,7 +185,14 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<CustomerFacts>, StoreError> {
         let (t, c) = (tenant.to_string(), customer.to_string());
-        let Some(row) = sqlx::query("SELECT tier FROM customers WHERE tenant_id = $1 AND id = $2")
+        // one statement for the profile's tier, the first-order flag and the wallet
+        let Some(row) = sqlx::query(
+            "SELECT c.tier, \
+             (SELECT COUNT(*) FROM offer_sales s WHERE s.tenant_id = c.tenant_id AND s.customer_id = c.id \
+              AND s.status = 'committed') AS sales, \
+             (SELECT w.lots FROM loyalty_wallets w WHERE w.tenant_id = c.tenant_id AND w.customer_id = c.id) AS lots \
+             FROM customers c WHERE c.tenant_id = $1 AND c.id = $2",
+        )
             .bind(t.clone())
             .bind(c.clone())
             .fetch_optional(self.pool())
@@ -167,6 +201,8 @@ impl Store {
             return Ok(None);
         };
         let tier: String = row.try_get("tier")?;
+        let sales: i64 = row.try_get("sales")?;
+        let lots: Option<String> = row.try_get("lots")?;
         let segments = sqlx::query(
             "SELECT segment_id FROM segment_members WHERE tenant_id = $1 AND customer_id = $2",
         )
@@ -177,14 +213,6 @@ impl Store {
         .iter()
         .map(|r| r.try_get("segment_id"))
         .collect::<Result<Vec<String>, _>>()?;
-        let sales: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM offer_sales WHERE tenant_id = $1 AND customer_id = $2 AND status = 'committed'",
-        )
-        .bind(t.clone())
-        .bind(c.clone())
-        .fetch_one(self.pool())
-        .await?
-        .try_get("n")?;
         let mut promotion_uses = BTreeMap::new();
         for r in sqlx::query(
             "SELECT promotion_id, uses FROM offer_promotion_customer_uses WHERE tenant_id = $1 AND customer_id = $2",
@@ -198,7 +226,15 @@ impl Store {
             let uses: i64 = r.try_get("uses")?;
             promotion_uses.insert(id.parse().map_err(StoreError::corrupt)?, uses.clamp(0, i64::from(u32::MAX)) as u32);
         }
-        let points_available = self.points_balance(tenant, customer, now).await?.available;
+        let points_available = match lots {
+            Some(lots) => {
+                let mut w: omni_domain::offers::points::Wallet =
+                    serde_json::from_str(&lots).map_err(StoreError::corrupt)?;
+                w.settle(now);
+                w.balance().available
+            }
+            None => 0,
+        };
         Ok(Some(CustomerFacts {
             tier: Tier::parse(&tier).unwrap_or_default(),
             segments,

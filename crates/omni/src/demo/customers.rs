@@ -144,6 +144,15 @@ pub fn count(scale: Scale) -> usize {
 
 /// The phone of the `i`-th demo customer in E.164 (benchmarks look customers up by it):
 /// every fifth customer is Kazakh. Distinct for every `i` below ten million.
+/// The ids of the first `n` demo customers, in generation order (one id per customer from
+/// the `customers` id stream), so a load test can price for real members.
+pub fn customer_ids(n: usize) -> Vec<CustomerId> {
+    let mut ids = DemoIds::new("customers");
+    (0..n)
+        .map(|_| CustomerId::from_ulid(ids.next_ulid()))
+        .collect()
+}
+
 pub fn phone(i: usize) -> String {
     let i = i as u64;
     if i % 5 == 4 {

@@ -31,6 +31,7 @@ pub use catalog::sample_rows as catalog_sample_rows;
 #[cfg(test)]
 pub use catalog::write_tree as write_catalog_tree;
 pub use catalog_vocabulary::SEARCH_MIX;
+pub use customers::customer_ids;
 pub use customers::phone as customer_phone;
 pub use inventory::sku_code;
 
