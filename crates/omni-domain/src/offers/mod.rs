@@ -9,6 +9,7 @@
 
 mod book;
 pub mod coupon;
+mod effects;
 pub mod personal;
 pub mod points;
 mod pricing;

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Timelike};
-use omni_kernel::{Channel, Currency, CustomerId, LocationId, Timestamp, allocate_minor};
+use omni_kernel::{Channel, Currency, CustomerId, LocationId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::book::{Gate, OfferBook};
+use super::effects::{line_cuts, split};
 use super::rules::{Audience, Effect, FULL_BP, PriceList, Promotion, Schedule};
 use super::{PriceListId, PromotionId};
 use crate::catalog::{BrandId, CategoryId};
@@ -200,10 +201,10 @@ pub struct Quote {
 }
 
 /// A line while it is being priced.
-struct Work<'a> {
-    facts: &'a SkuFacts,
-    quantity: u32,
-    net: i64,
+pub(super) struct Work<'a> {
+    pub(super) facts: &'a SkuFacts,
+    pub(super) quantity: u32,
+    pub(super) net: i64,
     earn_factor_bp: i64,
     /// Stacking groups that already gave this line something.
     groups: Vec<u32>,
@@ -232,9 +233,9 @@ impl Work<'_> {
 }
 
 /// The customer and the moment, as the conditions read them.
-struct Situation<'a> {
+pub(super) struct Situation<'a> {
     cart: &'a Cart,
-    customer: Option<&'a CustomerFacts>,
+    pub(super) customer: Option<&'a CustomerFacts>,
     /// Coupon code per promotion it unlocks.
     coupons: &'a BTreeMap<PromotionId, String>,
     at: Timestamp,
@@ -593,12 +594,6 @@ impl OfferBook {
     }
 }
 
-/// Spreads `amount` over `weights` exactly (no kopeck created or lost).
-fn split(amount: i64, weights: &[i64]) -> Result<Vec<i64>, PricingError> {
-    let w: Vec<u64> = weights.iter().map(|w| (*w).max(0) as u64).collect();
-    allocate_minor(amount, &w).map_err(|_| PricingError::Overflow)
-}
-
 fn audience_ok(a: &Audience, s: &Situation<'_>) -> bool {
     (a.channels.is_empty() || a.channels.contains(&s.cart.channel))
         && (a.stores.is_empty() || s.cart.store.is_some_and(|st| a.stores.contains(&st)))
@@ -615,127 +610,4 @@ fn schedule_ok(sc: &Schedule, s: &Situation<'_>) -> bool {
         && sc
             .hours
             .is_none_or(|[from, to]| (from..to).contains(&s.hour))
-}
-
-fn percent(amount: i64, bp: i64) -> i64 {
-    let n = i128::from(amount) * i128::from(bp);
-    // half away from zero, like a receipt
-    ((n + 5_000) / 10_000) as i64
-}
-
-/// The discount each eligible line gets from a price effect, never more than its net.
-fn line_cuts(
-    effect: &Effect,
-    eligible: &[usize],
-    lines: &[Work<'_>],
-    s: &Situation<'_>,
-) -> Vec<(usize, i64)> {
-    let per_line = |f: &dyn Fn(&Work<'_>) -> i64| -> Vec<(usize, i64)> {
-        eligible
-            .iter()
-            .map(|&l| (l, f(&lines[l]).clamp(0, lines[l].net)))
-            .collect()
-    };
-    match effect {
-        Effect::PercentOff { percent_bp } => per_line(&|l| percent(l.net, *percent_bp)),
-        Effect::AmountOff { amount } => per_line(&|l| amount * i64::from(l.quantity)),
-        Effect::FixedPrice { price } => per_line(&|l| l.net - price * i64::from(l.quantity)),
-        Effect::CartPercentOff { percent_bp } => {
-            let sum: i64 = eligible.iter().map(|&l| lines[l].net).sum();
-            spread(percent(sum, *percent_bp), eligible, lines)
-        }
-        Effect::CartAmountOff { amount } => spread(*amount, eligible, lines),
-        Effect::BuyXGetY {
-            buy,
-            get,
-            percent_bp,
-        } => {
-            let units = eligible
-                .iter()
-                .map(|&l| u64::from(lines[l].quantity))
-                .sum::<u64>();
-            let k = units / u64::from(buy + get) * u64::from(*get);
-            cheapest_units(k, *percent_bp, eligible, lines)
-        }
-        Effect::NthItem { n, percent_bp } => {
-            let units = eligible
-                .iter()
-                .map(|&l| u64::from(lines[l].quantity))
-                .sum::<u64>();
-            cheapest_units(units / u64::from(*n), *percent_bp, eligible, lines)
-        }
-        Effect::BundlePrice { quantity, price } => bundles(*quantity, *price, eligible, lines),
-        Effect::DiscountMatrix { cells } => per_line(&|l| {
-            let best = cells
-                .iter()
-                .filter(|c| l.facts.categories.contains(&c.category) && in_group(&c.group, s))
-                .map(|c| c.percent_bp)
-                .max()
-                .unwrap_or(0);
-            percent(l.net, best)
-        }),
-        Effect::FreeDelivery | Effect::GiftPoints { .. } | Effect::PointsMultiplier { .. } => {
-            Vec::new()
-        }
-    }
-}
-
-fn in_group(group: &str, s: &Situation<'_>) -> bool {
-    s.customer
-        .is_some_and(|c| c.tier.as_str() == group || c.segments.iter().any(|x| x == group))
-}
-
-/// A cart-level amount spread over the eligible lines by their net.
-fn spread(amount: i64, eligible: &[usize], lines: &[Work<'_>]) -> Vec<(usize, i64)> {
-    let nets: Vec<i64> = eligible.iter().map(|&l| lines[l].net).collect();
-    let amount = amount.min(nets.iter().sum());
-    let parts = split(amount, &nets).unwrap_or_else(|_| vec![0; nets.len()]);
-    eligible.iter().copied().zip(parts).collect()
-}
-
-/// Eligible lines ordered by unit net price (cheapest first, then cart order).
-fn by_unit_price(eligible: &[usize], lines: &[Work<'_>]) -> Vec<usize> {
-    let mut order = eligible.to_vec();
-    order.sort_by_key(|&l| (lines[l].net / i64::from(lines[l].quantity), l));
-    order
-}
-
-/// `k` of the cheapest units get `bp` off.
-fn cheapest_units(k: u64, bp: i64, eligible: &[usize], lines: &[Work<'_>]) -> Vec<(usize, i64)> {
-    let mut left = k;
-    let mut cuts = Vec::new();
-    for l in by_unit_price(eligible, lines) {
-        if left == 0 {
-            break;
-        }
-        let take = left.min(u64::from(lines[l].quantity));
-        left -= take;
-        let value = lines[l].net * take as i64 / i64::from(lines[l].quantity);
-        cuts.push((l, percent(value, bp)));
-    }
-    cuts
-}
-
-/// Bundles of `q` units at `price`, formed from the dearest units (best for the customer).
-fn bundles(q: u32, price: i64, eligible: &[usize], lines: &[Work<'_>]) -> Vec<(usize, i64)> {
-    let units: u64 = eligible.iter().map(|&l| u64::from(lines[l].quantity)).sum();
-    let count = units / u64::from(q);
-    let mut left = count * u64::from(q);
-    let mut taken = Vec::new();
-    for l in by_unit_price(eligible, lines).into_iter().rev() {
-        if left == 0 {
-            break;
-        }
-        let take = left.min(u64::from(lines[l].quantity));
-        left -= take;
-        taken.push((l, lines[l].net * take as i64 / i64::from(lines[l].quantity)));
-    }
-    let value: i64 = taken.iter().map(|(_, v)| v).sum();
-    let discount = value - price * count as i64;
-    if discount <= 0 {
-        return Vec::new();
-    }
-    let weights: Vec<i64> = taken.iter().map(|(_, v)| *v).collect();
-    let parts = split(discount, &weights).unwrap_or_default();
-    taken.iter().map(|(l, _)| *l).zip(parts).collect()
 }

@@ -44,6 +44,31 @@ pub fn sku_fact_categories(
     out
 }
 
+/// The pricing facts of each variant of the product document in `row`.
+fn product_facts(
+    row: &sqlx::any::AnyRow,
+    currency: Currency,
+    parents: &HashMap<CategoryId, Option<CategoryId>>,
+) -> Result<impl Iterator<Item = (String, SkuFacts)>, StoreError> {
+    let doc: String = row.try_get("doc")?;
+    let p: ProductPricing = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
+    let categories = sku_fact_categories(parents, p.category_id);
+    let brand = p.brand_id;
+    Ok(p.variants.into_iter().map(move |v| {
+        let list_price = v
+            .list_prices
+            .iter()
+            .find(|m| m.currency() == currency)
+            .map(Money::minor);
+        let facts = SkuFacts {
+            categories: categories.clone(),
+            brand,
+            list_price,
+        };
+        (v.sku, facts)
+    }))
+}
+
 impl Store {
     /// Each category's parent, for the ancestors a SKU's promotions match.
     pub async fn category_parents(
@@ -92,24 +117,8 @@ impl Store {
                 q = q.bind(s.clone());
             }
             for row in q.fetch_all(self.pool()).await? {
-                let doc: String = row.try_get("doc")?;
-                let p: ProductPricing = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
-                let categories = sku_fact_categories(parents, p.category_id);
-                for v in p.variants.into_iter().filter(|v| chunk.contains(&v.sku)) {
-                    let list_price = v
-                        .list_prices
-                        .iter()
-                        .find(|m| m.currency() == currency)
-                        .map(Money::minor);
-                    out.insert(
-                        v.sku,
-                        SkuFacts {
-                            categories: categories.clone(),
-                            brand: p.brand_id,
-                            list_price,
-                        },
-                    );
-                }
+                let facts = product_facts(&row, currency, parents)?;
+                out.extend(facts.filter(|(sku, _)| chunk.contains(sku)));
             }
         }
         Ok(out)
@@ -128,24 +137,7 @@ impl Store {
             .await?;
         let mut out = BTreeMap::new();
         for row in rows {
-            let doc: String = row.try_get("doc")?;
-            let p: ProductPricing = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
-            let categories = sku_fact_categories(parents, p.category_id);
-            for v in p.variants {
-                let list_price = v
-                    .list_prices
-                    .iter()
-                    .find(|m| m.currency() == currency)
-                    .map(Money::minor);
-                out.insert(
-                    v.sku,
-                    SkuFacts {
-                        categories: categories.clone(),
-                        brand: p.brand_id,
-                        list_price,
-                    },
-                );
-            }
+            out.extend(product_facts(&row, currency, parents)?);
         }
         Ok(out)
     }
