@@ -24,6 +24,7 @@ mod inventory;
 mod inventory_feeds;
 mod inventory_reservations;
 mod limits;
+mod loyalty;
 mod network;
 mod offers;
 mod offers_books;

@@ -35,7 +35,7 @@ use crate::AppState;
         crate::catalog_search::search, crate::catalog_search::import,
         crate::offers::create_price_list, crate::offers::price_history, crate::offers::replace_price_list, crate::offers::show_price_list, crate::offers::list_price_lists,
         crate::offers::create_promotion, crate::offers::show_promotion, crate::offers::list_promotions, crate::offers::update_promotion, crate::offers::change_status,
-        crate::offers::generate_coupons, crate::offers::show_program, crate::offers::replace_program, crate::offers::show_points, crate::offers::gift_points,
+        crate::offers::generate_coupons, crate::loyalty::show_program, crate::loyalty::replace_program, crate::loyalty::show_points, crate::loyalty::gift_points,
         crate::pricing::quote, crate::pricing::dry_run, crate::pricing::commit_sale, crate::pricing::cancel_sale, crate::pricing::snapshot, crate::pricing::snapshot_key, crate::pricing::customer_offers,
         crate::access::list_keys, crate::access::create_key, crate::access::revoke_key,
         crate::events::list_events, crate::events::list_webhooks, crate::events::show_webhook, crate::events::create_webhook, crate::events::delete_webhook,
