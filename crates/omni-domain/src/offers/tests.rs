@@ -10,16 +10,16 @@ use super::*;
 use crate::catalog::{BrandId, CategoryId};
 use crate::customers::Tier;
 
-struct Fixture {
-    sport: CategoryId,
-    shoes: CategoryId,
-    tees: CategoryId,
-    vacuums: CategoryId,
-    brand: BrandId,
-    skus: HashMap<String, SkuFacts>,
+pub(super) struct Fixture {
+    pub(super) sport: CategoryId,
+    pub(super) shoes: CategoryId,
+    pub(super) tees: CategoryId,
+    pub(super) vacuums: CategoryId,
+    pub(super) brand: BrandId,
+    pub(super) skus: HashMap<String, SkuFacts>,
 }
 
-fn fixture() -> Fixture {
+pub(super) fn fixture() -> Fixture {
     let (sport, shoes, tees, vacuums) = (
         CategoryId::new(),
         CategoryId::new(),
@@ -55,13 +55,13 @@ fn fixture() -> Fixture {
 }
 
 /// Wednesday 2026-12-02 12:00 Moscow.
-fn noon() -> Timestamp {
+pub(super) fn noon() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0)
         .single()
         .expect("valid")
 }
 
-fn promo(name: &str, effect: Effect) -> Promotion {
+pub(super) fn promo(name: &str, effect: Effect) -> Promotion {
     Promotion {
         id: PromotionId::new(),
         rule: PromotionDraft {
@@ -77,7 +77,7 @@ fn promo(name: &str, effect: Effect) -> Promotion {
     }
 }
 
-fn book(promotions: Vec<Promotion>, price_lists: Vec<PriceList>) -> OfferBook {
+pub(super) fn book(promotions: Vec<Promotion>, price_lists: Vec<PriceList>) -> OfferBook {
     OfferBook::new(Rules {
         currency: Currency::Rub,
         time_zone: "Europe/Moscow".into(),
@@ -88,7 +88,7 @@ fn book(promotions: Vec<Promotion>, price_lists: Vec<PriceList>) -> OfferBook {
     })
 }
 
-fn cart(lines: &[(&str, u32)]) -> Cart {
+pub(super) fn cart(lines: &[(&str, u32)]) -> Cart {
     Cart {
         currency: None,
         channel: Channel::Web,
@@ -108,7 +108,7 @@ fn cart(lines: &[(&str, u32)]) -> Cart {
     }
 }
 
-fn member() -> CustomerFacts {
+pub(super) fn member() -> CustomerFacts {
     CustomerFacts {
         tier: Tier::Basic,
         segments: vec!["seg_runners".into()],
@@ -118,7 +118,7 @@ fn member() -> CustomerFacts {
     }
 }
 
-fn price(f: &Fixture, b: &OfferBook, c: &Cart, who: Option<&CustomerFacts>) -> Quote {
+pub(super) fn price(f: &Fixture, b: &OfferBook, c: &Cart, who: Option<&CustomerFacts>) -> Quote {
     b.quote(c, |s| f.skus.get(s), who, &BTreeMap::new(), noon())
         .expect("priced")
 }
@@ -381,7 +381,7 @@ fn free_delivery_gift_points_and_multipliers_change_delivery_and_points_only() {
     assert_eq!(price(&f, &b, &c, None).points.earn, 0);
 }
 
-fn with(mut p: Promotion, edit: impl FnOnce(&mut PromotionDraft)) -> Promotion {
+pub(super) fn with(mut p: Promotion, edit: impl FnOnce(&mut PromotionDraft)) -> Promotion {
     edit(&mut p.rule);
     p
 }
@@ -785,59 +785,6 @@ fn drafts_are_validated_field_by_field() {
     );
 }
 
-#[test]
-fn a_signed_snapshot_prices_exactly_like_the_book_and_refuses_tampering() {
-    let f = fixture();
-    let p = promo("ten", Effect::PercentOff { percent_bp: 1_000 });
-    let rules = Rules {
-        currency: Currency::Rub,
-        time_zone: "Europe/Moscow".into(),
-        price_lists: vec![],
-        promotions: vec![p],
-        usage: HashMap::new(),
-        program: LoyaltyProgram::standard(Currency::Rub),
-    };
-    let customer = omni_kernel::CustomerId::new();
-    let snap = snapshot::Snapshot {
-        tenant_id: omni_kernel::TenantId::new(),
-        issued_at: noon(),
-        rules: rules.clone(),
-        skus: f.skus.clone().into_iter().collect(),
-        customer: Some((customer, member())),
-        coupons: BTreeMap::new(),
-    };
-    let signed = snap.sign(b"key").expect("signed");
-    let opened = signed.open(b"key").expect("opens");
-    let mut c = cart(&[("S1", 2), ("T1", 1)]);
-    c.customer_id = Some(customer);
-    let offline = opened.quote(&c, noon()).expect("priced");
-    let online = OfferBook::new(rules)
-        .quote(
-            &c,
-            |s| f.skus.get(s),
-            Some(&member()),
-            &BTreeMap::new(),
-            noon(),
-        )
-        .expect("priced");
-    assert_eq!(offline, online);
-    assert!(offline.points.earn > 0);
-    assert!(matches!(
-        signed.open(b"other"),
-        Err(snapshot::SnapshotError::BadSignature)
-    ));
-    let mut tampered = signed.clone();
-    tampered.payload.replace_range(
-        10..11,
-        if &tampered.payload[10..11] == "A" {
-            "B"
-        } else {
-            "A"
-        },
-    );
-    assert!(tampered.open(b"key").is_err());
-}
-
 proptest! {
     /// A cart discount spread over lines never creates or loses a kopeck and never takes a
     /// line below zero, whatever the prices, quantities and amount.
@@ -865,40 +812,4 @@ proptest! {
         let q = exact.quote(&c, |s| skus.get(s), None, &BTreeMap::new(), noon()).expect("priced");
         prop_assert_eq!(q.discount_total, amount.min(q.subtotal));
     }
-}
-
-#[test]
-fn next_best_offers_rank_what_this_customer_buys_and_leave_out_what_they_cannot_use() {
-    let f = fixture();
-    let on = |cat: CategoryId, bp| {
-        with(promo("cat", Effect::PercentOff { percent_bp: bp }), |p| {
-            p.conditions.target.categories = vec![cat]
-        })
-    };
-    let shoes = on(f.shoes, 1_000);
-    let vacuums = on(f.vacuums, 1_500);
-    let gold_only = with(on(f.tees, 2_000), |p| {
-        p.conditions.audience.tiers = vec![Tier::Gold]
-    });
-    let coupon = with(on(f.shoes, 5_000), |p| p.conditions.coupon = true);
-    let ids = (shoes.id, vacuums.id, gold_only.id);
-    let b = book(vec![shoes, vacuums, gold_only, coupon], vec![]);
-    let runner = member();
-    let affinity = personal::affinity_from(&[
-        (vec![f.shoes, f.sport], 900_000),
-        (vec![f.vacuums], 100_000),
-    ]);
-    let offers = b.next_best_offers(&runner, &affinity, noon(), 5);
-    let got: Vec<_> = offers.iter().map(|o| o.promotion_id).collect();
-    // shoes first (90 % of spend at 10 %), then vacuums (10 % at 15 %); no gold or coupon offer
-    assert_eq!(got, vec![ids.0, ids.1]);
-    assert_eq!(offers[0].because, "affinity");
-    let mut gold = member();
-    gold.tier = Tier::Gold;
-    let offers = b.next_best_offers(&gold, &affinity, noon(), 5);
-    assert!(
-        offers
-            .iter()
-            .any(|o| o.promotion_id == ids.2 && o.because == "tier")
-    );
 }
