@@ -37,6 +37,12 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests for this key; retry after {} s", retry_after_secs(*.0))]
     RateLimited(std::time::Duration),
+    #[error("{0}")]
+    InvalidTransition(String),
+    #[error("the payment was declined: {0}")]
+    PaymentDeclined(String),
+    #[error("the payment provider is unavailable; nothing was charged, retry later")]
+    PaymentUnavailable,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -119,6 +125,17 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Unsupported media type",
+            ),
+            InvalidTransition(_) => (StatusCode::CONFLICT, "invalid_transition", "Conflict"),
+            PaymentDeclined(_) => (
+                StatusCode::PAYMENT_REQUIRED,
+                "payment_declined",
+                "Payment declined",
+            ),
+            PaymentUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payment_unavailable",
+                "Payment provider unavailable",
             ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

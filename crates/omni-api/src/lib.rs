@@ -29,7 +29,13 @@ mod network;
 mod offers;
 mod offers_books;
 mod openapi;
+mod orders;
+mod orders_carts;
+mod orders_checkout;
+mod orders_network;
+mod orders_sourcing;
 mod pagination;
+pub mod payments;
 mod pricing;
 mod request;
 mod system;
@@ -84,6 +90,8 @@ pub struct AppState {
     pub events_written: Arc<Notify>,
     /// This node's product search index (fed from the event feed by `omni_search::Feeder`).
     pub search: omni_search::SearchIndex,
+    /// The payment provider checkouts authorise with (the built-in test provider by default).
+    pub payments: Arc<dyn payments::PaymentProvider>,
 }
 
 /// The whole HTTP application, testable without a socket.
@@ -102,6 +110,10 @@ pub fn router(state: AppState) -> Router {
                 .merge(customers::routes())
                 .merge(offers::routes())
                 .merge(pricing::routes())
+                .merge(orders_carts::routes())
+                .merge(orders_checkout::routes())
+                .merge(orders::routes())
+                .merge(orders_sourcing::routes())
                 .merge(access::routes())
                 .merge(events::routes()),
         )
@@ -112,6 +124,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::Extension(limiter))
         .layer(axum::Extension(Arc::new(
             offers_books::OfferBooks::default(),
+        )))
+        .layer(axum::Extension(Arc::new(
+            orders_network::Networks::default(),
         )))
         .layer(axum::middleware::from_fn(request::context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

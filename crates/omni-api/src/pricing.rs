@@ -123,7 +123,7 @@ fn pricing_error(e: PricingError) -> ApiError {
 /// The channel and store a key may price for: apps are bound to their channel, associates
 /// to their store (a till prices for where it stands). A merged customer's id resolves to
 /// the survivor, whose tier, points and limits apply.
-async fn bind_cart(
+pub(crate) async fn bind_cart(
     state: &AppState,
     principal: &Principal,
     cart: &mut Cart,
@@ -148,7 +148,7 @@ async fn bind_cart(
 }
 
 /// Prices `cart` against `book` with the live facts: the catalog, the customer, the coupons.
-async fn price_with(
+pub(crate) async fn price_with(
     state: &AppState,
     tenant: TenantId,
     priced: &Priced,

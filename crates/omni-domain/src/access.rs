@@ -76,6 +76,17 @@ pub enum Action {
     ManageOffers,
     /// Give goodwill points to a customer.
     GiftPoints,
+    /// Open, read and change carts, ask for delivery options and check out (every role
+    /// that serves a shopper).
+    Shop,
+    /// Read orders (find them by number, customer or store).
+    ReadOrders,
+    /// Pick, pack, ship and hand out orders (admins; associates for their store's orders).
+    FulfilOrders,
+    /// Cancel orders and take returns (not marketers; associates at their store).
+    ServiceOrders,
+    /// Edit the sourcing rules and run the simulator.
+    ManageSourcing,
 }
 
 impl Role {
@@ -110,6 +121,9 @@ impl Role {
             RedeemOffers => !matches!(self, Role::Marketer),
             ManageOffers => matches!(self, Role::Admin | Role::Marketer),
             GiftPoints => matches!(self, Role::Admin | Role::Marketer | Role::Agent),
+            Shop | ReadOrders | ServiceOrders => !matches!(self, Role::Marketer),
+            FulfilOrders => matches!(self, Role::Admin | Role::Associate { .. }),
+            ManageSourcing => matches!(self, Role::Admin),
         }
     }
 

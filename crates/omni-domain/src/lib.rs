@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod network;
 pub mod offers;
+pub mod orders;
 pub mod tenancy;
 pub mod validation;
 pub mod webhooks;

@@ -55,6 +55,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "read_paths",
         include_str!("../migrations/sqlite/0006_read_paths.sql"),
     ),
+    (
+        7,
+        "orders",
+        include_str!("../migrations/sqlite/0007_orders.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -86,6 +91,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "read_paths",
         include_str!("../migrations/postgres/0006_read_paths.sql"),
+    ),
+    (
+        7,
+        "orders",
+        include_str!("../migrations/postgres/0007_orders.sql"),
     ),
 ];
 

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod locations;
 pub mod offers;
+pub mod orders;
 pub mod outbox;
 pub mod tenants;
 pub mod testing;

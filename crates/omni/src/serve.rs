@@ -45,6 +45,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         events_written,
         search,
+        payments: Arc::new(omni_api::payments::TestProvider::default()),
     };
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);

@@ -33,6 +33,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub a: Chain,
     pub b: Chain,
+    /// The payment provider the server uses, to check what is held, captured, refunded.
+    pub payments: Arc<omni_api::payments::TestProvider>,
 }
 
 fn tenant(slug: &str) -> Tenant {
@@ -140,12 +142,14 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
     let suffix = ulid::Ulid::generate().to_string().to_lowercase();
     let a = chain(&db, &format!("a{suffix}")).await;
     let b = chain(&db, &format!("b{suffix}")).await;
+    let payments = Arc::new(omni_api::payments::TestProvider::default());
     let state = AppState {
         store: db.store.clone(),
         clock: Arc::new(SystemClock),
         config,
         events_written: Arc::new(tokio::sync::Notify::new()),
         search: search_feeder(&db).await,
+        payments: payments.clone(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -162,6 +166,7 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
         db,
         a,
         b,
+        payments,
     }
 }
 

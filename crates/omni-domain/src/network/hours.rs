@@ -209,6 +209,33 @@ impl OpeningHours {
             .any(|r| r.covers_after_midnight(minute));
         today || from_yesterday
     }
+
+    /// The first instant at or after `at` when the location is open, looking up to 8 days
+    /// ahead; `None` for a location that is never open. Sourcing uses it for "ready at".
+    pub fn next_open_at(&self, tz: Tz, at: Timestamp) -> Option<Timestamp> {
+        if self.is_open_at(tz, at) {
+            return Some(at);
+        }
+        let today = tz.from_utc_datetime(&at.naive_utc()).date_naive();
+        for date in today.iter_days().take(9) {
+            let day = Weekday::from_chrono(date.weekday());
+            let opens = self.0.get(&day).into_iter().flatten().filter_map(|r| {
+                let local =
+                    date.and_time(NaiveTime::MIN) + chrono::Duration::minutes(i64::from(r.open.0));
+                // An opening inside a DST gap happens when the clocks have jumped forward.
+                let t = tz.from_local_datetime(&local).earliest().or_else(|| {
+                    tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                        .earliest()
+                })?;
+                let t = t.with_timezone(&chrono::Utc);
+                (t >= at && self.is_open_at(tz, t)).then_some(t)
+            });
+            if let Some(first) = opens.min() {
+                return Some(first);
+            }
+        }
+        None
+    }
 }
 
 impl TimeRange {
@@ -282,6 +309,30 @@ mod tests {
         for h in 0..24 {
             assert!(hours.is_open_at(chrono_tz::Asia::Almaty, at(h, 59)));
         }
+    }
+
+    #[test]
+    fn next_open_at_finds_the_coming_opening_in_local_time() {
+        let hours = OpeningHours::every_day("10:00", "22:00");
+        let msk = chrono_tz::Europe::Moscow;
+        // Open: the instant itself.
+        assert_eq!(hours.next_open_at(msk, at(12, 0)), Some(at(12, 0)));
+        // 05:00 UTC = 08:00 Moscow: opens at 10:00 Moscow = 07:00 UTC the same day.
+        assert_eq!(hours.next_open_at(msk, at(5, 0)), Some(at(7, 0)));
+        // 20:00 UTC = 23:00 Moscow: the next morning.
+        let tomorrow = at(7, 0) + chrono::Duration::days(1);
+        assert_eq!(hours.next_open_at(msk, at(20, 0)), Some(tomorrow));
+        // Closed on Mondays (2026-11-23 is one) and Tuesdays: Wednesday 10:00.
+        let mut weekdays = hours.clone();
+        weekdays.0.remove(&Weekday::Mon);
+        weekdays.0.remove(&Weekday::Tue);
+        let wednesday = at(7, 0) + chrono::Duration::days(2);
+        assert_eq!(weekdays.next_open_at(msk, at(12, 0)), Some(wednesday));
+        assert_eq!(OpeningHours::default().next_open_at(msk, at(12, 0)), None);
+        assert_eq!(
+            OpeningHours::always().next_open_at(msk, at(3, 17)),
+            Some(at(3, 17))
+        );
     }
 
     #[test]

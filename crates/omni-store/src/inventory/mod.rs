@@ -15,7 +15,7 @@ mod stock;
 mod transfers;
 
 pub use feeds::{BULK_FEED_BATCH_ROWS, FEED_BATCH_ROWS};
-pub use reads::MovementRecord;
+pub use reads::{MovementRecord, Promisable};
 
 use omni_domain::inventory::StockLevel;
 use sqlx::Row;

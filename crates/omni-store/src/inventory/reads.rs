@@ -236,3 +236,45 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 }
+
+/// One row of stock with units to promise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Promisable {
+    pub sku: String,
+    pub location_id: LocationId,
+    pub atp: i64,
+}
+
+impl Store {
+    /// Where each of `skus` has units to promise (on hand − reserved − safety stock > 0),
+    /// across the whole network: the stock matrix sourcing chooses from. One statement per
+    /// batch of SKUs, straight from the primary key.
+    pub async fn promisable_stock(
+        &self,
+        tenant: TenantId,
+        skus: &[String],
+    ) -> Result<Vec<Promisable>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in skus.chunks(100) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT sku, location_id, on_hand - reserved - safety_stock AS atp FROM stock \
+                 WHERE tenant_id = $1 AND sku IN ({}) AND on_hand - reserved - safety_stock > 0",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
+            for s in chunk {
+                q = q.bind(s.clone());
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                let loc: String = row.try_get("location_id")?;
+                out.push(Promisable {
+                    sku: row.try_get("sku")?,
+                    location_id: loc.parse().map_err(StoreError::corrupt)?,
+                    atp: row.try_get("atp")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

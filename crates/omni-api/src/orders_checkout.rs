@@ -1,0 +1,796 @@
+//! Delivery options and checkout. Checkout is one atomic step behind an `Idempotency-Key`:
+//! price the cart, source it, authorise the payment, then — in one transaction — reserve the
+//! stock at each source, redeem the offers and points, take an order number and close the
+//! cart. Anything failing rolls the transaction back and voids the authorisation, so a failed
+//! checkout leaves no reservation, no points spent, no coupon used and no order behind.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono_tz::Tz;
+use omni_domain::access::{Action, Role};
+use omni_domain::customers::{InteractionKind, TimelineEntry, TimelineEntryId};
+use omni_domain::events::DomainEvent;
+use omni_domain::idempotency::fingerprint;
+use omni_domain::inventory::{
+    Commitment, MAX_TTL_SECONDS, ReservationDraft, ReservationId, ReservedFor, Sku,
+};
+use omni_domain::offers::Quote;
+use omni_domain::orders::{
+    Address, Allocation, CartId, Delivery, DeliveryMethod, DeliveryOption, Demand, Order,
+    OrderAction, OrderStatus, PaymentMethod, PaymentRecord, Plan, Route, ShoppingCart,
+    SourcingRequest, delivery_options, source,
+};
+use omni_kernel::{GeoPoint, LocationId, OrderId, TenantId, Timestamp};
+use omni_store::WriteTx;
+use omni_store::offers::Redemption;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::error::Problem;
+use crate::extract::{JsonBody, PathId};
+use crate::offers_books::OfferBooks;
+use crate::orders_carts::{acting_channel, record_cart, view};
+use crate::orders_network::{Network, Networks};
+use crate::payments::Authorize;
+use crate::pricing::{bind_cart, price_with};
+use crate::write::{Begun, IDEMPOTENCY_KEY, Write};
+use crate::{ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/carts/{id}/delivery-options", post(options))
+        .route("/checkouts", post(checkout))
+}
+
+/// Where the shopper wants to know about delivery to.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsRequest {
+    pub destination: GeoPoint,
+}
+
+fn demand_of(cart: &ShoppingCart) -> Vec<Demand> {
+    cart.lines
+        .iter()
+        .map(|l| Demand {
+            sku: l.sku.clone(),
+            quantity: l.quantity,
+        })
+        .collect()
+}
+
+/// The shopper's local time zone: the nearest location's.
+fn local_zone(network: &Network, at: GeoPoint) -> Tz {
+    network
+        .locations
+        .iter()
+        .min_by(|a, b| a.geo.distance_km(&at).total_cmp(&b.geo.distance_km(&at)))
+        .map_or(chrono_tz::UTC, |l| l.tz())
+}
+
+/// Every way the cart can reach the shopper: courier, express, the nearest pickup points and
+/// stores, each sourced against live stock.
+async fn plans_near(
+    state: &AppState,
+    network: &Network,
+    tenant: TenantId,
+    lines: &[Demand],
+    to: GeoPoint,
+    now: Timestamp,
+) -> Result<Vec<(DeliveryMethod, Option<LocationId>, Plan)>, ApiError> {
+    use omni_domain::network::LocationKind as K;
+    let available = network.stock_matrix(state, tenant, lines).await?;
+    let rules = &network.rules.sourcing;
+    let try_plan = |route: Route, destination: GeoPoint| {
+        let req = SourcingRequest {
+            lines,
+            destination,
+            route,
+            now,
+        };
+        source(&req, &network.candidates, &available, rules).ok()
+    };
+    let mut plans = Vec::new();
+    for (method, route) in [
+        (DeliveryMethod::Courier, Route::Ship),
+        (DeliveryMethod::Express, Route::Express),
+    ] {
+        if let Some(p) = try_plan(route, to) {
+            plans.push((method, None, p));
+        }
+    }
+    for point in network.nearest_pickup(to, &[K::PickupPoint, K::PartnerPoint], 3) {
+        if let Some(p) = try_plan(Route::Ship, point.geo) {
+            plans.push((DeliveryMethod::PickupPoint, Some(point.id), p));
+        }
+    }
+    for store in network.nearest_pickup(to, &[K::Store], 3) {
+        if let Some(p) = try_plan(Route::PickupAt(store.id), store.geo) {
+            plans.push((DeliveryMethod::StorePickup, Some(store.id), p));
+        }
+    }
+    Ok(plans)
+}
+
+/// Delivery options for a cart at a destination: each method with its price, promised
+/// dates (courier slots), parcels and the sources behind the promise.
+#[utoipa::path(post, path = "/v1/carts/{id}/delivery-options", tag = "orders", security(("api_key" = [])),
+    params(("id" = String, Path)), request_body = OptionsRequest,
+    responses((status = 200, body = Vec<Object>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn options(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    Extension(networks): Extension<Arc<Networks>>,
+    principal: Principal,
+    PathId(id): PathId<CartId>,
+    body: JsonBody<OptionsRequest>,
+) -> Result<Json<Vec<DeliveryOption>>, ApiError> {
+    principal.require(Action::Shop)?;
+    let cart = state.store.cart(principal.tenant, id).await?;
+    let to = body.value.destination;
+    let lines = demand_of(&cart);
+    if lines.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    let goods = view(&state, &books, &principal, cart)
+        .await?
+        .quote
+        .map_or(0, |q| q.total);
+    let network = networks.get(&state, principal.tenant).await?;
+    let now = state.clock.now();
+    let plans = plans_near(&state, &network, principal.tenant, &lines, to, now).await?;
+    Ok(Json(delivery_options(
+        goods,
+        &plans,
+        &network.rules.tariffs,
+        local_zone(&network, to),
+    )))
+}
+
+/// How the order reaches the customer.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fulfilment {
+    Courier {
+        address: Address,
+    },
+    Express {
+        address: Address,
+    },
+    PickupPoint {
+        #[schema(value_type = String)]
+        location_id: LocationId,
+    },
+    StorePickup {
+        #[schema(value_type = String)]
+        location_id: LocationId,
+    },
+    /// Sold at the till and taken away now (the associate's store).
+    CarryOut,
+}
+
+/// A checkout.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    #[schema(value_type = String)]
+    pub cart_id: CartId,
+    pub fulfilment: Fulfilment,
+    pub payment: PaymentMethod,
+    /// Points the customer pays with.
+    #[serde(default)]
+    pub burn_points: i64,
+    /// What the shopper was shown to pay (`to_pay`); 409 if the price moved since.
+    #[serde(default)]
+    pub expected_total: Option<i64>,
+}
+
+/// The placed order; `pickup_code` is shown to the customer once (only its hash is kept).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckoutResult {
+    pub order: Order,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_code: Option<String>,
+}
+
+/// What checkout decided before writing: sources, delivery promise and price.
+struct Decision {
+    allocations: Vec<Vec<(LocationId, u32)>>,
+    delivery: Delivery,
+    quote: Quote,
+}
+
+fn allocations_of(plan: &Plan, lines: usize) -> Vec<Vec<(LocationId, u32)>> {
+    let mut out = vec![Vec::new(); lines];
+    for s in &plan.shipments {
+        for l in &s.lines {
+            out[l.line].push((s.location_id, l.quantity));
+        }
+    }
+    out
+}
+
+fn unfulfillable(e: omni_domain::orders::SourcingError) -> ApiError {
+    use omni_domain::orders::SourcingError as E;
+    match e {
+        E::PickupStoreUnknown | E::PickupNotOffered => ApiError::field(
+            "fulfilment.location_id",
+            "invalid",
+            "this location does not hand out orders",
+        ),
+        _ => ApiError::Conflict(
+            "not enough stock to fulfil the cart this way; ask for delivery options again",
+        ),
+    }
+}
+
+/// Sources the cart for the chosen fulfilment and dates the promise.
+async fn decide_delivery(
+    state: &AppState,
+    network: &Network,
+    principal: &Principal,
+    f: &Fulfilment,
+    lines: &[Demand],
+    goods: i64,
+    now: Timestamp,
+) -> Result<(Vec<Vec<(LocationId, u32)>>, Delivery), ApiError> {
+    let (method, location, address, route, to) = match f {
+        Fulfilment::CarryOut => {
+            let Some(store) = principal.role.store() else {
+                return Err(ApiError::field(
+                    "fulfilment.method",
+                    "invalid",
+                    "carry_out is a sale at an associate's till",
+                ));
+            };
+            let all = lines.iter().map(|d| vec![(store, d.quantity)]).collect();
+            let delivery = Delivery {
+                method: None,
+                location_id: Some(store),
+                address: None,
+                fee: 0,
+                promised_from: Some(now),
+                promised_to: Some(now),
+                parcels: 1,
+            };
+            return Ok((all, delivery));
+        }
+        Fulfilment::Courier { address } => (
+            DeliveryMethod::Courier,
+            None,
+            Some(address),
+            Route::Ship,
+            address.geo,
+        ),
+        Fulfilment::Express { address } => (
+            DeliveryMethod::Express,
+            None,
+            Some(address),
+            Route::Express,
+            address.geo,
+        ),
+        Fulfilment::PickupPoint { location_id } | Fulfilment::StorePickup { location_id } => {
+            let at = network
+                .position(*location_id)
+                .map(|i| network.locations[i].geo)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "fulfilment.location_id",
+                        "not_found",
+                        "no such active location",
+                    )
+                })?;
+            if matches!(f, Fulfilment::StorePickup { .. }) {
+                (
+                    DeliveryMethod::StorePickup,
+                    Some(*location_id),
+                    None,
+                    Route::PickupAt(*location_id),
+                    at,
+                )
+            } else {
+                (
+                    DeliveryMethod::PickupPoint,
+                    Some(*location_id),
+                    None,
+                    Route::Ship,
+                    at,
+                )
+            }
+        }
+    };
+    if let Some(a) = address {
+        let mut v = omni_domain::Violations::new();
+        v.text("fulfilment.address.text", &a.text, 300);
+        v.finish(())?;
+    }
+    let available = network.stock_matrix(state, principal.tenant, lines).await?;
+    let req = SourcingRequest {
+        lines,
+        destination: to,
+        route,
+        now,
+    };
+    let plan = source(
+        &req,
+        &network.candidates,
+        &available,
+        &network.rules.sourcing,
+    )
+    .map_err(unfulfillable)?;
+    let option = delivery_options(
+        goods,
+        &[(method, location, plan)],
+        &network.rules.tariffs,
+        local_zone(network, to),
+    )
+    .pop()
+    .ok_or(ApiError::Conflict("no delivery option"))?;
+    let delivery = Delivery {
+        method: Some(method),
+        location_id: location,
+        address: address.cloned(),
+        fee: option.price,
+        promised_from: Some(option.promised_from),
+        promised_to: Some(option.promised_to),
+        parcels: option.parcels,
+    };
+    Ok((allocations_of(&option.plan, lines.len()), delivery))
+}
+
+/// Prices, sources and dates the checkout without writing anything.
+async fn decide(
+    state: &AppState,
+    books: &OfferBooks,
+    networks: &Networks,
+    principal: &Principal,
+    req: &CheckoutRequest,
+    cart: &ShoppingCart,
+) -> Result<Decision, ApiError> {
+    let lines = demand_of(cart);
+    let mut pricing = cart.pricing_cart(acting_channel(principal), req.burn_points);
+    bind_cart(state, principal, &mut pricing).await?;
+    let priced = books.get(state, principal.tenant, pricing.currency).await?;
+    let goods = price_with(state, principal.tenant, &priced, &priced.book, &pricing)
+        .await?
+        .total;
+    let network = networks.get(state, principal.tenant).await?;
+    let now = state.clock.now();
+    let (allocations, delivery) = decide_delivery(
+        state,
+        &network,
+        principal,
+        &req.fulfilment,
+        &lines,
+        goods,
+        now,
+    )
+    .await?;
+    pricing.delivery_fee = (delivery.fee > 0).then_some(delivery.fee);
+    let quote = price_with(state, principal.tenant, &priced, &priced.book, &pricing).await?;
+    Ok(Decision {
+        allocations,
+        delivery: Delivery {
+            fee: quote.delivery_fee.unwrap_or(0),
+            ..delivery
+        },
+        quote,
+    })
+}
+
+fn check_payment(req: &CheckoutRequest) -> Result<(), ApiError> {
+    let mut v = omni_domain::Violations::new();
+    req.payment.validate("payment", &mut v);
+    let fits = match (&req.payment, &req.fulfilment) {
+        (PaymentMethod::Cash, f) => matches!(f, Fulfilment::CarryOut),
+        (PaymentMethod::OnDelivery, f) => !matches!(f, Fulfilment::CarryOut),
+        (PaymentMethod::Card { .. }, _) => true,
+    };
+    if !fits {
+        v.push(
+            "payment.method",
+            "invalid",
+            "cash is taken at the till; on_delivery needs a delivery or pickup",
+        );
+    }
+    Ok(v.finish(())?)
+}
+
+/// The provider's de-duplication reference: the same key and body always give the same one.
+fn payment_reference(principal: &Principal, key: &str, raw: &[u8]) -> String {
+    let fp = fingerprint("POST", "/v1/checkouts", raw);
+    let hex: String = fp[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}:{}:{key}:{hex}", principal.tenant, principal.key_id)
+}
+
+async fn authorize(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    req: &CheckoutRequest,
+    raw: &[u8],
+    quote: &Quote,
+) -> Result<Option<String>, ApiError> {
+    let PaymentMethod::Card { token } = &req.payment else {
+        return Ok(None);
+    };
+    if quote.to_pay <= 0 {
+        return Ok(None);
+    }
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|k| k.to_str().ok())
+        .unwrap_or_default();
+    let request = Authorize {
+        reference: payment_reference(principal, key, raw),
+        amount: quote.to_pay,
+        currency: quote.currency,
+        token: token.clone(),
+    };
+    Ok(Some(state.payments.authorize(&request).await?))
+}
+
+/// Places a hold for every allocation of every line; a POS sale sells them at once.
+async fn reserve(
+    tx: &mut WriteTx,
+    principal: &Principal,
+    order: OrderId,
+    cart: &ShoppingCart,
+    allocations: &[Vec<(LocationId, u32)>],
+    carry_out: bool,
+    now: Timestamp,
+) -> Result<Vec<Vec<Allocation>>, ApiError> {
+    let mut out = Vec::with_capacity(allocations.len());
+    for (i, (line, sources)) in cart.lines.iter().zip(allocations).enumerate() {
+        let sku = Sku::parse(&line.sku)
+            .map_err(|_| ApiError::field(format!("lines[{i}].sku"), "invalid", "bad SKU"))?;
+        let mut held = Vec::new();
+        for (location, quantity) in sources {
+            let draft = ReservationDraft {
+                sku: sku.clone(),
+                location_id: *location,
+                quantity: i64::from(*quantity),
+                reserved_for: ReservedFor::OrderLine {
+                    id: order.to_string(),
+                    line: i as u32,
+                },
+                ttl_seconds: Some(MAX_TTL_SECONDS),
+            };
+            let r = draft.into_reservation(
+                principal.tenant,
+                ReservationId::new(),
+                Some(cart.channel),
+                now,
+            )?;
+            tx.place_reservation(&r).await?;
+            if carry_out {
+                let sold = r
+                    .clone()
+                    .commit(Commitment::PosSale, now)
+                    .map_err(|_| ApiError::Conflict("the hold ended"))?;
+                tx.advance_reservation(&sold).await?;
+            }
+            held.push(Allocation {
+                location_id: *location,
+                quantity: *quantity,
+                reservation_id: r.id,
+            });
+        }
+        out.push(held);
+    }
+    Ok(out)
+}
+
+fn pickup_code(f: &Fulfilment) -> Option<String> {
+    matches!(
+        f,
+        Fulfilment::StorePickup { .. } | Fulfilment::PickupPoint { .. }
+    )
+    .then(|| format!("{:06}", rand::random_range(0..1_000_000u32)))
+}
+
+/// Who acted, as recorded in an order's history.
+pub(crate) fn actor(principal: &Principal) -> String {
+    match principal.role.store() {
+        Some(store) => format!("{}@{store}", principal.role.name()),
+        None => principal.role.name().to_owned(),
+    }
+}
+
+/// Records an order event and, for a known customer, a timeline entry.
+pub(crate) async fn record_order(
+    tx: &mut WriteTx,
+    order: &Order,
+    kind: &str,
+    timeline: Option<InteractionKind>,
+    extra: serde_json::Value,
+) -> Result<(), ApiError> {
+    let lines: Vec<_> = order
+        .lines
+        .iter()
+        .map(|l| json!({"sku": l.sku, "quantity": l.quantity, "cancelled": l.cancelled, "returned": l.returned}))
+        .collect();
+    let data = json!({"order_id": order.id, "number": order.number, "customer_id": order.customer_id,
+        "status": order.status, "channel": order.channel, "store": order.store,
+        "total": order.quote.total, "currency": order.currency, "method": order.delivery.method,
+        "sources": order.source_locations(), "lines": lines, "detail": extra});
+    tx.record(&DomainEvent::new(
+        order.tenant_id,
+        kind,
+        order.id,
+        order.updated_at,
+        data,
+    ))
+    .await?;
+    if let (Some(customer), Some(kind)) = (order.customer_id, timeline) {
+        let entry = TimelineEntry {
+            id: TimelineEntryId::new(),
+            customer_id: Some(customer),
+            device_id: None,
+            kind,
+            channel: order.channel,
+            location_id: order.delivery.location_id.or(order.store),
+            occurred_at: order.updated_at,
+            data: json!({"order_id": order.id, "number": order.number, "status": order.status}),
+        };
+        tx.insert_timeline(order.tenant_id, &entry).await?;
+    }
+    Ok(())
+}
+
+/// Everything checkout writes, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn place(
+    tx: &mut WriteTx,
+    state: &AppState,
+    books: &OfferBooks,
+    principal: &Principal,
+    req: &CheckoutRequest,
+    priced_cart: &ShoppingCart,
+    d: Decision,
+    authorization: Option<String>,
+) -> Result<(Order, Option<String>), ApiError> {
+    let now = state.clock.now();
+    let mut cart = tx.cart(principal.tenant, priced_cart.id).await?;
+    if cart.version != priced_cart.version {
+        return Err(ApiError::Conflict(
+            "the cart changed during checkout; price it again",
+        ));
+    }
+    let id = OrderId::new();
+    let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
+    let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
+    let program = books
+        .get(state, principal.tenant, Some(d.quote.currency))
+        .await?
+        .rules
+        .program
+        .clone();
+    tx.commit_sale(
+        principal.tenant,
+        &id.to_string(),
+        cart.customer_id,
+        &d.quote,
+        &program,
+        Redemption::Strict,
+        now,
+    )
+    .await?;
+    let number = tx.next_order_number(principal.tenant).await?;
+    let captured = if carry_out { d.quote.to_pay } else { 0 };
+    let mut order = Order {
+        id,
+        tenant_id: principal.tenant,
+        number,
+        customer_id: cart.customer_id,
+        channel: cart.channel,
+        store: principal.role.store(),
+        cart_id: Some(cart.id),
+        status: OrderStatus::Placed,
+        currency: d.quote.currency,
+        lines: Order::lines_from(&d.quote, held),
+        delivery: d.delivery,
+        payment: PaymentRecord {
+            provider: match req.payment {
+                PaymentMethod::Card { .. } => state.payments.name().to_owned(),
+                ref other => other.as_str().to_owned(),
+            },
+            authorization,
+            amount: d.quote.to_pay,
+            captured,
+            refunded: 0,
+            released: 0,
+        },
+        quote: d.quote,
+        pickup_code_hash: None,
+        pickup_attempts: 0,
+        history: Vec::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let by = actor(principal);
+    let steps: &[OrderAction] = if carry_out {
+        &[
+            OrderAction::Allocate,
+            OrderAction::StartPicking,
+            OrderAction::Pack,
+            OrderAction::MarkReady,
+            OrderAction::PickUp,
+            OrderAction::Complete,
+        ]
+    } else {
+        &[OrderAction::Allocate]
+    };
+    for step in steps {
+        order
+            .apply(*step, &by, now)
+            .map_err(|e| ApiError::internal(e))?;
+    }
+    let code = pickup_code(&req.fulfilment);
+    if let Some(c) = &code {
+        order.set_pickup_code(c);
+    }
+    cart.check_out(id, now)
+        .map_err(|_| ApiError::Conflict("the cart is closed"))?;
+    tx.update_cart(&cart, priced_cart.version).await?;
+    record_cart(tx, &cart, "cart.checked_out").await?;
+    tx.insert_order(&order).await?;
+    record_order(
+        tx,
+        &order,
+        "order.placed",
+        Some(InteractionKind::OrderPlaced),
+        json!({}),
+    )
+    .await?;
+    Ok((order, code))
+}
+
+/// Places an order from a cart in any channel (web, app, call center, endless aisle, till).
+/// Requires `Idempotency-Key`: a retry returns the same order and never charges twice.
+#[utoipa::path(post, path = "/v1/checkouts", tag = "orders", security(("api_key" = [])),
+    request_body = CheckoutRequest,
+    responses((status = 201, body = CheckoutResult), (status = 402, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn checkout(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    Extension(networks): Extension<Arc<Networks>>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<CheckoutRequest>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::Shop)?;
+    if !headers.contains_key(IDEMPOTENCY_KEY) {
+        return Err(ApiError::BadRequest {
+            code: "idempotency_key_required",
+            detail: "a checkout needs an Idempotency-Key header so a retry cannot order twice"
+                .into(),
+        });
+    }
+    let req = &body.value;
+    check_payment(req)?;
+    if matches!(req.fulfilment, Fulfilment::CarryOut)
+        && !matches!(principal.role, Role::Associate { .. })
+    {
+        return Err(ApiError::Forbidden);
+    }
+    let cart = state.store.cart(principal.tenant, req.cart_id).await?;
+    if cart.status != omni_domain::orders::CartStatus::Open {
+        if let Begun::Replayed(r) = Write::begin(
+            &state,
+            &principal,
+            &headers,
+            "POST",
+            "/v1/checkouts",
+            &body.raw,
+        )
+        .await?
+        {
+            return Ok(r);
+        }
+        return Err(ApiError::Conflict(
+            "the cart is closed (merged or checked out)",
+        ));
+    }
+    if cart.lines.is_empty() {
+        return Err(ApiError::field("cart_id", "invalid", "the cart is empty"));
+    }
+    let decision = decide(&state, &books, &networks, &principal, req, &cart).await?;
+    if req
+        .expected_total
+        .is_some_and(|t| t != decision.quote.to_pay)
+    {
+        return Err(ApiError::Conflict(
+            "the price changed since it was shown; price the cart again",
+        ));
+    }
+    let authorization = authorize(
+        &state,
+        &principal,
+        &headers,
+        req,
+        &body.raw,
+        &decision.quote,
+    )
+    .await?;
+    let void = || async {
+        if let Some(a) = &authorization {
+            if let Err(e) = state.payments.void(a).await {
+                tracing::error!(error = %e, authorization = %a, "could not void a failed checkout's payment");
+            }
+        }
+    };
+    let mut write = match Write::begin(
+        &state,
+        &principal,
+        &headers,
+        "POST",
+        "/v1/checkouts",
+        &body.raw,
+    )
+    .await
+    {
+        Ok(Begun::Fresh(w)) => w,
+        Ok(Begun::Replayed(r)) => return Ok(r),
+        Err(e) => {
+            void().await;
+            return Err(e);
+        }
+    };
+    let placed = place(
+        &mut write.tx,
+        &state,
+        &books,
+        &principal,
+        req,
+        &cart,
+        decision,
+        authorization.clone(),
+    )
+    .await;
+    let (order, code) = match placed {
+        Ok(p) => p,
+        Err(e) => {
+            drop(write);
+            void().await;
+            return Err(e);
+        }
+    };
+    let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
+    let remembered = CheckoutResult {
+        order: order.clone(),
+        pickup_code: None,
+    };
+    let result = CheckoutResult {
+        order,
+        pickup_code: code,
+    };
+    let response = match write
+        .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            void().await;
+            return Err(e);
+        }
+    };
+    if let (true, Some(a)) = (
+        matches!(req.fulfilment, Fulfilment::CarryOut),
+        &authorization,
+    ) {
+        state
+            .payments
+            .capture(a, result.order.payment.amount)
+            .await?;
+    }
+    Ok(response)
+}

@@ -1,0 +1,25 @@
+//! Orders repository: carts (one open cart per customer and per device, enforced by partial
+//! unique indexes, so two channels opening a cart at once end with one), orders with their
+//! per-tenant numbers and per-store pick lists, returns, and the merchant's sourcing rules.
+//!
+//! Documents are JSON; the columns beside them are what lookups filter on. Every change is
+//! conditional on the version the caller read, so two devices editing one cart, or two
+//! associates acting on one order, never overwrite each other silently.
+
+mod carts;
+pub use carts::CartOwner;
+mod orders;
+mod rules;
+
+use sqlx::Row;
+
+use crate::StoreError;
+
+fn doc<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::corrupt)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow) -> Result<T, StoreError> {
+    let doc: String = row.try_get("doc")?;
+    serde_json::from_str(&doc).map_err(StoreError::corrupt)
+}
