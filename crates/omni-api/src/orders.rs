@@ -555,10 +555,10 @@ pub async fn take_return(
     .await?;
     let location = [(header::LOCATION, format!("/v1/orders/{id}/returns"))];
     let response = write.finish(StatusCode::CREATED, &r, &location).await?;
-    if let (Some(a), true) = (&order.payment.authorization, r.total.money > 0) {
-        if let Err(e) = state.payments.refund(a, r.total.money).await {
-            tracing::error!(error = %e, order = %order.id, "refund failed; settle it with the provider");
-        }
+    if let (Some(a), true) = (&order.payment.authorization, r.total.money > 0)
+        && let Err(e) = state.payments.refund(a, r.total.money).await
+    {
+        tracing::error!(error = %e, order = %order.id, "refund failed; settle it with the provider");
     }
     Ok(response)
 }

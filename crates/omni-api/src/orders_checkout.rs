@@ -629,9 +629,7 @@ async fn place(
         &[OrderAction::Allocate]
     };
     for step in steps {
-        order
-            .apply(*step, &by, now)
-            .map_err(|e| ApiError::internal(e))?;
+        order.apply(*step, &by, now).map_err(ApiError::internal)?;
     }
     let code = pickup_code(&req.fulfilment);
     if let Some(c) = &code {
@@ -722,10 +720,10 @@ pub async fn checkout(
     )
     .await?;
     let void = || async {
-        if let Some(a) = &authorization {
-            if let Err(e) = state.payments.void(a).await {
-                tracing::error!(error = %e, authorization = %a, "could not void a failed checkout's payment");
-            }
+        if let Some(a) = &authorization
+            && let Err(e) = state.payments.void(a).await
+        {
+            tracing::error!(error = %e, authorization = %a, "could not void a failed checkout's payment");
         }
     };
     let mut write = match Write::begin(

@@ -8,7 +8,7 @@
 
 mod carts;
 pub use carts::CartOwner;
-mod orders;
+mod records;
 mod rules;
 
 use sqlx::Row;
