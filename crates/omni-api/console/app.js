@@ -82,23 +82,7 @@ const session = {
   get key() { return sessionStorage.getItem("omni.key"); },
   get me() { try { return JSON.parse(sessionStorage.getItem("omni.me")); } catch { return null; } },
   save(key, me) { sessionStorage.setItem("omni.key", key); sessionStorage.setItem("omni.me", JSON.stringify(me)); },
-  clear() { sessionStorage.removeItem("omni.key"); sessionStorage.removeItem("omni.me"); },
-};
-
-/** The sale being built at this till: kept in the tab, like the key. */
-const cart = {
-  get value() {
-    try { return JSON.parse(sessionStorage.getItem("omni.cart")) || { customer: null, lines: [], coupon: "", points: 0 }; }
-    catch { return { customer: null, lines: [], coupon: "", points: 0 }; }
-  },
-  save(c) { sessionStorage.setItem("omni.cart", JSON.stringify(c)); },
-  clear() { sessionStorage.removeItem("omni.cart"); },
-  add(sku, name) {
-    const c = cart.value;
-    const line = c.lines.find((l) => l.sku === sku);
-    if (line) line.quantity += 1; else c.lines.push({ sku, name, quantity: 1 });
-    cart.save(c);
-  },
+  clear() { for (const k of ["omni.key", "omni.me", "omni.shopper", "omni.checkout"]) sessionStorage.removeItem(k); },
 };
 
 /** A call to the JSON API; a problem+json answer becomes an Error carrying the problem. */
@@ -155,11 +139,11 @@ function render(view, ...children) {
 
 function screensFor(me) {
   switch (me && me.role) {
-    case "associate": return ["shopper", "search", "cart", "stock"];
+    case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock"];
     case "agent": return ["shopper", "search", "cart", "stock"];
     case "admin": return ["products", "search", "stock", "keys"];
     case "marketer": return ["products", "search"];
-    case "app": return ["search"];
+    case "app": return ["search", "cart"];
     default: return [];
   }
 }
@@ -226,12 +210,7 @@ function summaryCard(s) {
       h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => `${p.reference}: ${money(p.total, p.currency)}`)),
       h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, (o) => JSON.stringify(o))),
       h("dt", {}, t("offers")), h("dd", { "data-offers": "" }, list(s.personal_offers, (o) => o.reason || o.name))),
-    h("p", {}, h("button", { type: "button", class: "primary", "data-sell": "", onclick: () => {
-      const c = cart.value;
-      c.customer = { id: s.customer_id, name: s.name || s.customer_id };
-      cart.save(c);
-      location.hash = "#/cart";
-    } }, t("sellTo"))));
+    h("p", {}, h("button", { type: "button", class: "primary", "data-sell": "", onclick: (e) => startSale(s, e.currentTarget) }, t("sellTo"))));
 }
 
 /** The customer's latest interactions in every channel and the consents in force. */
@@ -263,6 +242,7 @@ function search() {
     try {
       const r = await api("GET", `/v1/catalog/search?${params}`);
       out.replaceChildren(results(r, filters, run));
+      out.dataset.q = q.value; // which query the results answer (a quick second search may overtake the first)
     } catch (err) { out.replaceChildren(problemBox(err)); }
     ready("search");
   };
@@ -300,91 +280,8 @@ function results(r, filters, run) {
           h("div", { class: "name" }, p.name),
           h("div", { class: "muted" }, [p.brand, p.article].filter(Boolean).join(" · ")),
           cur ? h("div", { class: "price" }, money(minor, cur)) : null),
-        sells ? h("button", { type: "button", "data-add": sku, onclick: (e) => {
-          cart.add(sku, p.name);
-          e.target.textContent = `✓ ${t("added")}`;
-        } }, t("addToCart")) : null);
+        sells ? h("button", { type: "button", "data-add": sku, onclick: (e) => addButton(e.currentTarget, sku, p.name) }, t("addToCart")) : null);
     })));
-}
-
-// ---- the till: a cart priced by the offer engine, sold in one call ----------------------
-
-function cartRequest(c) {
-  return {
-    channel: "pos",
-    customer_id: c.customer ? c.customer.id : null,
-    lines: c.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-    coupons: c.coupon ? [c.coupon] : [],
-    burn_points: Number(c.points) || 0,
-  };
-}
-
-function cartScreen(receipt) {
-  const c = cart.value;
-  const out = h("div", { id: "quote" });
-  const head = h("p", { class: "muted", "data-cart-customer": c.customer ? c.customer.id : "" },
-    `${t("forShopper")}: ${c.customer ? c.customer.name : t("anonymous")}`);
-  if (!c.lines.length) {
-    render("cart", h("h1", {}, t("cart")), receipt || null, head, h("p", { class: "muted" }, t("emptyCart")));
-    ready("cart");
-    return;
-  }
-  const lines = h("table", { class: "lines" }, h("tr", {}, h("th", {}, t("sku")), h("th", {}, t("qty")), h("th", {})),
-    c.lines.map((l, i) => h("tr", { "data-sku": l.sku },
-      h("td", {}, h("div", {}, l.name || l.sku), h("div", { class: "muted" }, l.sku)),
-      h("td", {}, h("input", { type: "number", min: "1", max: "999", value: String(l.quantity), class: "qty", "aria-label": t("qty"),
-        onchange: (e) => { const next = cart.value; next.lines[i].quantity = Math.max(1, Number(e.target.value) || 1); cart.save(next); price(); } })),
-      h("td", {}, h("button", { type: "button", onclick: () => { const next = cart.value; next.lines.splice(i, 1); cart.save(next); cartScreen(); } }, t("remove"))))));
-  const coupon = h("input", { type: "text", name: "coupon", placeholder: t("coupon"), value: c.coupon || "" });
-  const points = h("input", { type: "number", name: "burn_points", min: "0", placeholder: t("burnPoints"), value: c.points ? String(c.points) : "" });
-  const keep = () => { const next = cart.value; next.coupon = coupon.value.trim(); next.points = Number(points.value) || 0; cart.save(next); };
-  const price = async () => {
-    keep();
-    try {
-      const q = await api("POST", "/v1/pricing/quotes", cartRequest(cart.value));
-      out.replaceChildren(quoteCard(q));
-    } catch (err) { out.replaceChildren(problemBox(err)); }
-    ready("cart");
-  };
-  const sell = async () => {
-    keep();
-    const now = cart.value;
-    try {
-      const reference = `POS-${Date.now().toString(36).toUpperCase()}`;
-      const sale = (await call("POST", "/v1/pricing/sales", { reference, cart: cartRequest(now) }, session.key,
-        { "Idempotency-Key": reference })).data;
-      cart.clear();
-      cartScreen(receiptCard(sale));
-    } catch (err) { out.replaceChildren(problemBox(err)); ready("cart"); }
-  };
-  const form = h("form", { class: "row", onsubmit: (e) => { e.preventDefault(); price(); } }, coupon, points,
-    h("button", { type: "submit" }, t("reprice")),
-    h("button", { type: "button", class: "primary", "data-do-sell": "", onclick: sell }, t("sell")));
-  render("cart", h("h1", {}, t("cart")), receipt || null, head, lines, form, out);
-  price();
-}
-
-function quoteCard(q) {
-  const m = (v) => money(v, q.currency);
-  return h("section", { class: "card", "data-quote": "", "data-total": q.total },
-    h("table", {}, q.lines.map((l) => h("tr", {},
-      h("td", {}, `${l.sku} × ${l.quantity}`,
-        l.discounts.map((d) => h("div", { class: "muted discount", "data-reason": "" }, `− ${m(d.amount)} · ${d.reason}`))),
-      h("td", { class: "num" }, m(l.total))))),
-    h("dl", { class: "kv" },
-      h("dt", {}, t("subtotal")), h("dd", {}, m(q.subtotal)),
-      h("dt", {}, t("discount")), h("dd", { "data-discount": q.discount_total }, m(q.discount_total)),
-      h("dt", {}, t("total")), h("dd", {}, m(q.total)),
-      h("dt", {}, t("pointsUsable")), h("dd", {}, String(q.points.usable)),
-      h("dt", {}, t("pointsEarn")), h("dd", {}, String(q.points.earn)),
-      h("dt", {}, t("toPay")), h("dd", { class: "price" }, m(q.to_pay))));
-}
-
-function receiptCard(sale) {
-  return h("section", { class: "card ok", "data-receipt": sale.reference },
-    h("h2", {}, `${t("sold")}: ${sale.reference}`),
-    h("p", {}, `${t("toPay")}: ${money(sale.quote.to_pay, sale.quote.currency)}`),
-    sale.quote.promotions.map((p) => h("div", { class: "muted" }, p.reason)));
 }
 
 // ---- back office: enrichment and publication per channel ------------------------------
@@ -526,15 +423,20 @@ function frame() {
   document.title = me ? `omniretail · ${me.tenant_name}` : "omniretail";
 }
 
+/** Screen name → function drawing it from the hash's argument (`#/pickup/100042`); orders.js adds its own. */
+const SCREENS = {
+  signin: () => signIn(), shopper: () => shopper(), search: () => search(), stock: () => stock(), keys: () => keys(),
+  products: (arg) => (arg ? productDetail(arg) : products()),
+};
+
 function route() {
   const me = session.me;
   const allowed = screensFor(me);
   let [screen, arg] = location.hash.replace(/^#\//, "").split("/");
   if (!me) screen = "signin";
-  else if (screen === "products" && arg && allowed.includes("products")) { frame(); productDetail(decodeURIComponent(arg)); return; }
-  else if (!allowed.includes(screen)) screen = allowed[0] || "signin";
+  else if (!allowed.includes(screen)) [screen, arg] = [allowed[0] || "signin", undefined];
   frame();
-  ({ signin: signIn, shopper, search, cart: () => cartScreen(), products, stock, keys })[screen]();
+  SCREENS[screen](arg === undefined ? undefined : decodeURIComponent(arg));
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -1,5 +1,5 @@
 //! The web console, served by `omni serve` itself at `/console/`: a small single-page app
-//! (plain HTML, CSS and one script, embedded in the binary, no build step and no Node) that
+//! (plain HTML, CSS and two scripts, embedded in the binary, no build step and no Node) that
 //! talks to the same JSON API as every other client with the key its user signs in with.
 //! The associate's handheld, the call center and the back office are screens of one app;
 //! which ones show depends on the key's role (`GET /v1/me`).
@@ -82,6 +82,12 @@ static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
         "text/javascript; charset=utf-8",
     )
 });
+static ORDERS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/orders.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
 static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../console/app.css"),
@@ -89,7 +95,7 @@ static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
-/// `/` and `/console` lead to the console; its three files are served from memory.
+/// `/` and `/console` lead to the console; its files are served from memory.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/console/") }))
@@ -101,6 +107,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/app.js",
             get(|h: HeaderMap| async move { SCRIPT.respond(&h) }),
+        )
+        .route(
+            "/console/orders.js",
+            get(|h: HeaderMap| async move { ORDERS_SCRIPT.respond(&h) }),
         )
         .route(
             "/console/app.css",

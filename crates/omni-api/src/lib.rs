@@ -32,7 +32,10 @@ mod openapi;
 mod orders;
 mod orders_carts;
 mod orders_checkout;
+mod orders_delivery;
 mod orders_network;
+mod orders_resourcing;
+mod orders_returns;
 mod orders_sourcing;
 mod pagination;
 pub mod payments;
@@ -112,7 +115,9 @@ pub fn router(state: AppState) -> Router {
                 .merge(pricing::routes())
                 .merge(orders_carts::routes())
                 .merge(orders_checkout::routes())
+                .merge(orders_delivery::routes())
                 .merge(orders::routes())
+                .merge(orders_resourcing::routes())
                 .merge(orders_sourcing::routes())
                 .merge(access::routes())
                 .merge(events::routes()),

@@ -3,28 +3,23 @@
 //! take returns anywhere, and list a store's pick work. Each change is one transaction with
 //! its stock, points and event; payments are captured at hand-over and refunded on return.
 
-use std::sync::Arc;
-
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use omni_domain::access::{Action, Role};
+use omni_domain::access::Action;
 use omni_domain::customers::InteractionKind;
-use omni_domain::inventory::{Commitment, Movement, MovementKind, Sku};
-use omni_domain::orders::{
-    Giveback, Order, OrderAction, OrderReturn, PickupError, ReturnDraft, ReturnId,
-};
+use omni_domain::inventory::Commitment;
+use omni_domain::orders::{Order, OrderAction, PickupError};
 use omni_kernel::{CustomerId, LocationId, OrderId};
 use omni_store::WriteTx;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::{JsonBody, PathId, etag};
-use crate::offers_books::OfferBooks;
 use crate::orders_checkout::{actor, record_order};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
@@ -34,8 +29,14 @@ pub fn routes() -> Router<AppState> {
         .route("/orders", get(find_orders))
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/transitions", post(transition))
-        .route("/orders/{id}/cancellation", post(cancel))
-        .route("/orders/{id}/returns", post(take_return).get(list_returns))
+        .route(
+            "/orders/{id}/cancellation",
+            post(crate::orders_returns::cancel),
+        )
+        .route(
+            "/orders/{id}/returns",
+            post(crate::orders_returns::take_return).get(crate::orders_returns::list_returns),
+        )
         .route("/pickups", post(hand_out))
         .route("/locations/{id}/pick-list", get(pick_list))
 }
@@ -50,7 +51,7 @@ fn respond(status: StatusCode, order: &Order) -> Response {
 }
 
 /// Associates see and work on the orders of their own store (sources or pickup counter).
-fn require_involved(principal: &Principal, order: &Order) -> Result<(), ApiError> {
+pub(crate) fn require_involved(principal: &Principal, order: &Order) -> Result<(), ApiError> {
     let Some(store) = principal.role.store() else {
         return Ok(());
     };
@@ -157,7 +158,7 @@ async fn commit_holds(tx: &mut WriteTx, order: &Order, how: Commitment) -> Resul
 }
 
 /// Frees the holds of the given lines (all when `None`).
-async fn release_holds(
+pub(crate) async fn release_holds(
     tx: &mut WriteTx,
     order: &Order,
     lines: Option<&[u32]>,
@@ -181,6 +182,29 @@ async fn release_holds(
     Ok(())
 }
 
+/// Frees a line's holds at one location (re-sourcing).
+pub(crate) async fn release_line_at(
+    tx: &mut WriteTx,
+    order: &Order,
+    line: u32,
+    at: LocationId,
+    now: omni_kernel::Timestamp,
+) -> Result<(), ApiError> {
+    let Some(l) = order.lines.get(line as usize) else {
+        return Err(ApiError::NotFound);
+    };
+    for a in l.allocations.iter().filter(|a| a.location_id == at) {
+        let r = tx.reservation(order.tenant_id, a.reservation_id).await?;
+        if r.status == omni_domain::inventory::ReservationStatus::Active {
+            let freed = r
+                .release(now)
+                .map_err(|_| ApiError::Conflict("the hold already ended"))?;
+            tx.advance_reservation(&freed).await?;
+        }
+    }
+    Ok(())
+}
+
 /// A lifecycle step.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -189,7 +213,11 @@ pub struct TransitionRequest {
 }
 
 /// Loads an order for a change inside a write (404 for another store's associate).
-async fn load(tx: &mut WriteTx, principal: &Principal, id: OrderId) -> Result<Order, ApiError> {
+pub(crate) async fn load(
+    tx: &mut WriteTx,
+    principal: &Principal,
+    id: OrderId,
+) -> Result<Order, ApiError> {
     let order = tx.order(principal.tenant, id).await?;
     require_involved(principal, &order)?;
     Ok(order)
@@ -341,241 +369,6 @@ pub async fn hand_out(
     state.events_written.notify_one();
     capture_payment(&state, &order).await;
     Ok(respond(StatusCode::OK, &order))
-}
-
-/// What to cancel: whole lines, or everything when absent.
-#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CancelRequest {
-    #[serde(default)]
-    pub lines: Option<Vec<u32>>,
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-/// Cancels an order (or some of its lines) before the goods leave: holds are freed, what the
-/// lines cost is released from the payment, points paid are refunded and points earned
-/// clawed back. Cancelling everything also gives back coupons and promotion uses.
-#[utoipa::path(post, path = "/v1/orders/{id}/cancellation", tag = "orders", security(("api_key" = [])),
-    params(("id" = String, Path)), request_body = CancelRequest,
-    responses((status = 200, body = Order), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    Extension(books): Extension<Arc<OfferBooks>>,
-    principal: Principal,
-    headers: HeaderMap,
-    PathId(id): PathId<OrderId>,
-    body: JsonBody<CancelRequest>,
-) -> Result<Response, ApiError> {
-    principal.require(Action::ServiceOrders)?;
-    let path = format!("/v1/orders/{id}/cancellation");
-    let mut write =
-        match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
-            Begun::Fresh(w) => w,
-            Begun::Replayed(r) => return Ok(r),
-        };
-    let mut order = load(&mut write.tx, &principal, id).await?;
-    let version = order.version;
-    let now = state.clock.now();
-    let lines: Vec<u32> = match &body.value.lines {
-        Some(ls) => ls.clone(),
-        None => order
-            .lines
-            .iter()
-            .filter(|l| l.kept() > 0)
-            .map(|l| l.line)
-            .collect(),
-    };
-    let g = order.cancel_lines(&lines, &actor(&principal), now)?;
-    release_holds(&mut write.tx, &order, Some(&lines)).await?;
-    let program = books
-        .get(&state, principal.tenant, Some(order.currency))
-        .await?
-        .rules
-        .program
-        .clone();
-    let whole = order.status == omni_domain::orders::OrderStatus::Cancelled;
-    if whole {
-        write
-            .tx
-            .cancel_sale(principal.tenant, &order.id.to_string(), &program, now)
-            .await?;
-    } else {
-        give_points(
-            &mut write.tx,
-            &order,
-            &program,
-            g,
-            &format!("{}/cancel/{}", order.id, order.version),
-        )
-        .await?;
-    }
-    write.tx.update_order(&order, version).await?;
-    record_order(
-        &mut write.tx,
-        &order,
-        if whole {
-            "order.cancelled"
-        } else {
-            "order.lines_cancelled"
-        },
-        None,
-        json!({"lines": lines, "released": g.money, "reason": body.value.reason}),
-    )
-    .await?;
-    let response = write
-        .finish(
-            StatusCode::OK,
-            &order,
-            &[(header::ETAG, etag(order.version))],
-        )
-        .await?;
-    if let Some(a) = &order.payment.authorization {
-        let step = if whole {
-            state.payments.void(a).await
-        } else {
-            Ok(())
-        };
-        if let Err(e) = step {
-            tracing::error!(error = %e, order = %order.id, "void failed; release it with the provider");
-        }
-    }
-    Ok(response)
-}
-
-/// Refunds the points that paid for given-up units and claws back what they earned.
-async fn give_points(
-    tx: &mut WriteTx,
-    order: &Order,
-    program: &omni_domain::offers::LoyaltyProgram,
-    g: Giveback,
-    reference: &str,
-) -> Result<(), ApiError> {
-    let Some(customer) = order.customer_id else {
-        return Ok(());
-    };
-    if g.points_refunded == 0 && g.points_clawed_back == 0 {
-        return Ok(());
-    }
-    let now = order.updated_at;
-    let earned_under = order.id.to_string();
-    let customer = tx.resolve_customer(order.tenant_id, customer).await?.id;
-    tx.change_points(order.tenant_id, customer, now, |w| {
-        let mut out = Vec::new();
-        if g.points_refunded > 0 {
-            out.push(w.refund(program, g.points_refunded, reference, now)?);
-        }
-        if g.points_clawed_back > 0 {
-            // the points were earned under the order's id: that purchase's pending lot first
-            out.extend(w.clawback(g.points_clawed_back, &earned_under, now)?);
-        }
-        Ok(out)
-    })
-    .await?;
-    Ok(())
-}
-
-/// Takes goods back at any store or pickup point: the money actually paid per unit is
-/// refunded (discounts apportioned), points paid are refunded and points earned clawed back,
-/// and the units go back on the receiving location's stock. Honours `Idempotency-Key`.
-#[utoipa::path(post, path = "/v1/orders/{id}/returns", tag = "orders", security(("api_key" = [])),
-    params(("id" = String, Path)), request_body = ReturnDraft,
-    responses((status = 201, body = OrderReturn), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn take_return(
-    State(state): State<AppState>,
-    Extension(books): Extension<Arc<OfferBooks>>,
-    principal: Principal,
-    headers: HeaderMap,
-    PathId(id): PathId<OrderId>,
-    body: JsonBody<ReturnDraft>,
-) -> Result<Response, ApiError> {
-    principal.require(Action::ServiceOrders)?;
-    let draft = &body.value;
-    if principal
-        .role
-        .store()
-        .is_some_and(|s| s != draft.location_id)
-    {
-        return Err(ApiError::field(
-            "location_id",
-            "forbidden",
-            "an associate takes returns at their own store",
-        ));
-    }
-    let path = format!("/v1/orders/{id}/returns");
-    let mut write =
-        match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
-            Begun::Fresh(w) => w,
-            Begun::Replayed(r) => return Ok(r),
-        };
-    let tx = &mut write.tx;
-    let mut order = tx.order(principal.tenant, id).await?;
-    if matches!(principal.role, Role::App { .. }) && order.customer_id.is_none() {
-        return Err(ApiError::NotFound);
-    }
-    tx.location(principal.tenant, draft.location_id)
-        .await
-        .map_err(|_| ApiError::field("location_id", "not_found", "no such location"))?;
-    let version = order.version;
-    let now = state.clock.now();
-    let r = order.plan_return(draft, ReturnId::new(), now)?;
-    order.record_return(&r, &actor(&principal), now);
-    for l in &r.lines {
-        let sku = Sku::parse(&l.sku).map_err(|_| ApiError::internal(std::fmt::Error))?;
-        let m = Movement {
-            kind: MovementKind::Return,
-            quantity: i64::from(l.quantity),
-        };
-        tx.apply_movement(
-            principal.tenant,
-            &sku,
-            r.location_id,
-            m,
-            Some(&r.id.to_string()),
-            now,
-        )
-        .await?;
-    }
-    let program = books
-        .get(&state, principal.tenant, Some(order.currency))
-        .await?
-        .rules
-        .program
-        .clone();
-    give_points(tx, &order, &program, r.total, &r.id.to_string()).await?;
-    tx.insert_return(principal.tenant, &r).await?;
-    tx.update_order(&order, version).await?;
-    record_order(
-        tx,
-        &order,
-        "order.returned",
-        Some(InteractionKind::Returned),
-        json!({"return_id": r.id, "location_id": r.location_id, "refund": r.total.money}),
-    )
-    .await?;
-    let location = [(header::LOCATION, format!("/v1/orders/{id}/returns"))];
-    let response = write.finish(StatusCode::CREATED, &r, &location).await?;
-    if let (Some(a), true) = (&order.payment.authorization, r.total.money > 0)
-        && let Err(e) = state.payments.refund(a, r.total.money).await
-    {
-        tracing::error!(error = %e, order = %order.id, "refund failed; settle it with the provider");
-    }
-    Ok(response)
-}
-
-/// An order's returns.
-#[utoipa::path(get, path = "/v1/orders/{id}/returns", tag = "orders", security(("api_key" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = Vec<OrderReturn>), (status = 404, body = Problem)))]
-pub async fn list_returns(
-    State(state): State<AppState>,
-    principal: Principal,
-    PathId(id): PathId<OrderId>,
-) -> Result<Json<Vec<OrderReturn>>, ApiError> {
-    principal.require(Action::ReadOrders)?;
-    let order = state.store.order(principal.tenant, id).await?;
-    require_involved(&principal, &order)?;
-    Ok(Json(state.store.returns_of(principal.tenant, id).await?))
 }
 
 /// A store's pick list: orders it sends goods for or hands out that still need work.

@@ -6,12 +6,11 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::post;
-use axum::{Json, Router};
-use chrono_tz::Tz;
 use omni_domain::access::{Action, Role};
 use omni_domain::customers::{InteractionKind, TimelineEntry, TimelineEntryId};
 use omni_domain::events::DomainEvent;
@@ -21,11 +20,10 @@ use omni_domain::inventory::{
 };
 use omni_domain::offers::Quote;
 use omni_domain::orders::{
-    Address, Allocation, CartId, Delivery, DeliveryMethod, DeliveryOption, Demand, Order,
-    OrderAction, OrderStatus, PaymentMethod, PaymentRecord, Plan, Route, ShoppingCart,
-    SourcingRequest, delivery_options, source,
+    Allocation, CartId, Delivery, Order, OrderAction, OrderStatus, PaymentMethod, PaymentRecord,
+    ShoppingCart,
 };
-use omni_kernel::{GeoPoint, LocationId, OrderId, TenantId, Timestamp};
+use omni_kernel::{LocationId, OrderId, Timestamp};
 use omni_store::WriteTx;
 use omni_store::offers::Redemption;
 use serde::{Deserialize, Serialize};
@@ -33,146 +31,18 @@ use serde_json::json;
 
 use crate::auth::Principal;
 use crate::error::Problem;
-use crate::extract::{JsonBody, PathId};
+use crate::extract::JsonBody;
 use crate::offers_books::OfferBooks;
-use crate::orders_carts::{acting_channel, record_cart, view};
-use crate::orders_network::{Network, Networks};
+use crate::orders_carts::{acting_channel, record_cart};
+use crate::orders_delivery::{Fulfilment, decide_delivery, demand_of};
+use crate::orders_network::Networks;
 use crate::payments::Authorize;
 use crate::pricing::{bind_cart, price_with};
 use crate::write::{Begun, IDEMPOTENCY_KEY, Write};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/carts/{id}/delivery-options", post(options))
-        .route("/checkouts", post(checkout))
-}
-
-/// Where the shopper wants to know about delivery to.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OptionsRequest {
-    pub destination: GeoPoint,
-}
-
-fn demand_of(cart: &ShoppingCart) -> Vec<Demand> {
-    cart.lines
-        .iter()
-        .map(|l| Demand {
-            sku: l.sku.clone(),
-            quantity: l.quantity,
-        })
-        .collect()
-}
-
-/// The shopper's local time zone: the nearest location's.
-fn local_zone(network: &Network, at: GeoPoint) -> Tz {
-    network
-        .locations
-        .iter()
-        .min_by(|a, b| a.geo.distance_km(&at).total_cmp(&b.geo.distance_km(&at)))
-        .map_or(chrono_tz::UTC, |l| l.tz())
-}
-
-/// Every way the cart can reach the shopper: courier, express, the nearest pickup points and
-/// stores, each sourced against live stock.
-async fn plans_near(
-    state: &AppState,
-    network: &Network,
-    tenant: TenantId,
-    lines: &[Demand],
-    to: GeoPoint,
-    now: Timestamp,
-) -> Result<Vec<(DeliveryMethod, Option<LocationId>, Plan)>, ApiError> {
-    use omni_domain::network::LocationKind as K;
-    let available = network.stock_matrix(state, tenant, lines).await?;
-    let rules = &network.rules.sourcing;
-    let try_plan = |route: Route, destination: GeoPoint| {
-        let req = SourcingRequest {
-            lines,
-            destination,
-            route,
-            now,
-        };
-        source(&req, &network.candidates, &available, rules).ok()
-    };
-    let mut plans = Vec::new();
-    for (method, route) in [
-        (DeliveryMethod::Courier, Route::Ship),
-        (DeliveryMethod::Express, Route::Express),
-    ] {
-        if let Some(p) = try_plan(route, to) {
-            plans.push((method, None, p));
-        }
-    }
-    for point in network.nearest_pickup(to, &[K::PickupPoint, K::PartnerPoint], 3) {
-        if let Some(p) = try_plan(Route::Ship, point.geo) {
-            plans.push((DeliveryMethod::PickupPoint, Some(point.id), p));
-        }
-    }
-    for store in network.nearest_pickup(to, &[K::Store], 3) {
-        if let Some(p) = try_plan(Route::PickupAt(store.id), store.geo) {
-            plans.push((DeliveryMethod::StorePickup, Some(store.id), p));
-        }
-    }
-    Ok(plans)
-}
-
-/// Delivery options for a cart at a destination: each method with its price, promised
-/// dates (courier slots), parcels and the sources behind the promise.
-#[utoipa::path(post, path = "/v1/carts/{id}/delivery-options", tag = "orders", security(("api_key" = [])),
-    params(("id" = String, Path)), request_body = OptionsRequest,
-    responses((status = 200, body = Vec<Object>), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn options(
-    State(state): State<AppState>,
-    Extension(books): Extension<Arc<OfferBooks>>,
-    Extension(networks): Extension<Arc<Networks>>,
-    principal: Principal,
-    PathId(id): PathId<CartId>,
-    body: JsonBody<OptionsRequest>,
-) -> Result<Json<Vec<DeliveryOption>>, ApiError> {
-    principal.require(Action::Shop)?;
-    let cart = state.store.cart(principal.tenant, id).await?;
-    let to = body.value.destination;
-    let lines = demand_of(&cart);
-    if lines.is_empty() {
-        return Ok(Json(Vec::new()));
-    }
-    let goods = view(&state, &books, &principal, cart)
-        .await?
-        .quote
-        .map_or(0, |q| q.total);
-    let network = networks.get(&state, principal.tenant).await?;
-    let now = state.clock.now();
-    let plans = plans_near(&state, &network, principal.tenant, &lines, to, now).await?;
-    Ok(Json(delivery_options(
-        goods,
-        &plans,
-        &network.rules.tariffs,
-        local_zone(&network, to),
-    )))
-}
-
-/// How the order reaches the customer.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Fulfilment {
-    Courier {
-        address: Address,
-    },
-    Express {
-        address: Address,
-    },
-    PickupPoint {
-        #[schema(value_type = String)]
-        location_id: LocationId,
-    },
-    StorePickup {
-        #[schema(value_type = String)]
-        location_id: LocationId,
-    },
-    /// Sold at the till and taken away now (the associate's store).
-    CarryOut,
+    Router::new().route("/checkouts", post(checkout))
 }
 
 /// A checkout.
@@ -204,144 +74,6 @@ struct Decision {
     allocations: Vec<Vec<(LocationId, u32)>>,
     delivery: Delivery,
     quote: Quote,
-}
-
-fn allocations_of(plan: &Plan, lines: usize) -> Vec<Vec<(LocationId, u32)>> {
-    let mut out = vec![Vec::new(); lines];
-    for s in &plan.shipments {
-        for l in &s.lines {
-            out[l.line].push((s.location_id, l.quantity));
-        }
-    }
-    out
-}
-
-fn unfulfillable(e: omni_domain::orders::SourcingError) -> ApiError {
-    use omni_domain::orders::SourcingError as E;
-    match e {
-        E::PickupStoreUnknown | E::PickupNotOffered => ApiError::field(
-            "fulfilment.location_id",
-            "invalid",
-            "this location does not hand out orders",
-        ),
-        _ => ApiError::Conflict(
-            "not enough stock to fulfil the cart this way; ask for delivery options again",
-        ),
-    }
-}
-
-/// Sources the cart for the chosen fulfilment and dates the promise.
-async fn decide_delivery(
-    state: &AppState,
-    network: &Network,
-    principal: &Principal,
-    f: &Fulfilment,
-    lines: &[Demand],
-    goods: i64,
-    now: Timestamp,
-) -> Result<(Vec<Vec<(LocationId, u32)>>, Delivery), ApiError> {
-    let (method, location, address, route, to) = match f {
-        Fulfilment::CarryOut => {
-            let Some(store) = principal.role.store() else {
-                return Err(ApiError::field(
-                    "fulfilment.method",
-                    "invalid",
-                    "carry_out is a sale at an associate's till",
-                ));
-            };
-            let all = lines.iter().map(|d| vec![(store, d.quantity)]).collect();
-            let delivery = Delivery {
-                method: None,
-                location_id: Some(store),
-                address: None,
-                fee: 0,
-                promised_from: Some(now),
-                promised_to: Some(now),
-                parcels: 1,
-            };
-            return Ok((all, delivery));
-        }
-        Fulfilment::Courier { address } => (
-            DeliveryMethod::Courier,
-            None,
-            Some(address),
-            Route::Ship,
-            address.geo,
-        ),
-        Fulfilment::Express { address } => (
-            DeliveryMethod::Express,
-            None,
-            Some(address),
-            Route::Express,
-            address.geo,
-        ),
-        Fulfilment::PickupPoint { location_id } | Fulfilment::StorePickup { location_id } => {
-            let at = network
-                .position(*location_id)
-                .map(|i| network.locations[i].geo)
-                .ok_or_else(|| {
-                    ApiError::field(
-                        "fulfilment.location_id",
-                        "not_found",
-                        "no such active location",
-                    )
-                })?;
-            if matches!(f, Fulfilment::StorePickup { .. }) {
-                (
-                    DeliveryMethod::StorePickup,
-                    Some(*location_id),
-                    None,
-                    Route::PickupAt(*location_id),
-                    at,
-                )
-            } else {
-                (
-                    DeliveryMethod::PickupPoint,
-                    Some(*location_id),
-                    None,
-                    Route::Ship,
-                    at,
-                )
-            }
-        }
-    };
-    if let Some(a) = address {
-        let mut v = omni_domain::Violations::new();
-        v.text("fulfilment.address.text", &a.text, 300);
-        v.finish(())?;
-    }
-    let available = network.stock_matrix(state, principal.tenant, lines).await?;
-    let req = SourcingRequest {
-        lines,
-        destination: to,
-        route,
-        now,
-    };
-    let plan = source(
-        &req,
-        &network.candidates,
-        &available,
-        &network.rules.sourcing,
-    )
-    .map_err(unfulfillable)?;
-    let option = delivery_options(
-        goods,
-        &[(method, location, plan)],
-        &network.rules.tariffs,
-        local_zone(network, to),
-    )
-    .pop()
-    .ok_or(ApiError::Conflict("no delivery option"))?;
-    let delivery = Delivery {
-        method: Some(method),
-        location_id: location,
-        address: address.cloned(),
-        fee: option.price,
-        promised_from: Some(option.promised_from),
-        promised_to: Some(option.promised_to),
-        parcels: option.parcels,
-    };
-    Ok((allocations_of(&option.plan, lines.len()), delivery))
 }
 
 /// Prices, sources and dates the checkout without writing anything.

@@ -87,6 +87,10 @@ pub enum Scenario {
     /// default the small demo's count) priced against every active promotion, for a random
     /// member of the first `OMNI_BENCH_MEMBERS` demo customers when that is set.
     Price,
+    /// `POST /v1/checkouts`: a durable courier checkout of a fresh 2-line web cart (the cart is
+    /// opened first, untimed): pricing, sourcing over the network, card authorisation,
+    /// reservations, offer redemption and the order, committed. Only the checkout is timed.
+    Checkout,
 }
 
 impl Scenario {
@@ -100,6 +104,7 @@ impl Scenario {
             Scenario::Identify => "identify",
             Scenario::Search => "search",
             Scenario::Price => "price",
+            Scenario::Checkout => "checkout",
         }
     }
 
@@ -115,6 +120,7 @@ impl Scenario {
             Scenario::Identify => "/v1/customers/identify",
             Scenario::Search => "/v1/catalog/search",
             Scenario::Price => "/v1/pricing/quotes",
+            Scenario::Checkout => "/v1/checkouts",
         }
     }
 
@@ -377,8 +383,12 @@ impl Target {
         })
     }
 
-    /// One request; the body is read to the end so the connection is reused.
-    async fn send(&self) -> Result<reqwest::StatusCode, reqwest::Error> {
+    /// One request; the body is read to the end so the connection is reused. Returns the
+    /// status and how long the timed request took.
+    async fn send(&self) -> Result<(reqwest::StatusCode, Duration), reqwest::Error> {
+        if self.scenario == Scenario::Checkout {
+            return self.checkout().await;
+        }
         let mut request = match self.scenario.body() {
             Some(body) => self
                 .client
@@ -397,10 +407,62 @@ impl Target {
         if let Some(auth) = &self.auth {
             request = request.header(reqwest::header::AUTHORIZATION, auth);
         }
+        let sent = Instant::now();
         let response = request.send().await?;
         let status = response.status();
         response.bytes().await?;
-        Ok(status)
+        Ok((status, sent.elapsed()))
+    }
+
+    /// A POST with the bearer key; returns the status and the JSON body.
+    async fn post_json(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        idempotency: Option<String>,
+    ) -> Result<(reqwest::StatusCode, serde_json::Value), reqwest::Error> {
+        let mut request = self
+            .client
+            .post(self.url.join(path).unwrap_or_else(|_| self.url.clone()))
+            .json(&body);
+        if let Some(auth) = &self.auth {
+            request = request.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        if let Some(key) = idempotency {
+            request = request.header("idempotency-key", key);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let value = response.json().await.unwrap_or(serde_json::Value::Null);
+        Ok((status, value))
+    }
+
+    /// Opens a fresh device cart (untimed), then times its checkout.
+    async fn checkout(&self) -> Result<(reqwest::StatusCode, Duration), reqwest::Error> {
+        let skus = crate::demo::small_variant_count().min(400);
+        let lines: Vec<_> = (0..2)
+            .map(|_| {
+                let sku = crate::demo::sku_code(rand::random_range(1..=skus.max(1)));
+                serde_json::json!({"sku": sku, "quantity": rand::random_range(1..=2)})
+            })
+            .collect();
+        let device = format!("bench-{:016x}", rand::random::<u64>());
+        let (status, cart) = self
+            .post_json(
+                "/v1/carts",
+                serde_json::json!({"device_id": device, "lines": lines}),
+                None,
+            )
+            .await?;
+        if !status.is_success() {
+            return Ok((status, Duration::ZERO));
+        }
+        let body = serde_json::json!({"cart_id": cart["id"],
+            "fulfilment": {"method": "courier", "address": {"text": "Тверская ул., 7", "geo": {"lat": 55.7577, "lon": 37.6136}}},
+            "payment": {"method": "card", "token": "tok_ok"}});
+        let sent = Instant::now();
+        let (status, _) = self.post_json("/v1/checkouts", body, Some(device)).await?;
+        Ok((status, sent.elapsed()))
     }
 }
 
@@ -435,7 +497,7 @@ pub async fn execute(args: &BenchArgs) -> anyhow::Result<Summary> {
 
 /// One request before the clock starts: fails fast if the server is down or refuses the key.
 async fn preflight(target: &Target) -> anyhow::Result<()> {
-    let status = target
+    let (status, _) = target
         .send()
         .await
         .with_context(|| format!("cannot reach {}", target.url))?;
@@ -455,10 +517,9 @@ async fn worker(
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::new()?;
     while Instant::now() < deadline && issued.fetch_add(1, Ordering::Relaxed) < max {
-        let sent = Instant::now();
         match target.send().await {
-            Ok(status) => {
-                let us = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+            Ok((status, took)) => {
+                let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
                 tally.latencies_us.saturating_record(us.max(1));
                 if status.is_success() {
                     tally.ok += 1

@@ -54,10 +54,16 @@ impl WriteTx {
         .execute(self.conn())
         .await
         .map_err(StoreError::unique("this order number is taken"))?;
+        self.add_order_sources(o).await
+    }
+
+    /// Puts the order on the pick list of every location with work on it (new sources after
+    /// re-sourcing join; existing entries stay).
+    pub async fn add_order_sources(&mut self, o: &Order) -> Result<(), StoreError> {
         for location in o.work_locations() {
             sqlx::query(
                 "INSERT INTO order_sources (tenant_id, location_id, order_id, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, location_id, order_id) DO NOTHING",
             )
             .bind(o.tenant_id.to_string())
             .bind(location.to_string())
