@@ -2,7 +2,7 @@
 //! pickup eligibility, times, rule changes, determinism, invariants under random stock,
 //! simulation and rule validation.
 
-use chrono::{TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use omni_kernel::id::Ulid;
 use proptest::prelude::*;
 
