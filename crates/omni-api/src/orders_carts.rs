@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -13,8 +13,8 @@ use omni_domain::access::{Action, Role};
 use omni_domain::customers::{InteractionKind, TimelineEntry, TimelineEntryId};
 use omni_domain::events::DomainEvent;
 use omni_domain::offers::Quote;
-use omni_domain::orders::{CartDraft, CartError, CartId, ShoppingCart};
-use omni_kernel::{Channel, CustomerId};
+use omni_domain::orders::{CartDraft, CartError, CartId, CartStatus, ShoppingCart};
+use omni_kernel::{Channel, CustomerId, TenantId, Timestamp};
 use omni_store::WriteTx;
 use omni_store::orders::CartOwner;
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,6 @@ use crate::error::Problem;
 use crate::extract::{JsonBody, PathId, etag};
 use crate::offers_books::OfferBooks;
 use crate::pricing::{bind_cart, price_with};
-use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -405,7 +404,7 @@ pub struct CartOwnerRequest {
 
 /// The device identified (login, card scan): its anonymous cart becomes the customer's, or —
 /// when the customer already has a cart from another device — merges into it (quantities add
-/// up, coupons join). Returns the customer's cart. Honours `Idempotency-Key`.
+/// up, coupons join). Returns the customer's cart. Repeating the call returns the same cart.
 #[utoipa::path(post, path = "/v1/carts/{id}/owner", tag = "orders", security(("api_key" = [])),
     params(("id" = String, Path)), request_body = CartOwnerRequest,
     responses((status = 200, body = CartView), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -413,7 +412,6 @@ pub async fn identify_cart(
     State(state): State<AppState>,
     Extension(books): Extension<Arc<OfferBooks>>,
     principal: Principal,
-    headers: HeaderMap,
     PathId(id): PathId<CartId>,
     body: JsonBody<CartOwnerRequest>,
 ) -> Result<Response, ApiError> {
@@ -421,43 +419,54 @@ pub async fn identify_cart(
     let customer = known_customer(&state, &principal, body.value.customer_id).await?;
     let now = state.clock.now();
     let channel = acting_channel(&principal);
-    let path = format!("/v1/carts/{id}/owner");
-    let mut write =
-        match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
-            Begun::Fresh(w) => w,
-            Begun::Replayed(r) => return Ok(r),
-        };
-    let tx = &mut write.tx;
-    let mut device = tx.cart(principal.tenant, id).await?;
+    let mut tx = state.store.write().await?;
+    let result = give_to(&mut tx, principal.tenant, id, customer, channel, now).await?;
+    tx.commit().await?;
+    state.events_written.notify_one();
+    // priced after the commit: pool reads inside a write would wait on the writers' connections
+    Ok(respond(
+        StatusCode::OK,
+        view(&state, &books, &principal, result).await?,
+    ))
+}
+
+/// The cart `id` given to `customer`, inside the transaction: assigned, merged into the
+/// customer's open cart, or — when that already happened — the cart it became.
+async fn give_to(
+    tx: &mut WriteTx,
+    tenant: TenantId,
+    id: CartId,
+    customer: CustomerId,
+    channel: Channel,
+    now: Timestamp,
+) -> Result<ShoppingCart, ApiError> {
+    let mut device = tx.cart(tenant, id).await?;
     if device.customer_id == Some(customer) {
-        let v = view(&state, &books, &principal, device).await?;
-        return write.finish(StatusCode::OK, &v, &[]).await;
+        return Ok(device);
+    }
+    if let (CartStatus::Merged, Some(into)) = (device.status, device.merged_into) {
+        let merged = tx.cart(tenant, into).await?;
+        if merged.customer_id == Some(customer) {
+            return Ok(merged);
+        }
     }
     if device.customer_id.is_some() {
         return Err(ApiError::Conflict("the cart belongs to another customer"));
     }
     let device_version = device.version;
-    let theirs = tx
-        .open_cart(principal.tenant, CartOwner::Customer(customer))
-        .await?;
-    let result = match theirs {
-        Some(mut mine) => {
-            let version = mine.version;
-            mine.merge_from(&mut device, channel, now)
-                .map_err(cart_error)?;
-            tx.update_cart(&device, device_version).await?;
-            tx.update_cart(&mine, version).await?;
-            record_cart(tx, &device, "cart.merged").await?;
-            record_cart(tx, &mine, "cart.updated").await?;
-            mine
-        }
-        None => {
-            device.assign(customer, channel, now).map_err(cart_error)?;
-            tx.update_cart(&device, device_version).await?;
-            record_cart(tx, &device, "cart.identified").await?;
-            device
-        }
+    let theirs = tx.open_cart(tenant, CartOwner::Customer(customer)).await?;
+    let Some(mut mine) = theirs else {
+        device.assign(customer, channel, now).map_err(cart_error)?;
+        tx.update_cart(&device, device_version).await?;
+        record_cart(tx, &device, "cart.identified").await?;
+        return Ok(device);
     };
-    let v = view(&state, &books, &principal, result).await?;
-    write.finish(StatusCode::OK, &v, &[]).await
+    let version = mine.version;
+    mine.merge_from(&mut device, channel, now)
+        .map_err(cart_error)?;
+    tx.update_cart(&device, device_version).await?;
+    tx.update_cart(&mine, version).await?;
+    record_cart(tx, &device, "cart.merged").await?;
+    record_cart(tx, &mine, "cart.updated").await?;
+    Ok(mine)
 }

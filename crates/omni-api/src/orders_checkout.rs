@@ -18,7 +18,7 @@ use omni_domain::idempotency::fingerprint;
 use omni_domain::inventory::{
     Commitment, MAX_TTL_SECONDS, ReservationDraft, ReservationId, ReservedFor, Sku,
 };
-use omni_domain::offers::Quote;
+use omni_domain::offers::{LoyaltyProgram, Quote};
 use omni_domain::orders::{
     Allocation, CartId, Delivery, Order, OrderAction, OrderStatus, PaymentMethod, PaymentRecord,
     ShoppingCart,
@@ -74,6 +74,7 @@ struct Decision {
     allocations: Vec<Vec<(LocationId, u32)>>,
     delivery: Delivery,
     quote: Quote,
+    program: LoyaltyProgram,
 }
 
 /// Prices, sources and dates the checkout without writing anything.
@@ -113,6 +114,7 @@ async fn decide(
             ..delivery
         },
         quote,
+        program: priced.rules.program.clone(),
     })
 }
 
@@ -276,12 +278,12 @@ pub(crate) async fn record_order(
     Ok(())
 }
 
-/// Everything checkout writes, in the caller's transaction.
+/// Everything checkout writes, in the caller's transaction. It reads nothing through the
+/// pool: on SQLite a pool read inside a write waits on connections other writers hold.
 #[allow(clippy::too_many_arguments)]
 async fn place(
     tx: &mut WriteTx,
     state: &AppState,
-    books: &OfferBooks,
     principal: &Principal,
     req: &CheckoutRequest,
     priced_cart: &ShoppingCart,
@@ -298,18 +300,12 @@ async fn place(
     let id = OrderId::new();
     let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
     let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
-    let program = books
-        .get(state, principal.tenant, Some(d.quote.currency))
-        .await?
-        .rules
-        .program
-        .clone();
     tx.commit_sale(
         principal.tenant,
         &id.to_string(),
         cart.customer_id,
         &d.quote,
-        &program,
+        &d.program,
         Redemption::Strict,
         now,
     )
@@ -478,7 +474,6 @@ pub async fn checkout(
     let placed = place(
         &mut write.tx,
         &state,
-        &books,
         &principal,
         req,
         &cart,

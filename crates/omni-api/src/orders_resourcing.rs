@@ -73,20 +73,15 @@ pub async fn resource_line(
     let from = body.value.from;
     crate::inventory::require_store(&principal, from)?;
     let network = networks.get(&state, principal.tenant).await?;
-    let path = format!("/v1/orders/{id}/lines/{line}/resourcing");
-    let mut write =
-        match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
-            Begun::Fresh(w) => w,
-            Begun::Replayed(r) => return Ok(r),
-        };
-    let mut order = write.tx.order(principal.tenant, id).await?;
-    let version = order.version;
-    if !order.status.holds_stock() {
+    // everything read through the pool is read before the write transaction opens
+    let read = state.store.order(principal.tenant, id).await?;
+    crate::orders::require_involved(&principal, &read)?;
+    if !read.status.holds_stock() {
         return Err(ApiError::Conflict(
             "the goods have left; nothing to re-source",
         ));
     }
-    let Some(l) = order.lines.get(line as usize).cloned() else {
+    let Some(l) = read.lines.get(line as usize).cloned() else {
         return Err(ApiError::NotFound);
     };
     let units: u32 = l
@@ -103,9 +98,8 @@ pub async fn resource_line(
         ));
     }
     let (route, destination) =
-        route_of(&network, &order).ok_or(ApiError::Conflict("a till sale is not re-sourced"))?;
+        route_of(&network, &read).ok_or(ApiError::Conflict("a till sale is not re-sourced"))?;
     let now = state.clock.now();
-    release_line_at(&mut write.tx, &order, line, from, now).await?;
     let demand = [Demand {
         sku: l.sku.clone(),
         quantity: units,
@@ -129,6 +123,18 @@ pub async fn resource_line(
         &network.rules.sourcing,
     )
     .map_err(|_| ApiError::Conflict("no other location can supply this line now"))?;
+    let path = format!("/v1/orders/{id}/lines/{line}/resourcing");
+    let mut write =
+        match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
+            Begun::Fresh(w) => w,
+            Begun::Replayed(r) => return Ok(r),
+        };
+    let mut order = write.tx.order(principal.tenant, id).await?;
+    let version = order.version;
+    if version != read.version {
+        return Err(ApiError::Conflict("the order changed meanwhile; try again"));
+    }
+    release_line_at(&mut write.tx, &order, line, from, now).await?;
     let sku = Sku::parse(&l.sku).map_err(ApiError::internal)?;
     let mut allocations: Vec<Allocation> = l
         .allocations

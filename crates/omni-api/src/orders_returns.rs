@@ -11,6 +11,7 @@ use axum::response::Response;
 use omni_domain::access::{Action, Role};
 use omni_domain::customers::InteractionKind;
 use omni_domain::inventory::{Movement, MovementKind, Sku};
+use omni_domain::offers::LoyaltyProgram;
 use omni_domain::orders::{Giveback, Order, OrderReturn, ReturnDraft, ReturnId};
 use omni_kernel::OrderId;
 use omni_store::WriteTx;
@@ -25,6 +26,24 @@ use crate::orders::{load, release_holds, require_involved};
 use crate::orders_checkout::{actor, record_order};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
+
+/// The loyalty programme of the order's currency, read before the write transaction opens
+/// (a pool read inside a write would wait on a connection the writers hold).
+async fn program_for(
+    state: &AppState,
+    books: &OfferBooks,
+    principal: &Principal,
+    id: OrderId,
+) -> Result<LoyaltyProgram, ApiError> {
+    let order = state.store.order(principal.tenant, id).await?;
+    require_involved(principal, &order)?;
+    Ok(books
+        .get(state, principal.tenant, Some(order.currency))
+        .await?
+        .rules
+        .program
+        .clone())
+}
 
 /// What to cancel: whole lines, or everything when absent.
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -51,6 +70,7 @@ pub async fn cancel(
     body: JsonBody<CancelRequest>,
 ) -> Result<Response, ApiError> {
     principal.require(Action::ServiceOrders)?;
+    let program = program_for(&state, &books, &principal, id).await?;
     let path = format!("/v1/orders/{id}/cancellation");
     let mut write =
         match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
@@ -71,12 +91,6 @@ pub async fn cancel(
     };
     let g = order.cancel_lines(&lines, &actor(&principal), now)?;
     release_holds(&mut write.tx, &order, Some(&lines)).await?;
-    let program = books
-        .get(&state, principal.tenant, Some(order.currency))
-        .await?
-        .rules
-        .program
-        .clone();
     let whole = order.status == omni_domain::orders::OrderStatus::Cancelled;
     if whole {
         write
@@ -185,6 +199,7 @@ pub async fn take_return(
             "an associate takes returns at their own store",
         ));
     }
+    let program = program_for(&state, &books, &principal, id).await?;
     let path = format!("/v1/orders/{id}/returns");
     let mut write =
         match Write::begin(&state, &principal, &headers, "POST", &path, &body.raw).await? {
@@ -219,12 +234,6 @@ pub async fn take_return(
         )
         .await?;
     }
-    let program = books
-        .get(&state, principal.tenant, Some(order.currency))
-        .await?
-        .rules
-        .program
-        .clone();
     give_points(tx, &order, &program, r.total, &r.id.to_string()).await?;
     tx.insert_return(principal.tenant, &r).await?;
     tx.update_order(&order, version).await?;

@@ -920,25 +920,46 @@ async fn a_line_a_store_cannot_fulfil_is_sourced_again_elsewhere() {
     let far = place(&app, "WH-FAR", "warehouse", &["fulfilment"], 56.3, 38.1).await;
     receive(&app, "JKT-M", &near, 1).await;
     receive(&app, "JKT-M", &far, 1).await;
-    let c = cart(&app, &app.a.app, json!({"device_id": "resource"}), &[("JKT-M", 1)]).await;
+    let c = cart(
+        &app,
+        &app.a.app,
+        json!({"device_id": "resource"}),
+        &[("JKT-M", 1)],
+    )
+    .await;
     let r = checkout(&app, &app.a.app, "rs-1", &pickup_at(&c, &pickup)).await;
     assert_eq!(r.status(), 201, "{:?}", r.text().await);
     let order = body(r).await["order"].clone();
     let id = order["id"].as_str().expect("id");
-    assert_eq!(order["lines"][0]["allocations"][0]["location_id"].as_str(), Some(near.as_str()));
+    assert_eq!(
+        order["lines"][0]["allocations"][0]["location_id"].as_str(),
+        Some(near.as_str())
+    );
     // the near warehouse finds the jacket damaged
     let path = format!("/v1/orders/{id}/lines/0/resourcing");
     let r = app.post(&path, &app.a.admin, &json!({"from": near})).await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     let moved = body(r).await;
-    assert_eq!(moved["lines"][0]["allocations"][0]["location_id"].as_str(), Some(far.as_str()));
+    assert_eq!(
+        moved["lines"][0]["allocations"][0]["location_id"].as_str(),
+        Some(far.as_str())
+    );
     assert_eq!(stock(&app, "JKT-M", &near).await, (1, 0));
     assert_eq!(stock(&app, "JKT-M", &far).await, (1, 1));
-    let list = body(app.get(&format!("/v1/locations/{far}/pick-list"), &app.a.admin).await).await;
+    let list = body(
+        app.get(&format!("/v1/locations/{far}/pick-list"), &app.a.admin)
+            .await,
+    )
+    .await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     // the damaged unit is written off; then nothing else has it
     let b = json!({"sku": "JKT-M", "location_id": near, "kind": "adjustment", "quantity": -1});
-    assert_eq!(app.post("/v1/stock/movements", &app.a.admin, &b).await.status(), 201);
+    assert_eq!(
+        app.post("/v1/stock/movements", &app.a.admin, &b)
+            .await
+            .status(),
+        201
+    );
     let r = app.post(&path, &app.a.admin, &json!({"from": far})).await;
     problem(r, 409).await;
 }

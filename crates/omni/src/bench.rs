@@ -305,7 +305,7 @@ impl Summary {
             scenario,
             request: format!(
                 "{} {}",
-                if scenario.body().is_some() {
+                if scenario.body().is_some() || scenario == Scenario::Checkout {
                     "POST"
                 } else {
                     "GET"
