@@ -246,12 +246,25 @@ test("an admin mints a key for a store associate, who signs in with it, and revo
   await page.close();
 });
 
+/** A product matching `q` whose first SKU (the one "Add to cart" adds) `store` has on its
+ *  shelf, as `searchKey` finds it, with the units on hand as `staffKey` sees them. */
+async function stockedAt(store, q, searchKey, staffKey) {
+  const found = await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent(q)}&in_stock_at=${store}&limit=50`, searchKey);
+  assert.equal(found.status, 200, JSON.stringify(found.body));
+  for (const hit of found.body.hits) {
+    const product = hit.product || hit;
+    const sku = product.skus[0];
+    const level = await apiCall("GET", `/v1/stock/${sku}/locations/${store}`, staffKey);
+    if (level.status === 200 && level.body.available >= 1) return { product, sku, onHand: level.body.stock.on_hand };
+  }
+  return assert.fail(`nothing matching "${q}" is in stock at ${store}`);
+}
+
 test("an associate identifies a shopper and sells with a promotion applied and explained", async () => {
   const associate = Object.entries(keys).find(([k]) => k.startsWith("associate"))[1];
-  const found = await apiCall("GET", "/v1/catalog/search?q=%D0%BA%D1%80%D0%BE%D1%81%D1%81%D0%BE%D0%B2%D0%BA%D0%B8&limit=1", associate);
-  assert.equal(found.status, 200, JSON.stringify(found.body));
-  const product = found.body.hits[0].product || found.body.hits[0];
-  const sku = product.skus[0];
+  // a till sells what is on its store's shelf: the sale takes the unit from the store's stock
+  const store = (await apiCall("GET", "/v1/me", associate)).body.store;
+  const { product, sku } = await stockedAt(store, "кроссовки", associate, associate);
   const promo = await apiCall("POST", "/v1/promotions", keys["marketer"], {
     name: "E2E кроссовки", reason: "E2E: −15% на кроссовки", currency: "RUB", priority: 100, stacking: { mode: "exclusive" },
     conditions: { target: { skus: [sku] } }, effect: { type: "percent_off", percent_bp: 1500 },
@@ -294,7 +307,98 @@ test("an associate identifies a shopper and sells with a promotion applied and e
   await page.waitForSelector("[data-receipt]");
   assert.match(await page.textContent("[data-receipt]"), /E2E: −15% на кроссовки/);
   await page.screenshot({ path: join(shots, "associate-sale-receipt.png") });
+  const number = await page.getAttribute("[data-receipt]", "data-receipt");
+  const orders = await apiCall("GET", `/v1/orders?customer_id=${shopper.body.id}`, keys["agent"]);
+  const sale = orders.body.find((o) => o.number === number);
+  assert.ok(sale, `the sale is the shopper's order ${number}: ${JSON.stringify(orders.body)}`);
+  assert.equal(sale.status, "completed", "a carry-out sale is complete at once");
+  assert.ok(sale.quote.discount_total > 0, "the promotion's discount is on the order");
   const points = await apiCall("GET", `/v1/customers/${shopper.body.id}/points`, keys["agent"]);
   assert.ok(points.body.balance.pending > 0, "the sale earned pending points");
   await page.close();
+});
+
+test("a shopper orders online for store pickup and the associate hands it out", async () => {
+  const associate = Object.entries(keys).find(([k]) => k.startsWith("associate"))[1];
+  const store = (await apiCall("GET", "/v1/me", associate)).body.store;
+  const { product, sku, onHand } = await stockedAt(store, "", keys["app:web"], associate);
+
+  // The shopper: the demo storefront (an app key of the web channel) on a phone.
+  const shop = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(shop, keys["app:web"]);
+  await usable(shop, "search", Date.now());
+  await shop.fill("input[name=q]", product.article);
+  await shop.click("button[type=submit]");
+  await shop.click(`#results[data-q="${product.article}"] [data-add="${sku}"]`);
+  await shop.waitForSelector(`[data-add="${sku}"][data-added]`);
+  await shop.screenshot({ path: join(shots, "storefront-search.png") });
+  let started = Date.now();
+  await shop.click('nav a[href="#/cart"]');
+  let took = await usable(shop, "cart", started);
+  assert.ok(took < USABLE_MS, `the priced cart became usable in ${took} ms`);
+  assert.ok(await shop.$(`tr[data-sku="${sku}"]`), "the line is in the server's cart");
+  await shop.reload();
+  await usable(shop, "cart", Date.now());
+  assert.ok(await shop.$(`tr[data-sku="${sku}"]`), "the cart survives a reload (the device id is kept)");
+  await shop.waitForSelector("[data-quote]");
+  await shop.screenshot({ path: join(shots, "storefront-cart.png"), fullPage: true });
+
+  await shop.selectOption("select[name=near]", store);
+  await shop.click("[data-ask-options]");
+  const option = `label.option[data-method="store_pickup"][data-location="${store}"]`;
+  await shop.waitForSelector(option);
+  await shop.click(option);
+  await shop.screenshot({ path: join(shots, "storefront-delivery-options.png"), fullPage: true });
+  await shop.selectOption("select[name=payment]", "card_test");
+  await shop.click("[data-place-order]");
+  await shop.waitForSelector("[data-order-number]");
+  const number = await shop.getAttribute("[data-order-number]", "data-order-number");
+  const code = await shop.getAttribute("[data-pickup-code]", "data-pickup-code");
+  assert.match(code, /^\d{6}$/, "a six-digit pickup code is shown");
+  await shop.screenshot({ path: join(shots, "storefront-order-placed.png"), fullPage: true });
+  await shop.close();
+
+  // The associate at the pickup store: pick, pack, make ready, hand out.
+  const counter = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(counter, associate);
+  await usable(counter, "shopper", Date.now());
+  started = Date.now();
+  await counter.click('nav a[href="#/picklist"]');
+  took = await usable(counter, "picklist", started);
+  assert.ok(took < USABLE_MS, `the pick list became usable in ${took} ms`);
+  const card = `li[data-order="${number}"]`;
+  await counter.waitForSelector(`${card}[data-status="allocated"]`);
+  await counter.screenshot({ path: join(shots, "associate-pick-list.png"), fullPage: true });
+  for (const [action, next] of [["start_picking", "picking"], ["pack", "packed"], ["mark_ready", "ready_for_pickup"]]) {
+    started = Date.now();
+    await counter.click(`${card} button[data-action="${action}"]`);
+    await counter.waitForSelector(`${card}[data-status="${next}"]`);
+    assert.ok(Date.now() - started < USABLE_MS, `${action} answered within the budget`);
+  }
+  await counter.screenshot({ path: join(shots, "associate-pick-list-ready.png"), fullPage: true });
+
+  await counter.click(`${card} [data-hand-out]`);
+  await usable(counter, "pickup", Date.now());
+  assert.equal(await counter.inputValue("input[name=number]"), number, "the number comes from the pick list");
+  await counter.fill("input[name=code]", code === "000000" ? "111111" : "000000");
+  await counter.click("button[type=submit]");
+  await counter.waitForSelector('[data-pickup-result="failed"]');
+  assert.match(await counter.textContent('[data-pickup-result="failed"]'), /Код не подходит/);
+  await counter.screenshot({ path: join(shots, "associate-pickup-wrong-code.png") });
+  await counter.fill("input[name=code]", code);
+  started = Date.now();
+  await counter.click("button[type=submit]");
+  await counter.waitForSelector('[data-pickup-result="ok"]');
+  assert.ok(Date.now() - started < USABLE_MS, "the hand-out answered within the budget");
+  assert.match(await counter.textContent('[data-pickup-result="ok"]'), /выдан/);
+  await counter.screenshot({ path: join(shots, "associate-pickup-done.png") });
+  await counter.close();
+
+  const found = await apiCall("GET", `/v1/orders?number=${number}`, keys["admin"]);
+  const order = found.body[0];
+  assert.equal(order.status, "picked_up");
+  assert.equal(order.delivery.location_id, store);
+  assert.deepEqual(order.lines.flatMap((l) => l.allocations.map((a) => a.location_id)), [store], "picked from the store's own shelf");
+  const after = await apiCall("GET", `/v1/stock/${sku}/locations/${store}`, associate);
+  assert.equal(after.body.stock.on_hand, onHand - 1, "the unit left the shelf");
 });

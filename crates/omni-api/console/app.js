@@ -1,6 +1,7 @@
-// omniretail console: one small script, no framework and no build step. It signs in with an
-// API key (kept in this tab's sessionStorage only), asks /v1/me what the key may do, and shows
-// the screens of that role. Every text the API returns is inserted as text, never as HTML.
+// omniretail console: two small scripts (this core and orders.js), no framework and no build
+// step. It signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what
+// the key may do, and shows the screens of that role. Every text the API returns is inserted
+// as text, never as HTML.
 "use strict";
 
 const TEXT = {
@@ -25,11 +26,11 @@ const TEXT = {
     keys: "Ключи", name: "Название", role: "Роль", created: "Создан", revoked: "Отозван", revoke: "Отозвать",
     create: "Создать", newKey: "Новый ключ", tokenOnce: "Скопируйте ключ сейчас: он показывается один раз.",
     channel: "Канал", active: "действует",
-    cart: "Корзина", addToCart: "В корзину", sellTo: "Оформить покупку", coupon: "Купон", burnPoints: "Оплатить баллами",
-    reprice: "Рассчитать", sell: "Продать", subtotal: "Сумма", discount: "Скидка", total: "Итого", toPay: "К оплате",
-    pointsEarn: "Будет начислено баллов", pointsUsable: "Можно оплатить баллами", receipt: "Чек", sold: "Продажа проведена",
+    cart: "Корзина", addToCart: "В корзину", sellTo: "Оформить покупку", burnPoints: "Оплатить баллами",
+    sell: "Продать", subtotal: "Сумма", discount: "Скидка", total: "Итого", toPay: "К оплате",
+    pointsEarn: "Будет начислено баллов", pointsUsable: "Можно оплатить баллами", sold: "Продажа проведена",
     qty: "Кол-во", remove: "Убрать", emptyCart: "Корзина пуста: добавьте товары из каталога.", forShopper: "Покупатель",
-    anonymous: "без карты", added: "Добавлено в корзину",
+    anonymous: "без карты", added: "В корзине",
   },
   en: {
     signin: "Sign in", key: "API key", keyHint: "An admin issues keys (omni keys create); omni serve --demo prints some.",
@@ -52,11 +53,11 @@ const TEXT = {
     keys: "Keys", name: "Name", role: "Role", created: "Created", revoked: "Revoked", revoke: "Revoke",
     create: "Create", newKey: "New key", tokenOnce: "Copy the key now: it is shown only once.",
     channel: "Channel", active: "active",
-    cart: "Cart", addToCart: "Add to cart", sellTo: "Start a sale", coupon: "Coupon", burnPoints: "Pay with points",
-    reprice: "Price", sell: "Sell", subtotal: "Subtotal", discount: "Discount", total: "Total", toPay: "To pay",
-    pointsEarn: "Points to earn", pointsUsable: "Points usable", receipt: "Receipt", sold: "Sale recorded",
+    cart: "Cart", addToCart: "Add to cart", sellTo: "Start a sale", burnPoints: "Pay with points",
+    sell: "Sell", subtotal: "Subtotal", discount: "Discount", total: "Total", toPay: "To pay",
+    pointsEarn: "Points to earn", pointsUsable: "Points usable", sold: "Sale recorded",
     qty: "Qty", remove: "Remove", emptyCart: "The cart is empty: add products from the catalog.", forShopper: "Shopper",
-    anonymous: "no card", added: "Added to the cart",
+    anonymous: "no card", added: "In the cart",
   },
 };
 
@@ -130,7 +131,7 @@ function ready(view) { document.body.dataset.ready = view; }
 
 function render(view, ...children) {
   const main = document.getElementById("view");
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
   document.body.dataset.ready = "";
   document.body.dataset.view = view;
 }

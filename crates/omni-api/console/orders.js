@@ -20,11 +20,12 @@ Object.assign(TEXT.ru, {
   chooseOption: "Выберите способ получения.", noOptions: "Сюда заказ не доставить: попробуйте другую точку.",
   address: "Адрес доставки", placeOrder: "Оформить и оплатить", orderPlaced: "Заказ оформлен",
   pickupCode: "Код получения", codeOnce: "Назовите номер заказа и код в магазине. Код показывается только один раз.",
-  orderNo: "Заказ №", status: "Статус", when: "Срок", free: "бесплатно", deliveryFee: "Доставка",
+  orderNo: "Заказ №", no: "№ ", status: "Статус", when: "Срок", free: "бесплатно", deliveryFee: "Доставка",
   pointsBurnt: "Списано баллов", noPrice: "Корзину не удалось оценить",
   orderNumber: "Номер заказа", code: "Код", handedOut: "Заказ выдан", notHandedOut: "Заказ не выдан",
   wrongCode: "Код не подходит: сверьте его с покупателем.", noSuchPickup: "Такого заказа к выдаче в этом магазине нет.",
   nothingToDo: "Заказов в работе нет.", pointInvalid: "Укажите точку как «55.75, 37.62».",
+  paid_card: "Оплачено картой", paid_cash: "Оплачено наличными", paid_on_delivery: "К оплате при получении",
 });
 Object.assign(TEXT.en, {
   picklist: "Pick list", pickup: "Pickup", coupons: "Coupons, comma-separated", apply: "Apply",
@@ -41,11 +42,12 @@ Object.assign(TEXT.en, {
   chooseOption: "Choose how to get the order.", noOptions: "No way to get the order here: try another point.",
   address: "Delivery address", placeOrder: "Place order and pay", orderPlaced: "Order placed",
   pickupCode: "Pickup code", codeOnce: "Give the order number and the code at the store. The code is shown only once.",
-  orderNo: "Order no.", status: "Status", when: "When", free: "free", deliveryFee: "Delivery",
+  orderNo: "Order no.", no: "#", status: "Status", when: "When", free: "free", deliveryFee: "Delivery",
   pointsBurnt: "Points spent", noPrice: "The cart could not be priced",
   orderNumber: "Order number", code: "Code", handedOut: "Order handed out", notHandedOut: "Not handed out",
   wrongCode: "The code does not match: check it with the customer.", noSuchPickup: "No such order to hand out at this store.",
   nothingToDo: "No orders need work.", pointInvalid: "Give the point as “55.75, 37.62”.",
+  paid_card: "Paid by card", paid_cash: "Paid in cash", paid_on_delivery: "To pay on delivery",
 });
 
 /** Random hex: `crypto.getRandomValues` works on plain http too, unlike `randomUUID`. */
@@ -91,6 +93,22 @@ const names = {
   },
   of(sku) { return names.all[sku] || sku; },
 };
+
+/** A SKU's product name where the console knows it, else the SKU until `fillNames` finds it. */
+function skuName(sku) { return h("span", { "data-name-of": sku }, names.of(sku)); }
+
+/** Looks up the products of SKUs shown without a name (search finds a product by any of its
+ *  SKUs) and writes the names in: the pick list and the counter name what to fetch. */
+async function fillNames(root) {
+  const labels = [...root.querySelectorAll("[data-name-of]")];
+  const missing = [...new Set(labels.map((el) => el.dataset.nameOf))].filter((sku) => !names.all[sku]).slice(0, 20);
+  await Promise.all(missing.map(async (sku) => {
+    const r = await api("GET", `/v1/catalog/search?q=${encodeURIComponent(sku)}&limit=1`).catch(() => null);
+    const p = r && r.hits.length ? r.hits[0].product || r.hits[0] : null;
+    if (p && p.skus.includes(sku)) names.remember(sku, p.name);
+  }));
+  for (const el of labels) el.textContent = names.of(el.dataset.nameOf);
+}
 
 // Writes to the cart run one after another, and reading the cart waits for them: a quick
 // tap on "Cart" right after "Add" must show the line just added.
@@ -160,10 +178,12 @@ async function cartScreen(done) {
   const out = h("div", { id: "cart" });
   render("cart", h("h1", {}, t("cart")), done || null, isTill() || session.me.role === "agent" ? shopperLine() : null, out);
   try {
-    const [c, stores] = await Promise.all([loadCart(), isTill() ? [] : storeList()]);
+    // without the store list the shopper can still type a point
+    const [c, stores] = await Promise.all([loadCart(), isTill() ? [] : storeList().catch(() => [])]);
     drawCart(out, c, stores);
   } catch (err) { out.replaceChildren(problemBox(err)); }
   ready("cart");
+  fillNames(document.getElementById("view"));
 }
 
 function shopperLine() {
@@ -188,7 +208,7 @@ function linesTable(c, change) {
   const path = (sku) => `/v1/carts/${c.id}/lines/${encodeURIComponent(sku)}`;
   return h("table", { class: "lines" }, h("tr", {}, h("th", {}, t("sku")), h("th", {}, t("qty")), h("th", {})),
     c.lines.map((l) => h("tr", { "data-sku": l.sku },
-      h("td", {}, h("div", {}, names.of(l.sku)), h("div", { class: "muted" }, l.sku)),
+      h("td", {}, h("div", {}, skuName(l.sku)), h("div", { class: "muted" }, l.sku)),
       h("td", {}, h("input", { type: "number", min: "1", max: "999", value: String(l.quantity), class: "qty", "aria-label": t("qty"),
         onchange: (e) => change(() => api("PUT", path(l.sku), { quantity: Math.max(1, Number(e.target.value) || 1) })) })),
       h("td", {}, h("button", { type: "button", "data-remove": l.sku, onclick: () => change(() => api("DELETE", path(l.sku))) }, t("remove"))))));
@@ -208,15 +228,16 @@ function quoteCard(q) {
   const m = (v) => money(v, q.currency);
   return h("section", { class: "card", "data-quote": "", "data-total": q.total },
     h("table", {}, q.lines.map((l) => h("tr", {},
-      h("td", {}, `${names.of(l.sku)} × ${l.quantity}`, discountLines(l, m)),
+      h("td", {}, skuName(l.sku), ` × ${l.quantity}`, discountLines(l, m)),
       h("td", { class: "num" }, m(l.total))))),
     h("dl", { class: "kv" },
       h("dt", {}, t("subtotal")), h("dd", {}, m(q.subtotal)),
       h("dt", {}, t("discount")), h("dd", { "data-discount": q.discount_total }, m(q.discount_total)),
       h("dt", {}, t("total")), h("dd", {}, m(q.total)),
       q.points.burn ? [h("dt", {}, t("pointsBurnt")), h("dd", {}, `${q.points.burn} (−${m(q.points.burn_value)})`)] : null,
-      h("dt", {}, t("pointsUsable")), h("dd", {}, String(q.points.usable)),
-      h("dt", {}, t("pointsEarn")), h("dd", {}, String(q.points.earn)),
+      q.points.usable || q.points.earn ? [
+        h("dt", {}, t("pointsUsable")), h("dd", {}, String(q.points.usable)),
+        h("dt", {}, t("pointsEarn")), h("dd", {}, String(q.points.earn))] : null,
       h("dt", {}, t("toPay")), h("dd", { class: "price", "data-to-pay": q.to_pay }, m(q.to_pay))));
 }
 
@@ -233,7 +254,7 @@ function tillCheckout(c) {
   const shown = h("div");
   let quote = c.quote;
   const points = shopperAtTill.get()
-    ? h("input", { type: "number", name: "burn_points", min: "0", max: String(c.quote ? c.quote.points.usable : 0), placeholder: t("burnPoints") })
+    ? h("input", { type: "number", name: "burn_points", min: "0", max: String(c.quote ? c.quote.points.usable : 0), placeholder: t("burnPoints"), "aria-label": t("burnPoints") })
     : null;
   const pay = h("select", { name: "payment", "aria-label": t("payment") },
     ["cash", "card"].map((p) => h("option", { value: p }, t(`pay_${p}`))));
@@ -245,7 +266,7 @@ function tillCheckout(c) {
       try {
         quote = burn ? await api("POST", "/v1/pricing/quotes", { channel: "associate_app", customer_id: c.customer_id,
           currency: c.currency, lines: c.lines, coupons: c.coupons, burn_points: burn }) : c.quote;
-        shown.replaceChildren(burn ? quoteCard(quote) : "");
+        shown.replaceChildren(burn ? withPoints(quote) : "");
         msg.replaceChildren();
       } catch (err) { quote = null; msg.replaceChildren(problemBox(err)); }
     })();
@@ -268,21 +289,29 @@ function tillCheckout(c) {
     h("button", { type: "submit", class: "primary", "data-do-sell": "" }, t("sell"))), shown, msg);
 }
 
+/** What paying with points changes: the points spent, their value and what is left to pay. */
+function withPoints(q) {
+  const m = (v) => money(v, q.currency);
+  return h("dl", { class: "kv card", "data-with-points": q.to_pay },
+    h("dt", {}, t("pointsBurnt")), h("dd", {}, `${q.points.burn} (−${m(q.points.burn_value)})`),
+    h("dt", {}, t("pointsEarn")), h("dd", {}, String(q.points.earn)),
+    h("dt", {}, t("toPay")), h("dd", { class: "price" }, m(q.to_pay)));
+}
+
 /** The till's receipt: the order number, each line with its discounts and their reasons, points. */
 function receiptCard(order) {
   const q = order.quote;
   const m = (v) => money(v, order.currency);
   return h("section", { class: "card ok", "data-receipt": order.number, "data-order": order.id },
-    h("h2", {}, `${t("sold")}: ${t("orderNo")} ${order.number}`),
+    h("h2", {}, `${t("sold")} · ${t("no")}${order.number}`),
     h("table", {}, order.lines.map((l, i) => h("tr", {},
-      h("td", {}, `${names.of(l.sku)} × ${l.quantity}`, discountLines(q.lines[i] || {}, m)),
+      h("td", {}, skuName(l.sku), ` × ${l.quantity}`, discountLines(q.lines[i] || {}, m)),
       h("td", { class: "num" }, m(l.total))))),
     h("dl", { class: "kv" },
       h("dt", {}, t("discount")), h("dd", {}, m(q.discount_total)),
       q.points.burn ? [h("dt", {}, t("pointsBurnt")), h("dd", {}, String(q.points.burn))] : null,
       h("dt", {}, t("pointsEarn")), h("dd", {}, String(q.points.earn)),
-      h("dt", {}, t("payment")), h("dd", {}, t(`pay_${order.payment.provider === "cash" ? "cash" : "card"}`)),
-      h("dt", {}, t("toPay")), h("dd", { class: "price" }, m(q.to_pay))),
+      h("dt", {}, paidHow(order)), h("dd", { class: "price" }, m(q.to_pay))),
     q.promotions.map((p) => h("div", { class: "muted" }, p.reason)));
 }
 
@@ -374,7 +403,7 @@ function placedCard(r) {
   const o = r.order;
   const place = places.get(o.delivery.location_id);
   return h("section", { class: "card ok", "data-order-number": o.number, "data-order": o.id },
-    h("h2", {}, `${t("orderPlaced")}: ${t("orderNo")} ${o.number}`),
+    h("h2", {}, `${t("orderPlaced")} · ${t("no")}${o.number}`),
     r.pickup_code ? h("p", { class: "code" }, `${t("pickupCode")}: `, h("strong", { "data-pickup-code": r.pickup_code }, r.pickup_code)) : null,
     r.pickup_code ? h("p", { class: "muted" }, t("codeOnce")) : null,
     orderFacts(o, place));
@@ -387,7 +416,13 @@ function orderFacts(o, place) {
     h("dt", {}, t("receiveWhere")), h("dd", {}, [t(`m_${d.method || "carry_out"}`), place && `${place.code} ${place.name}`].filter(Boolean).join(" · ")),
     d.promised_from ? [h("dt", {}, t("when")), h("dd", {}, dateTime(d.promised_from))] : null,
     d.fee ? [h("dt", {}, t("deliveryFee")), h("dd", {}, money(d.fee, o.currency))] : null,
-    h("dt", {}, t("toPay")), h("dd", { class: "price" }, money(o.quote.to_pay, o.currency)));
+    h("dt", {}, paidHow(o)), h("dd", { class: "price" }, money(o.quote.to_pay, o.currency)));
+}
+
+/** Paid already, or to be collected when the customer gets the goods. */
+function paidHow(o) {
+  const p = o.payment.provider;
+  return t(`paid_${p === "cash" || p === "on_delivery" ? p : "card"}`);
 }
 
 // ---- the store's work: pick, pack, make ready; hand out by number and code ------------
@@ -409,12 +444,16 @@ async function pickList(notice) {
       : h("p", { class: "muted" }, t("nothingToDo")));
   } catch (err) { out.replaceChildren(problemBox(err)); }
   ready("picklist");
+  fillNames(out);
 }
 
 /** One order: what this store sends for it, the promise, and the button for the next step. */
 function pickCard(o, store) {
   const here = (l) => l.allocations.filter((a) => a.location_id === store).reduce((n, a) => n + a.quantity, 0);
-  const lines = o.lines.filter((l) => here(l) > 0);
+  // what this store sends; a pickup sourced elsewhere shows everything it hands out
+  const sent = o.lines.filter((l) => here(l) > 0);
+  const lines = sent.length ? sent : o.lines;
+  const units = (l) => (sent.length ? here(l) : l.quantity - l.cancelled);
   const step = async (button, action) => {
     button.disabled = true;
     try { await api("POST", `/v1/orders/${o.id}/transitions`, { action }); pickList(); }
@@ -423,7 +462,7 @@ function pickCard(o, store) {
   return h("li", { class: "card", "data-order": o.number, "data-status": o.status },
     h("h2", {}, `${t("orderNo")} ${o.number} `, h("span", { class: "tier" }, t(`st_${o.status}`))),
     h("p", { class: "muted" }, [t(`m_${o.delivery.method || "carry_out"}`), o.delivery.promised_from && `${t("when")}: ${dateTime(o.delivery.promised_from)}`].filter(Boolean).join(" · ")),
-    lines.length ? h("ul", {}, lines.map((l) => h("li", {}, `${names.of(l.sku)} · ${l.sku} × ${here(l)}`))) : null,
+    h("ul", {}, lines.map((l) => h("li", {}, skuName(l.sku), ` × ${units(l)} `, h("span", { class: "muted" }, l.sku)))),
     h("div", { class: "chips" },
       nextSteps(o, store).map((a) => h("button", { type: "button", class: "primary", "data-action": a, onclick: (e) => step(e.currentTarget, a) }, t(`do_${a}`))),
       o.status === "ready_for_pickup" && o.delivery.location_id === store
@@ -440,10 +479,11 @@ function pickup(number) {
     try {
       const o = await api("POST", "/v1/pickups", { number: num.value.trim(), code: code.value.trim() });
       out.replaceChildren(h("section", { class: "card ok", "data-pickup-result": "ok", "data-order": o.number },
-        h("h2", {}, `${t("handedOut")}: ${t("orderNo")} ${o.number}`),
-        h("ul", {}, o.lines.map((l) => h("li", {}, `${names.of(l.sku)} · ${l.sku} × ${l.quantity - l.cancelled}`))),
+        h("h2", {}, `${t("handedOut")} · ${t("no")}${o.number}`),
+        h("ul", {}, o.lines.map((l) => h("li", {}, skuName(l.sku), ` × ${l.quantity - l.cancelled} `, h("span", { class: "muted" }, l.sku)))),
         orderFacts(o, null)));
       code.value = "";
+      fillNames(out);
     } catch (err) { out.replaceChildren(pickupRefused(err)); }
     ready("pickup");
   } }, num, code, h("button", { class: "primary", type: "submit" }, t("handOut")));
