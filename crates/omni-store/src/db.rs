@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use std::sync::Arc;
+
 use sqlx::{AnyPool, ConnectOptions, Executor};
+use tokio::sync::Semaphore;
 
 use crate::{StoreError, WriteTx};
 
@@ -22,6 +25,11 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time: writers queue here, in order, without holding a
+    /// pooled connection — instead of each taking a connection and polling SQLite's busy
+    /// handler (which sleeps with back-off, starves readers of connections, and turned 8
+    /// concurrent checkouts into second-long tails). `None` on PostgreSQL (row locks).
+    writer: Option<Arc<Semaphore>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -139,7 +147,12 @@ impl Store {
                     .await?
             }
         };
-        Ok(Store { pool, backend })
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        Ok(Store {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     /// The SQLite URL for a data folder (`DIR/omni.db`), creating the folder.
@@ -189,11 +202,21 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`) so read-then-write sequences cannot fail half-way with SQLITE_BUSY.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
+        let turn = match &self.writer {
+            Some(queue) => Some(
+                queue
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| StoreError::Corrupt("the writer queue is closed".into()))?,
+            ),
+            None => None,
+        };
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(WriteTx::new(tx, self.backend))
+        Ok(WriteTx::new(tx, self.backend, turn))
     }
 
     /// Readiness probe: one round trip.

@@ -2,6 +2,7 @@
 
 use omni_domain::events::DomainEvent;
 use sqlx::{Any, Transaction};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::{Backend, StoreError, millis};
 
@@ -11,14 +12,21 @@ pub struct WriteTx {
     inner: Transaction<'static, Any>,
     backend: Backend,
     events: usize,
+    /// This writer's turn in the SQLite writer queue, given back when the transaction ends.
+    _turn: Option<OwnedSemaphorePermit>,
 }
 
 impl WriteTx {
-    pub(crate) fn new(inner: Transaction<'static, Any>, backend: Backend) -> Self {
+    pub(crate) fn new(
+        inner: Transaction<'static, Any>,
+        backend: Backend,
+        turn: Option<OwnedSemaphorePermit>,
+    ) -> Self {
         Self {
             inner,
             backend,
             events: 0,
+            _turn: turn,
         }
     }
 
