@@ -46,7 +46,10 @@ CREATE TABLE order_sources (
     PRIMARY KEY (tenant_id, location_id, order_id)
 );
 
--- Per-tenant order numbers, consecutive, taken inside the checkout's transaction.
+-- Order numbers. SQLite (one writer) takes consecutive per-tenant numbers from this table;
+-- PostgreSQL takes them from a sequence, which never locks, so concurrent checkouts on
+-- several nodes do not queue on one counter row (a rolled-back checkout leaves a gap).
+CREATE SEQUENCE order_number_seq START 100001;
 CREATE TABLE order_counters (
     tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id),
     next_number BIGINT NOT NULL

@@ -11,9 +11,17 @@ use crate::{Store, StoreError, WriteTx, millis};
 const FIRST_NUMBER: i64 = 100_001;
 
 impl WriteTx {
-    /// The tenant's next order number; consecutive, taken in the checkout's transaction (a
-    /// rolled-back checkout gives its number back).
+    /// The next order number: on SQLite the tenant's next consecutive one, taken in the
+    /// checkout's transaction (a rolled-back checkout gives it back); on PostgreSQL the next
+    /// value of a sequence, which never makes concurrent checkouts wait for each other.
     pub async fn next_order_number(&mut self, tenant: TenantId) -> Result<String, StoreError> {
+        if self.backend() == crate::Backend::Postgres {
+            let row = sqlx::query("SELECT nextval('order_number_seq') AS number")
+                .fetch_one(self.conn())
+                .await?;
+            let n: i64 = row.try_get("number")?;
+            return Ok(n.to_string());
+        }
         sqlx::query(
             "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2) \
              ON CONFLICT (tenant_id) DO NOTHING",
