@@ -39,7 +39,7 @@ use crate::AppState;
         crate::pricing::quote, crate::pricing::dry_run, crate::pricing::commit_sale, crate::pricing::cancel_sale, crate::pricing::snapshot, crate::pricing::snapshot_key, crate::pricing::customer_offers,
         crate::orders_carts::open_cart, crate::orders_carts::find_cart, crate::orders_carts::show_cart, crate::orders_carts::set_line, crate::orders_carts::remove_line,
         crate::orders_carts::set_coupons, crate::orders_carts::identify_cart,
-        crate::orders_delivery::options, crate::orders_checkout::checkout,
+        crate::orders_delivery::options, crate::orders_delivery::hold_cart, crate::orders_checkout::checkout,
         crate::orders::show_order, crate::orders::find_orders, crate::orders::transition, crate::orders::hand_out, crate::orders_returns::cancel,
         crate::orders_returns::take_return, crate::orders_returns::list_returns, crate::orders::pick_list, crate::orders_resourcing::resource_line,
         crate::orders_sourcing::show_rules, crate::orders_sourcing::put_rules, crate::orders_sourcing::run_simulation,

@@ -102,6 +102,7 @@ async fn decide(
         &req.fulfilment,
         &lines,
         goods,
+        &cart.holds,
         now,
     )
     .await?;
@@ -168,6 +169,24 @@ async fn authorize(
         token: token.clone(),
     };
     Ok(Some(state.payments.authorize(&request).await?))
+}
+
+/// Frees the units held for the cart (the order's own holds replace them, or new ones do).
+pub(crate) async fn release_cart_holds(
+    tx: &mut WriteTx,
+    cart: &mut ShoppingCart,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    for h in std::mem::take(&mut cart.holds) {
+        let r = tx.reservation(cart.tenant_id, h.reservation_id).await?;
+        if r.status == omni_domain::inventory::ReservationStatus::Active {
+            let freed = r
+                .release(now)
+                .map_err(|_| ApiError::Conflict("the hold already ended"))?;
+            tx.advance_reservation(&freed).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Places a hold for every allocation of every line; a POS sale sells them at once.
@@ -299,6 +318,7 @@ async fn place(
     }
     let id = OrderId::new();
     let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
+    release_cart_holds(tx, &mut cart, now).await?;
     let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
     tx.commit_sale(
         principal.tenant,

@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Extension, State};
+use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono_tz::Tz;
 use omni_domain::access::Action;
 use omni_domain::orders::{
-    Address, CartId, Delivery, DeliveryMethod, DeliveryOption, Demand, Plan, Route, ShoppingCart,
-    SourcingRequest, delivery_options, source,
+    Address, CartHold, CartId, Delivery, DeliveryMethod, DeliveryOption, Demand, Plan, Route,
+    ShoppingCart, SourcingRequest, delivery_options, source,
 };
 use omni_kernel::{GeoPoint, LocationId, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,9 @@ use crate::orders_network::{Network, Networks};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/carts/{id}/delivery-options", post(options))
+    Router::new()
+        .route("/carts/{id}/delivery-options", post(options))
+        .route("/carts/{id}/holds", post(hold_cart))
 }
 
 /// Where the shopper wants to know about delivery to.
@@ -179,6 +182,26 @@ fn unfulfillable(e: omni_domain::orders::SourcingError) -> ApiError {
     }
 }
 
+/// The cart's own live holds count as available to it: the shopper's checkout may take
+/// what was held for them.
+fn add_back(
+    network: &Network,
+    lines: &[Demand],
+    own: &[CartHold],
+    now: Timestamp,
+    available: &mut [u32],
+) {
+    for h in own.iter().filter(|h| h.expires_at > now) {
+        let (Some(c), Some(l)) = (
+            network.position(h.location_id),
+            lines.iter().position(|d| d.sku == h.sku),
+        ) else {
+            continue;
+        };
+        available[c * lines.len() + l] += h.quantity;
+    }
+}
+
 /// Sources the cart for the chosen fulfilment and dates the promise.
 pub(crate) async fn decide_delivery(
     state: &AppState,
@@ -187,6 +210,7 @@ pub(crate) async fn decide_delivery(
     f: &Fulfilment,
     lines: &[Demand],
     goods: i64,
+    own: &[CartHold],
     now: Timestamp,
 ) -> Result<(Vec<Vec<(LocationId, u32)>>, Delivery), ApiError> {
     let (method, location, address, route, to) = match f {
@@ -259,7 +283,8 @@ pub(crate) async fn decide_delivery(
         v.text("fulfilment.address.text", &a.text, 300);
         v.finish(())?;
     }
-    let available = network.stock_matrix(state, principal.tenant, lines).await?;
+    let mut available = network.stock_matrix(state, principal.tenant, lines).await?;
+    add_back(network, lines, own, now, &mut available);
     let req = SourcingRequest {
         lines,
         destination: to,
@@ -291,4 +316,102 @@ pub(crate) async fn decide_delivery(
         parcels: option.parcels,
     };
     Ok((allocations_of(&option.plan, lines.len()), delivery))
+}
+
+/// How the shopper wants the cart: the holds are placed where that fulfilment would take it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    pub fulfilment: Fulfilment,
+}
+
+/// Holds the cart's units for 15 minutes while the shopper checks out, at the sources the
+/// chosen fulfilment would use (earlier holds of the cart are released first). Checkout
+/// counts the cart's own holds as available and replaces them with the order's. Another
+/// shopper's checkout cannot take the held units meanwhile.
+#[utoipa::path(post, path = "/v1/carts/{id}/holds", tag = "orders", security(("api_key" = [])),
+    params(("id" = String, Path)), request_body = HoldRequest,
+    responses((status = 200, body = Object), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn hold_cart(
+    State(state): State<AppState>,
+    Extension(books): Extension<Arc<OfferBooks>>,
+    Extension(networks): Extension<Arc<Networks>>,
+    principal: Principal,
+    PathId(id): PathId<CartId>,
+    body: JsonBody<HoldRequest>,
+) -> Result<axum::response::Response, ApiError> {
+    principal.require(Action::Shop)?;
+    let read = state.store.cart(principal.tenant, id).await?;
+    let lines = demand_of(&read);
+    if lines.is_empty() {
+        return Err(ApiError::field("cart_id", "invalid", "the cart is empty"));
+    }
+    let network = networks.get(&state, principal.tenant).await?;
+    let now = state.clock.now();
+    let (allocations, _) = decide_delivery(
+        &state,
+        &network,
+        &principal,
+        &body.value.fulfilment,
+        &lines,
+        0,
+        &read.holds,
+        now,
+    )
+    .await?;
+    let mut tx = state.store.write().await?;
+    let mut cart = tx.cart(principal.tenant, id).await?;
+    if cart.version != read.version || cart.status != omni_domain::orders::CartStatus::Open {
+        return Err(ApiError::Conflict("the cart changed meanwhile; try again"));
+    }
+    crate::orders_checkout::release_cart_holds(&mut tx, &mut cart, now).await?;
+    cart.holds = place_holds(&mut tx, &principal, &cart, &allocations, now).await?;
+    cart.version += 1;
+    cart.updated_at = now;
+    tx.update_cart(&cart, read.version).await?;
+    tx.commit().await?;
+    state.events_written.notify_one();
+    let v = view(&state, &books, &principal, cart).await?;
+    Ok(Json(v).into_response())
+}
+
+/// One short hold per source and line, for the cart.
+async fn place_holds(
+    tx: &mut omni_store::WriteTx,
+    principal: &Principal,
+    cart: &ShoppingCart,
+    allocations: &[Vec<(LocationId, u32)>],
+    now: Timestamp,
+) -> Result<Vec<CartHold>, ApiError> {
+    use omni_domain::inventory::{ReservationDraft, ReservationId, ReservedFor, Sku};
+    let mut holds = Vec::new();
+    for (line, sources) in cart.lines.iter().zip(allocations) {
+        let sku = Sku::parse(&line.sku).map_err(ApiError::internal)?;
+        for (location, quantity) in sources {
+            let draft = ReservationDraft {
+                sku: sku.clone(),
+                location_id: *location,
+                quantity: i64::from(*quantity),
+                reserved_for: ReservedFor::Cart {
+                    id: cart.id.to_string(),
+                },
+                ttl_seconds: None,
+            };
+            let r = draft.into_reservation(
+                principal.tenant,
+                ReservationId::new(),
+                Some(cart.channel),
+                now,
+            )?;
+            tx.place_reservation(&r).await?;
+            holds.push(CartHold {
+                reservation_id: r.id,
+                sku: line.sku.clone(),
+                location_id: *location,
+                quantity: *quantity,
+                expires_at: r.expires_at,
+            });
+        }
+    }
+    Ok(holds)
 }

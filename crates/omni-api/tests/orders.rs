@@ -963,3 +963,50 @@ async fn a_line_a_store_cannot_fulfil_is_sourced_again_elsewhere() {
     let r = app.post(&path, &app.a.admin, &json!({"from": far})).await;
     problem(r, 409).await;
 }
+
+#[tokio::test]
+async fn units_held_while_a_shopper_checks_out_go_to_that_shopper_only() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let store = place(&app, "ST-H", "store", &["pickup"], 55.75, 37.61).await;
+    receive(&app, "JKT-M", &store, 1).await;
+    let mine = cart(
+        &app,
+        &app.a.app,
+        json!({"device_id": "holder"}),
+        &[("JKT-M", 1)],
+    )
+    .await;
+    let theirs = cart(
+        &app,
+        &app.a.app,
+        json!({"device_id": "other"}),
+        &[("JKT-M", 1)],
+    )
+    .await;
+    let hold = json!({"fulfilment": {"method": "store_pickup", "location_id": store}});
+    let r = app
+        .post(&format!("/v1/carts/{mine}/holds"), &app.a.app, &hold)
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    assert_eq!(body(r).await["holds"].as_array().map(Vec::len), Some(1));
+    assert_eq!(stock(&app, "JKT-M", &store).await, (1, 1));
+    // holding again replaces the hold instead of adding one
+    let r = app
+        .post(&format!("/v1/carts/{mine}/holds"), &app.a.app, &hold)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(stock(&app, "JKT-M", &store).await, (1, 1));
+    // the other shopper cannot take the held unit
+    problem(
+        checkout(&app, &app.a.app, "h-other", &pickup_at(&theirs, &store)).await,
+        409,
+    )
+    .await;
+    // the holder's checkout takes it over: still one unit reserved, now for the order
+    let r = checkout(&app, &app.a.app, "h-mine", &pickup_at(&mine, &store)).await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    assert_eq!(stock(&app, "JKT-M", &store).await, (1, 1));
+    let closed = body(app.get(&format!("/v1/carts/{mine}"), &app.a.app).await).await;
+    assert_eq!(closed["holds"].as_array().map(Vec::len), Some(0));
+}

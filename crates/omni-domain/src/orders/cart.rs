@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::CartId;
 use crate::Violations;
+use crate::inventory::ReservationId;
 use crate::offers::{self, CartLine, MAX_LINES, MAX_QUANTITY};
 use omni_kernel::OrderId;
 
@@ -33,6 +34,20 @@ impl CartStatus {
     }
 }
 
+/// Units held for a cart while its shopper checks out (a reservation with a short TTL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartHold {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub reservation_id: ReservationId,
+    pub sku: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub location_id: LocationId,
+    pub quantity: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: Timestamp,
+}
+
 /// A cart shared by every channel the customer uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -54,6 +69,10 @@ pub struct ShoppingCart {
     pub store: Option<LocationId>,
     pub lines: Vec<CartLine>,
     pub coupons: Vec<String>,
+    /// Stock held for the checkout in progress (released when the order takes it over or
+    /// when the holds expire).
+    #[serde(default)]
+    pub holds: Vec<CartHold>,
     pub status: CartStatus,
     /// The cart this one was merged into, or the order it became.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -151,6 +170,7 @@ impl CartDraft {
             store: None,
             lines: Vec::new(),
             coupons: Vec::new(),
+            holds: Vec::new(),
             status: CartStatus::Open,
             merged_into: None,
             order_id: None,
