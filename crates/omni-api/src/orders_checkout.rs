@@ -34,7 +34,7 @@ use crate::error::Problem;
 use crate::extract::JsonBody;
 use crate::offers_books::OfferBooks;
 use crate::orders_carts::{acting_channel, record_cart};
-use crate::orders_delivery::{Fulfilment, decide_delivery, demand_of};
+use crate::orders_delivery::{Fulfilment, Wanted, decide_delivery, demand_of};
 use crate::orders_network::Networks;
 use crate::payments::Authorize;
 use crate::pricing::{bind_cart, price_with};
@@ -100,9 +100,11 @@ async fn decide(
         &network,
         principal,
         &req.fulfilment,
-        &lines,
-        goods,
-        &cart.holds,
+        Wanted {
+            lines: &lines,
+            goods,
+            own: &cart.holds,
+        },
         now,
     )
     .await?;

@@ -202,17 +202,25 @@ fn add_back(
     }
 }
 
+/// What a delivery decision sources: the lines, the goods' value (free-delivery threshold)
+/// and the cart's own holds (available to it).
+#[derive(Clone, Copy)]
+pub(crate) struct Wanted<'a> {
+    pub lines: &'a [Demand],
+    pub goods: i64,
+    pub own: &'a [CartHold],
+}
+
 /// Sources the cart for the chosen fulfilment and dates the promise.
 pub(crate) async fn decide_delivery(
     state: &AppState,
     network: &Network,
     principal: &Principal,
     f: &Fulfilment,
-    lines: &[Demand],
-    goods: i64,
-    own: &[CartHold],
+    wanted: Wanted<'_>,
     now: Timestamp,
 ) -> Result<(Vec<Vec<(LocationId, u32)>>, Delivery), ApiError> {
+    let Wanted { lines, goods, own } = wanted;
     let (method, location, address, route, to) = match f {
         Fulfilment::CarryOut => {
             let Some(store) = principal.role.store() else {
@@ -353,9 +361,11 @@ pub async fn hold_cart(
         &network,
         &principal,
         &body.value.fulfilment,
-        &lines,
-        0,
-        &read.holds,
+        Wanted {
+            lines: &lines,
+            goods: 0,
+            own: &read.holds,
+        },
         now,
     )
     .await?;
