@@ -112,7 +112,38 @@ pub async fn identify(
         .map(|p| json!({"reference": p.reference, "at": p.at, "total": p.quote.total, "currency": p.quote.currency,
             "lines": p.quote.lines.iter().map(|l| json!({"sku": l.sku, "quantity": l.quantity})).collect::<Vec<_>>()}))
         .collect();
+    fill_orders_and_cart(&state, &principal, &mut summary).await?;
     Ok(Json(summary))
+}
+
+/// The single window's order part: orders not yet with the customer (number, status, how
+/// and where they come) and the open cart every channel shares.
+async fn fill_orders_and_cart(
+    state: &AppState,
+    principal: &Principal,
+    summary: &mut omni_domain::customers::CustomerSummary,
+) -> Result<(), ApiError> {
+    let tenant = principal.tenant;
+    let orders = state
+        .store
+        .orders_of_customer(tenant, summary.customer_id, 20)
+        .await?;
+    summary.open_orders = orders
+        .iter()
+        .filter(|o| o.status.holds_stock() || o.status == omni_domain::orders::OrderStatus::Shipped)
+        .map(|o| json!({"order_id": o.id, "number": o.number, "status": o.status, "total": o.quote.total,
+            "currency": o.currency, "method": o.delivery.method, "location_id": o.delivery.location_id,
+            "promised_to": o.delivery.promised_to}))
+        .collect();
+    let owner = omni_store::orders::CartOwner::Customer(summary.customer_id);
+    if let Some(cart) = state.store.open_cart(tenant, owner).await? {
+        let units: u32 = cart.lines.iter().map(|l| l.quantity).sum();
+        summary.open_carts = vec![
+            json!({"cart_id": cart.id, "skus": cart.lines.len(), "units": units,
+            "channel": cart.channel, "updated_at": cart.updated_at}),
+        ];
+    }
+    Ok(())
 }
 
 /// Adds an identifier to a profile. A verified one another profile also verified merges the

@@ -362,6 +362,21 @@ async fn a_pickup_order_is_picked_packed_and_handed_out_against_its_code() {
         .expect("number")
         .to_owned();
     assert!(!placed["order"].to_string().contains(&code));
+    // the agent's single window shows the open order
+    let who_summary = body(
+        app.post(
+            "/v1/customers/identify",
+            &app.a.agent,
+            &json!({"kind": "phone", "value": "+79160000003"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        who_summary["open_orders"][0]["number"].as_str(),
+        Some(number.as_str())
+    );
+    assert_eq!(who_summary["open_carts"].as_array().map(Vec::len), Some(0));
     assert_eq!(
         stock(&app, "JKT-M", &pickup_store).await,
         (2, 1),
