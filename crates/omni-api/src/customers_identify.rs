@@ -46,7 +46,7 @@ pub struct IdentifyRequest {
     pub value: String,
 }
 
-async fn find(
+pub(crate) async fn find(
     state: &AppState,
     principal: &Principal,
     kind: IdentifierKind,
@@ -64,16 +64,38 @@ async fn find(
         let tenant = state.store.tenant(principal.tenant).await?;
         let id = Identifier::parse(kind, value, region(&tenant))
             .map_err(|e| ApiError::field("value", "invalid", e.to_string()))?;
-        state
-            .store
-            .customer_by_identifier(principal.tenant, &id)
-            .await?
+        match indexed(state, principal.tenant, &id).await? {
+            Some(c) => c,
+            None => {
+                state
+                    .store
+                    .customer_by_identifier(principal.tenant, &id)
+                    .await?
+            }
+        }
     };
     // An erased customer is as unknown as one never seen: nothing is leaked.
     if c.status == CustomerStatus::Erased {
         return Err(ApiError::NotFound);
     }
     Ok(c)
+}
+
+/// The customer this node's identity index names for `id`, confirmed by the store in one
+/// primary-key read (the profile is read anyway): it must still hold the identifier itself and
+/// be active. `None` — not in the index, or the index lags a merge, unmerge or erasure made
+/// elsewhere — sends the caller to the store's own lookup, so a lagging index is slower, never
+/// wrong.
+async fn indexed(
+    state: &AppState,
+    tenant: omni_kernel::TenantId,
+    id: &Identifier,
+) -> Result<Option<Customer>, ApiError> {
+    let Some(hit) = state.identities.resolve(tenant, id) else {
+        return Ok(None);
+    };
+    let c = state.store.customer_holding(tenant, hit, id).await?;
+    Ok(c.filter(|c| c.status == CustomerStatus::Active && c.merged_into.is_none()))
 }
 
 /// Identifies a customer by any identifier (phone in any format, email, card, handle, QR

@@ -12,11 +12,15 @@ mod catalog_search;
 mod console;
 mod customers;
 mod customers_identify;
+pub mod customers_index;
 mod customers_link;
 mod customers_merges;
 mod customers_privacy;
 mod customers_segments;
 mod customers_timeline;
+mod engagement;
+mod engagement_bot;
+mod engagement_consult;
 mod error;
 mod events;
 mod extract;
@@ -95,6 +99,8 @@ pub struct AppState {
     pub search: omni_search::SearchIndex,
     /// The payment provider checkouts authorise with (the built-in test provider by default).
     pub payments: Arc<dyn payments::PaymentProvider>,
+    /// This node's identity index (fed from the event feed by `customers_index::spawn`).
+    pub identities: Arc<customers_index::Identities>,
 }
 
 /// The whole HTTP application, testable without a socket.
@@ -119,6 +125,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(orders::routes())
                 .merge(orders_resourcing::routes())
                 .merge(orders_sourcing::routes())
+                .merge(engagement::routes())
+                .merge(engagement_consult::routes())
                 .merge(access::routes())
                 .merge(events::routes()),
         )

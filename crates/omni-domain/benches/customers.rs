@@ -1,5 +1,7 @@
 //! Customers benchmarks: identifier normalisation (the first step of every identify), the
-//! summary an identify answers with, and rule evaluation over a million-customer snapshot.
+//! summary an identify answers with, the identity index (normalise + look up a phone among a
+//! million customers' three million identifiers), and rule evaluation over a million-customer
+//! snapshot.
 //! `cargo bench -p omni-domain --bench customers`
 
 use std::hint::black_box;
@@ -7,7 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use omni_domain::customers::{
     ConsentRecord, ContactChannel, Customer, CustomerStatus, CustomerSummary, Facts, Identifier,
-    IdentifierKind, Purpose, Rule, SegmentBase, Tier, View, consent_bits,
+    IdentifierKind, IdentityIndex, Purpose, Rule, SegmentBase, Tier, View, consent_bits,
 };
 use omni_kernel::{Channel, CountryCode, CustomerId, TenantId};
 
@@ -140,5 +142,102 @@ fn segments(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, normalise, summary, segments);
+/// Customer `i`'s mobile, as an associate types it: `8 (916) 000-12-34`.
+fn local_phone(i: u32) -> String {
+    let d = format!("{i:07}");
+    format!("8 (916) {}-{}-{}", &d[..3], &d[3..5], &d[5..])
+}
+
+/// A 16-digit loyalty card number with a valid Luhn check digit.
+fn card(i: u32) -> String {
+    let body = format!("700{i:012}");
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(k, b)| {
+            let d = u32::from(b - b'0');
+            let d = if k % 2 == 0 { d * 2 } else { d };
+            if d > 9 { d - 9 } else { d }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn identity_index(c: &mut Criterion) {
+    const CUSTOMERS: u32 = 1_000_000;
+    let ru = CountryCode::parse("RU").expect("region");
+    let tenant = TenantId::new();
+    let mut index = IdentityIndex::with_capacity(3 * CUSTOMERS as usize);
+    let mut ids = Vec::with_capacity(CUSTOMERS as usize);
+    let started = std::time::Instant::now();
+    for i in 0..CUSTOMERS {
+        let customer = CustomerId::new();
+        ids.push(customer);
+        for (kind, raw) in [
+            (IdentifierKind::Phone, format!("+7916{i:07}")),
+            (IdentifierKind::Email, format!("customer{i}@example.com")),
+            (IdentifierKind::LoyaltyCard, card(i)),
+        ] {
+            let id = Identifier { kind, value: raw };
+            index.attach(&id.digest_bytes(tenant), customer);
+        }
+    }
+    println!(
+        "identity index: {} identifiers of {CUSTOMERS} customers built in {:?}, ~{} MiB ({} bytes per customer)",
+        index.len(),
+        started.elapsed(),
+        index.memory_bytes() >> 20,
+        index.memory_bytes() / CUSTOMERS as usize,
+    );
+    // 100,000 single lookups, each timed: the figure the in-process target is about.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % u64::from(CUSTOMERS)) as u32
+    };
+    let queries: Vec<(u32, String)> = (0..100_000)
+        .map(|_| {
+            let i = next();
+            (i, local_phone(i))
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(queries.len());
+    for (i, raw) in &queries {
+        let t = std::time::Instant::now();
+        let id = Identifier::parse(IdentifierKind::Phone, black_box(raw), ru).expect("phone");
+        let found = index.resolve(tenant, &id);
+        lat.push(t.elapsed());
+        assert_eq!(found, Some(ids[*i as usize]), "{raw}");
+    }
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
+    println!(
+        "identify in-process (normalise local phone + index lookup), 100,000 single lookups over {} identifiers: p50 {:?} p99 {:?} max {:?}",
+        index.len(),
+        pct(0.5),
+        pct(0.99),
+        lat[lat.len() - 1]
+    );
+    let mut k = 0;
+    c.bench_function(
+        "identify in-process: normalise `8 (916) …` + index lookup, 1M customers × 3 identifiers",
+        |b| {
+            b.iter(|| {
+                k = (k + 7_919) % queries.len();
+                let id = Identifier::parse(IdentifierKind::Phone, black_box(&queries[k].1), ru)
+                    .expect("phone");
+                index.resolve(tenant, &id)
+            })
+        },
+    );
+    let probe = Identifier::parse(IdentifierKind::Phone, &queries[0].1, ru).expect("phone");
+    c.bench_function("identity index lookup alone (digest + probe)", |b| {
+        b.iter(|| index.resolve(tenant, black_box(&probe)))
+    });
+}
+
+criterion_group!(benches, normalise, summary, identity_index, segments);
 criterion_main!(benches);

@@ -87,6 +87,12 @@ pub enum Action {
     ServiceOrders,
     /// Edit the sourcing rules and run the simulator.
     ManageSourcing,
+    /// Post inbound messages (channel connectors) and request consultations.
+    Converse,
+    /// Work the inbox: read threads, reply, close (agents, associates, admins).
+    HandleConversations,
+    /// Take remote consultations (associates) and set one's expertise.
+    Consult,
 }
 
 impl Role {
@@ -124,6 +130,11 @@ impl Role {
             Shop | ReadOrders | ServiceOrders => !matches!(self, Role::Marketer),
             FulfilOrders => matches!(self, Role::Admin | Role::Associate { .. }),
             ManageSourcing => matches!(self, Role::Admin),
+            Converse => !matches!(self, Role::Marketer),
+            HandleConversations => {
+                matches!(self, Role::Admin | Role::Agent | Role::Associate { .. })
+            }
+            Consult => matches!(self, Role::Admin | Role::Associate { .. }),
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod catalog;
 pub mod customers;
+pub mod engagement;
 pub mod events;
 pub mod idempotency;
 pub mod inventory;

@@ -68,6 +68,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "orders",
         include_str!("../migrations/sqlite/0007_orders.sql"),
     ),
+    (
+        8,
+        "engagement",
+        include_str!("../migrations/sqlite/0008_engagement.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -104,6 +109,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "orders",
         include_str!("../migrations/postgres/0007_orders.sql"),
+    ),
+    (
+        8,
+        "engagement",
+        include_str!("../migrations/postgres/0008_engagement.sql"),
     ),
 ];
 

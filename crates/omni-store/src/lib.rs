@@ -14,6 +14,7 @@ pub mod api_keys;
 pub mod catalog;
 pub mod customers;
 mod db;
+pub mod engagement;
 mod error;
 pub mod idempotency;
 pub mod inventory;

@@ -30,10 +30,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx.clone()));
     let search = omni_search::SearchIndex::in_ram()?;
     let feeder = omni_search::Feeder::start(store.clone(), search.clone()).await?;
+    let mut identities_stop = stop_rx.clone();
     let mut feeder_stop = stop_rx;
     let feeder = tokio::spawn(feeder.run(Duration::from_millis(100), async move {
         let _ = feeder_stop.changed().await;
     }));
+
+    let identities = Arc::new(omni_api::customers_index::Identities::default());
+    let identity_feeder = omni_api::customers_index::spawn(
+        store.clone(),
+        identities.clone(),
+        Duration::from_millis(100),
+        async move {
+            let _ = identities_stop.changed().await;
+        },
+    );
 
     let state = AppState {
         store: store.clone(),
@@ -46,6 +57,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         events_written,
         search,
         payments: Arc::new(omni_api::payments::TestProvider::default()),
+        identities,
     };
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -66,6 +78,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = relay.await;
     let _ = maintenance.await;
     let _ = feeder.await;
+    let _ = identity_feeder.await;
     let _ = expiry.await;
     store.close().await;
     Ok(())

@@ -35,6 +35,8 @@ pub struct TestApp {
     pub b: Chain,
     /// The payment provider the server uses, to check what is held, captured, refunded.
     pub payments: Arc<omni_api::payments::TestProvider>,
+    /// The server's identity index, to see whether it has caught up with the feed.
+    pub identities: Arc<omni_api::customers_index::Identities>,
 }
 
 fn tenant(slug: &str) -> Tenant {
@@ -125,6 +127,21 @@ async fn search_feeder(db: &TestDb) -> omni_search::SearchIndex {
     index
 }
 
+/// This node's identity index, built before the server answers (so tests exercise the index
+/// path) and fed from the event feed every 20 ms.
+async fn identity_feeder(db: &TestDb) -> Arc<omni_api::customers_index::Identities> {
+    let identities = Arc::new(omni_api::customers_index::Identities::default());
+    let feeder =
+        omni_api::customers_index::IdentityFeeder::start(db.store.clone(), identities.clone())
+            .await
+            .expect("identity feeder");
+    tokio::spawn(feeder.run(
+        std::time::Duration::from_millis(20),
+        std::future::pending::<()>(),
+    ));
+    identities
+}
+
 /// Starts the server on 127.0.0.1:0 with a small body limit (for 413 tests).
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(ApiConfig {
@@ -143,6 +160,7 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
     let a = chain(&db, &format!("a{suffix}")).await;
     let b = chain(&db, &format!("b{suffix}")).await;
     let payments = Arc::new(omni_api::payments::TestProvider::default());
+    let identities = identity_feeder(&db).await;
     let state = AppState {
         store: db.store.clone(),
         clock: Arc::new(SystemClock),
@@ -150,6 +168,7 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
         events_written: Arc::new(tokio::sync::Notify::new()),
         search: search_feeder(&db).await,
         payments: payments.clone(),
+        identities: identities.clone(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -167,6 +186,7 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
         a,
         b,
         payments,
+        identities,
     }
 }
 

@@ -149,6 +149,15 @@ impl Identifier {
     /// A tenant-keyed SHA-256 of the normalised value: what events carry instead of the value,
     /// so the feed, NATS and webhooks never hold a phone or an email.
     pub fn digest(&self, tenant: TenantId) -> String {
+        self.digest_bytes(tenant)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The digest as bytes: the key of the per-node identity index, which is fed from events
+    /// that carry only the digest.
+    pub fn digest_bytes(&self, tenant: TenantId) -> [u8; 16] {
         let mut h = Sha256::new();
         h.update(tenant.to_string().as_bytes());
         h.update([0]);
@@ -156,7 +165,9 @@ impl Identifier {
         h.update([0]);
         h.update(self.value.as_bytes());
         let out = h.finalize();
-        out.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        let mut d = [0; 16];
+        d.copy_from_slice(&out[..16]);
+        d
     }
 
     /// The value masked for roles that see a reduced profile.

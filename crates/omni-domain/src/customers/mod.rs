@@ -7,6 +7,7 @@
 
 mod consent;
 mod identifier;
+mod index;
 mod merge;
 mod profile;
 mod qr;
@@ -18,6 +19,7 @@ pub use consent::{
     QuietHours, consent_bits, may_contact,
 };
 pub use identifier::{Identifier, IdentifierError, IdentifierInput, IdentifierKind, mask};
+pub use index::{Digest, IdentityIndex, parse_digest};
 pub use merge::{
     MatchDecision, Merge, MergeStatus, Provenance, TransitionError, decide_match, merge_profiles,
 };

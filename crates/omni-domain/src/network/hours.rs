@@ -190,6 +190,20 @@ impl OpeningHours {
         }
     }
 
+    /// The day's opening hours at instant `at` in the location's zone as text
+    /// (`10:00–22:00`, ranges joined by `, `); `None` when closed that day. For answers to
+    /// "when are you open" in any channel.
+    pub fn today_text(&self, tz: Tz, at: Timestamp) -> Option<String> {
+        let local = tz.from_utc_datetime(&at.naive_utc());
+        let ranges = self.0.get(&Weekday::from_chrono(local.weekday()))?;
+        let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        let text: Vec<String> = ranges
+            .iter()
+            .map(|r| format!("{}–{}", hm(r.open.minutes()), hm(r.close.minutes())))
+            .collect();
+        (!text.is_empty()).then(|| text.join(", "))
+    }
+
     /// Whether the location is open at instant `at`, read in its time zone `tz`.
     pub fn is_open_at(&self, tz: Tz, at: Timestamp) -> bool {
         let local = tz.from_utc_datetime(&at.naive_utc());

@@ -8,6 +8,7 @@
 mod bulk;
 mod consents;
 mod identity;
+mod index;
 mod merges;
 mod privacy;
 mod profiles;
@@ -16,6 +17,7 @@ mod timeline;
 
 pub use bulk::BulkCustomer;
 pub use identity::StoredIdentifier;
+pub use index::{IdentityCursor, IdentityLink, IdentityRow};
 pub use privacy::AccessEntry;
 pub use timeline::TimelineFilter;
 

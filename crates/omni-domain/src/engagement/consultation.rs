@@ -1,0 +1,158 @@
+//! Remote consultations: a shopper asks for advice on a product or category; every free
+//! associate with that expertise, in any store, sees the request, and the first to accept
+//! takes it — exactly once. A sale made through it is attributed to the consultant.
+
+use omni_kernel::{CustomerId, LocationId, TenantId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::{ConsultationId, ConversationId};
+use crate::Violations;
+
+/// Where a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ConsultationStatus {
+    Open,
+    Accepted,
+    Closed,
+}
+
+impl ConsultationStatus {
+    /// Storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsultationStatus::Open => "open",
+            ConsultationStatus::Accepted => "accepted",
+            ConsultationStatus::Closed => "closed",
+        }
+    }
+}
+
+/// What a shopper (or the app for them) sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsultationDraft {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub customer_id: Option<CustomerId>,
+    /// The expertise needed: a category code (`running`, `robot_vacuums`).
+    pub skill: String,
+    /// The product asked about, if any.
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub question: String,
+}
+
+/// A request for advice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Consultation {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: ConsultationId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub tenant_id: TenantId,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub customer_id: Option<CustomerId>,
+    pub skill: String,
+    pub sku: Option<String>,
+    pub question: String,
+    pub status: ConsultationStatus,
+    /// The associate who took it (their API key's id: each associate has their own) and
+    /// their store.
+    pub consultant: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub consultant_store: Option<LocationId>,
+    /// The chat with the shopper.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub conversation_id: ConversationId,
+    /// The order placed through the consultation, attributed to the consultant.
+    pub sale: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub requested_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub accepted_at: Option<Timestamp>,
+}
+
+/// Why an acceptance was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConsultationError {
+    #[error("another associate already took this request")]
+    Taken,
+    #[error("this associate does not have the expertise asked for")]
+    NotExpert,
+}
+
+/// Normalises a skill code: lowercase letters, digits, `_` and `-`, 1–40 characters.
+pub fn valid_skill(skill: &str) -> bool {
+    !skill.is_empty()
+        && skill.len() <= 40
+        && skill
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+impl ConsultationDraft {
+    /// Validates and opens the request with its chat thread.
+    pub fn open(
+        self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        now: Timestamp,
+    ) -> Result<Consultation, Violations> {
+        let mut v = Violations::new();
+        if !valid_skill(&self.skill) {
+            v.push(
+                "skill",
+                "invalid",
+                "a category code: a-z, 0-9, _ and -, 1–40 characters",
+            );
+        }
+        if self.question.trim().is_empty() {
+            v.push("question", "required", "say what you need advice on");
+        }
+        v.text("question", &self.question, 2_000);
+        if let Some(s) = &self.sku {
+            v.text("sku", s, 64);
+        }
+        v.finish(Consultation {
+            id: ConsultationId::new(),
+            tenant_id: tenant,
+            customer_id: self.customer_id,
+            skill: self.skill,
+            sku: self.sku,
+            question: self.question,
+            status: ConsultationStatus::Open,
+            consultant: None,
+            consultant_store: None,
+            conversation_id: conversation,
+            sale: None,
+            requested_at: now,
+            accepted_at: None,
+        })
+    }
+}
+
+impl Consultation {
+    /// An associate with these skills takes the request (the store makes it exactly once).
+    pub fn accept(
+        &mut self,
+        who: &str,
+        store: Option<LocationId>,
+        skills: &[String],
+        now: Timestamp,
+    ) -> Result<(), ConsultationError> {
+        if self.status != ConsultationStatus::Open {
+            return Err(ConsultationError::Taken);
+        }
+        if !skills.iter().any(|s| s == &self.skill) {
+            return Err(ConsultationError::NotExpert);
+        }
+        self.status = ConsultationStatus::Accepted;
+        self.consultant = Some(who.to_owned());
+        self.consultant_store = store;
+        self.accepted_at = Some(now);
+        Ok(())
+    }
+}
