@@ -122,14 +122,7 @@ async fn a_conversation_started_in_telegram_and_continued_by_phone_is_one_thread
 async fn the_bot_answers_points_from_live_data_and_hands_off_what_it_cannot() {
     let app = spawn_app().await;
     let who = customer(&app, "+79162223344", "@points").await;
-    let r = app
-        .post(
-            &format!("/v1/customers/{who}/points/gifts"),
-            &app.a.agent,
-            &json!({"points": 250, "reason": "welcome"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    app.gift_points(&who, 250).await;
     let answer = inbound(
         &app,
         "telegram",

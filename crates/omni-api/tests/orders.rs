@@ -459,14 +459,7 @@ async fn a_failed_checkout_at_any_step_leaves_nothing_behind() {
     .await;
     receive(&app, "JKT-M", &store, 1).await;
     let who = customer(&app, "+79160000004").await;
-    let r = app
-        .post(
-            &format!("/v1/customers/{who}/points/gifts"),
-            &app.a.agent,
-            &json!({"points": 100, "reason": "welcome"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    app.gift_points(&who, 100).await;
     let c = cart(
         &app,
         &app.a.app,
@@ -651,14 +644,7 @@ async fn a_partial_return_with_a_promotion_and_points_refunds_exactly_what_was_p
     let elsewhere = app.a.store.to_string();
     receive(&app, "CAP-1", &store, 3).await;
     let who = customer(&app, "+79160000005").await;
-    let r = app
-        .post(
-            &format!("/v1/customers/{who}/points/gifts"),
-            &app.a.agent,
-            &json!({"points": 300, "reason": "welcome"}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    app.gift_points(&who, 300).await;
     let c = cart(
         &app,
         &app.a.app,

@@ -31,6 +31,20 @@ pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use tx::WriteTx;
 
+/// A value as the JSON document stored beside its key columns.
+pub(crate) fn json_doc<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::corrupt)
+}
+
+/// The JSON document in a row's `doc` column.
+pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(
+    row: &sqlx::any::AnyRow,
+) -> Result<T, StoreError> {
+    use sqlx::Row;
+    let doc: String = row.try_get("doc")?;
+    serde_json::from_str(&doc).map_err(StoreError::corrupt)
+}
+
 /// A page of rows and whether more follow (cursor pagination).
 #[derive(Debug, Clone)]
 pub struct Page<T> {

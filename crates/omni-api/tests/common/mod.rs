@@ -212,6 +212,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Gives tenant A's customer goodwill points as an agent.
+    pub async fn gift_points(&self, who: &str, points: i64) {
+        let r = self
+            .post(
+                &format!("/v1/customers/{who}/points/gifts"),
+                &self.a.agent,
+                &json!({"points": points, "reason": "welcome"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "gift points");
+    }
+
     /// Creates a location as tenant A's admin and returns its JSON.
     pub async fn create_location(&self, key: &str, code: &str) -> Value {
         let r = self.post("/v1/locations", key, &location_body(code)).await;

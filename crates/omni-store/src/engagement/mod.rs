@@ -9,14 +9,7 @@ use sqlx::Row;
 
 use crate::{Store, StoreError, WriteTx, millis};
 
-fn doc<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(StoreError::corrupt)
-}
-
-fn decode<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow) -> Result<T, StoreError> {
-    let doc: String = row.try_get("doc")?;
-    serde_json::from_str(&doc).map_err(StoreError::corrupt)
-}
+use crate::{from_doc as decode, json_doc as doc};
 
 /// Whose latest thread to find.
 #[derive(Debug, Clone, Copy)]
