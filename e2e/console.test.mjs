@@ -402,3 +402,91 @@ test("a shopper orders online for store pickup and the associate hands it out", 
   const after = await apiCall("GET", `/v1/stock/${sku}/locations/${store}`, associate);
   assert.equal(after.body.stock.on_hand, onHand - 1, "the unit left the shelf");
 });
+
+test("a call-center agent continues a conversation started in another channel", async () => {
+  const agent = keys["agent"];
+  // a fresh customer per run: a verified phone and a Telegram handle
+  const digits = String(Math.floor(Math.random() * 1e7)).padStart(7, "0");
+  const phone = `+7916${digits}`;
+  const local = `8 916 ${digits.slice(0, 3)} ${digits.slice(3, 5)} ${digits.slice(5)}`;
+  const handle = `@e2e_${digits}`;
+  const created = await apiCall("POST", "/v1/customers", agent, {
+    identifiers: [{ kind: "phone", value: phone, verified: true }, { kind: "telegram", value: handle, verified: true }],
+    given_name: "Ирина", family_name: "Волкова",
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const customer = created.body.id;
+
+  // She writes in Telegram and asks for a person; the bot hands off...
+  const tg = await apiCall("POST", "/v1/conversations/inbound", agent, {
+    channel: "telegram", from: { kind: "telegram", value: handle }, text: "Здравствуйте! Позовите оператора, пожалуйста",
+  });
+  assert.equal(tg.status, 200, JSON.stringify(tg.body));
+  assert.equal(tg.body.conversation.status, "waiting", "the bot handed off");
+  assert.equal(tg.body.conversation.customer_id, customer);
+  const id = tg.body.conversation.id;
+  // ...then calls from her phone, written down in the local format.
+  const call = await apiCall("POST", "/v1/conversations/inbound", agent, {
+    channel: "call", from: { kind: "phone", value: local }, text: "Звоню узнать про доставку",
+  });
+  assert.equal(call.status, 200, JSON.stringify(call.body));
+  assert.equal(call.body.conversation.id, id, "the call continues the Telegram thread");
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, agent);
+  const first = await usable(page, "inbox", Date.now());
+  assert.ok(first < USABLE_MS * 10, `sign-in answered in ${first} ms`);
+  await page.click('nav a[href="#/shopper"]');
+  await usable(page, "shopper", Date.now());
+  let started = Date.now();
+  await page.click('nav a[href="#/inbox"]');
+  let took = await usable(page, "inbox", started);
+  assert.ok(took < USABLE_MS, `the inbox became usable in ${took} ms`);
+  const row = `[data-queue="waiting"] li[data-conversation="${id}"]`;
+  await page.waitForSelector(row);
+  await page.waitForFunction((sel) => /Ирина/.test(document.querySelector(sel).textContent), row); // names follow the queue
+  const rowText = await page.textContent(row);
+  assert.match(rowText, /Telegram/);
+  assert.match(rowText, /Телефон/, "the queue shows both channels of the thread");
+  await page.screenshot({ path: join(shots, "agent-inbox.png") });
+
+  started = Date.now();
+  await page.click(`${row} [data-open]`);
+  took = await usable(page, "thread", started);
+  assert.ok(took < USABLE_MS, `the thread became usable in ${took} ms`);
+  await page.waitForSelector(`[data-thread="${id}"]`);
+  const fromCustomer = await page.$$eval('[data-author="customer"]', (els) => els.map((e) => [e.dataset.channel, e.textContent]));
+  assert.deepEqual(fromCustomer.map(([ch]) => ch), ["telegram", "call"], "one thread holds the chat and the call, in order");
+  assert.match(fromCustomer[0][1], /Позовите оператора/);
+  assert.match(fromCustomer[1][1], /Звоню узнать про доставку/);
+  assert.ok(await page.$('[data-author="bot"]'), "the bot's hand-off is in the history");
+  assert.match(await page.textContent(`[data-customer="${customer}"]`), /Ирина/, "the customer's summary is beside the thread");
+  assert.match(await page.textContent('[data-reply-channel="call"]'), /Ответ уйдёт через.*Телефон/, "the reply goes where she last wrote");
+  await page.screenshot({ path: join(shots, "agent-thread.png"), fullPage: true });
+
+  const reply = "Ирина, заказ приедет завтра до 18:00.";
+  await page.fill("textarea[name=text]", reply);
+  started = Date.now();
+  await page.click("[data-send]");
+  await page.waitForSelector('[data-author="staff"]');
+  assert.ok(Date.now() - started < USABLE_MS * 2, "the reply answered at once");
+  await page.waitForSelector(`[data-thread="${id}"][data-status="assigned"]`);
+
+  const stored = await apiCall("GET", `/v1/conversations/${id}`, agent);
+  assert.equal(stored.status, 200, JSON.stringify(stored.body));
+  assert.equal(stored.body.conversation.status, "assigned");
+  const sent = stored.body.messages.filter((m) => m.author.type === "staff");
+  assert.equal(sent.length, 1, JSON.stringify(stored.body.messages));
+  assert.equal(sent[0].text, reply);
+  assert.equal(sent[0].channel, "call", "the reply went out in the call channel");
+  assert.deepEqual(stored.body.messages.filter((m) => m.author.type === "customer").map((m) => m.channel), ["telegram", "call"]);
+
+  // the same window on a phone: one column, nothing wider than the screen
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await usable(page, "thread", Date.now());
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the thread fits a phone (overflow ${overflow}px)`);
+  await page.screenshot({ path: join(shots, "agent-thread-phone.png"), fullPage: true });
+  await page.close();
+});

@@ -1,4 +1,4 @@
-// omniretail console: two small scripts (this core and orders.js), no framework and no build
+// omniretail console: three small scripts (this core, orders.js and inbox.js), no framework and no build
 // step. It signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what
 // the key may do, and shows the screens of that role. Every text the API returns is inserted
 // as text, never as HTML.
@@ -141,8 +141,8 @@ function render(view, ...children) {
 function screensFor(me) {
   switch (me && me.role) {
     case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock"];
-    case "agent": return ["shopper", "search", "cart", "stock"];
-    case "admin": return ["products", "search", "stock", "keys"];
+    case "agent": return ["inbox", "shopper", "search", "cart", "stock"];
+    case "admin": return ["products", "search", "stock", "keys", "inbox"];
     case "marketer": return ["products", "search"];
     case "app": return ["search", "cart"];
     default: return [];
@@ -209,9 +209,16 @@ function summaryCard(s) {
       h("dt", {}, t("preferences")), h("dd", {}, pairs(s.preferences)),
       h("dt", {}, t("sizes")), h("dd", {}, pairs(s.sizes)),
       h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => `${p.reference}: ${money(p.total, p.currency)}`)),
-      h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, (o) => JSON.stringify(o))),
+      h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, openOrder)),
       h("dt", {}, t("offers")), h("dd", { "data-offers": "" }, list(s.personal_offers, (o) => o.reason || o.name))),
     h("p", {}, h("button", { type: "button", class: "primary", "data-sell": "", onclick: (e) => startSale(s, e.currentTarget) }, t("sellTo"))));
+}
+
+/** An open order of the summary: number, status and total when the API gives them. */
+function openOrder(o) {
+  if (!o || !o.number) return JSON.stringify(o);
+  return [o.number, o.status && t(`st_${o.status}`), typeof o.total === "number" && o.currency ? money(o.total, o.currency) : null]
+    .filter(Boolean).join(" · ");
 }
 
 /** The customer's latest interactions in every channel and the consents in force. */
