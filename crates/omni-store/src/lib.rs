@@ -45,6 +45,27 @@ pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&doc).map_err(StoreError::corrupt)
 }
 
+/// The document of the row `sql` selects by tenant (`$1`) and id (`$2`), through a pool or a
+/// transaction's connection; `NotFound` when there is none.
+pub(crate) async fn doc_by_id<'e, T, E>(
+    ex: E,
+    sql: &'static str,
+    tenant: omni_kernel::TenantId,
+    id: String,
+) -> Result<T, StoreError>
+where
+    T: serde::de::DeserializeOwned,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sql)
+        .bind(tenant.to_string())
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_doc(&row)
+}
+
 /// A page of rows and whether more follow (cursor pagination).
 #[derive(Debug, Clone)]
 pub struct Page<T> {

@@ -98,13 +98,13 @@ impl WriteTx {
         tenant: TenantId,
         id: ConversationId,
     ) -> Result<Conversation, StoreError> {
-        let row = sqlx::query("SELECT doc FROM conversations WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.conn(),
+            "SELECT doc FROM conversations WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// Appends a message.
@@ -208,13 +208,13 @@ impl Store {
         tenant: TenantId,
         id: ConversationId,
     ) -> Result<Conversation, StoreError> {
-        let row = sqlx::query("SELECT doc FROM conversations WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.pool(),
+            "SELECT doc FROM conversations WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// A conversation's messages, oldest first (at most `limit`).
@@ -275,13 +275,13 @@ impl Store {
         tenant: TenantId,
         id: ConsultationId,
     ) -> Result<Consultation, StoreError> {
-        let row = sqlx::query("SELECT doc FROM consultations WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.pool(),
+            "SELECT doc FROM consultations WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// Open requests for any of `skills`, oldest first: what a free associate sees.

@@ -75,13 +75,13 @@ impl WriteTx {
 
     /// A cart, read inside the transaction.
     pub async fn cart(&mut self, tenant: TenantId, id: CartId) -> Result<ShoppingCart, StoreError> {
-        let row = sqlx::query("SELECT doc FROM carts WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.conn(),
+            "SELECT doc FROM carts WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// The owner's open cart, read inside the transaction.
@@ -103,13 +103,13 @@ impl WriteTx {
 impl Store {
     /// A cart by id.
     pub async fn cart(&self, tenant: TenantId, id: CartId) -> Result<ShoppingCart, StoreError> {
-        let row = sqlx::query("SELECT doc FROM carts WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.pool(),
+            "SELECT doc FROM carts WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// The owner's open cart, if any: the same cart from every device and channel.

@@ -118,13 +118,13 @@ impl WriteTx {
 
     /// An order, read inside the transaction.
     pub async fn order(&mut self, tenant: TenantId, id: OrderId) -> Result<Order, StoreError> {
-        let row = sqlx::query("SELECT doc FROM orders WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.conn(),
+            "SELECT doc FROM orders WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// Records a return.
@@ -155,13 +155,13 @@ const STORE_WORK: &str = "('placed', 'allocated', 'picking', 'packed', 'ready_fo
 impl Store {
     /// An order by id.
     pub async fn order(&self, tenant: TenantId, id: OrderId) -> Result<Order, StoreError> {
-        let row = sqlx::query("SELECT doc FROM orders WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        decode(&row)
+        crate::doc_by_id(
+            self.pool(),
+            "SELECT doc FROM orders WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            id.to_string(),
+        )
+        .await
     }
 
     /// An order by the number the customer names.
