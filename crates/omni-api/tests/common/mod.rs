@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod shop;
+
 use std::sync::Arc;
 
 use chrono::Utc;
