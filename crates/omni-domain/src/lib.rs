@@ -10,6 +10,7 @@
 //! contexts are added here by their own issues, following the same shape.
 
 pub mod access;
+pub mod analytics;
 pub mod catalog;
 pub mod customers;
 pub mod engagement;

@@ -1,0 +1,1 @@
+//! Reports over the sales: RFM, LTV, cohorts, channel migration, sales, uplift, NPS.

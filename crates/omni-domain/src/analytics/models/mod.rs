@@ -1,0 +1,1 @@
+//! Learned and evaluated on held-out data: recommendations, abandoned-cart purchase probability, demand forecast.
