@@ -11,5 +11,6 @@
 pub mod dataset;
 pub mod metrics;
 pub mod models;
+pub mod synthetic;
 
 pub use dataset::{AbandonedCart, Dataset, Sale, SurveyAnswer};
