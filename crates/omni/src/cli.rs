@@ -54,6 +54,8 @@ pub enum Command {
     Stock(crate::stock::StockCommand),
     /// Price a cart offline from a signed rules snapshot (what a till does without a link).
     Price(crate::price::PriceArgs),
+    /// Export events and core entities to the data lake (partitioned Parquet), incrementally.
+    Export(crate::export::ExportArgs),
 }
 
 /// Where the data lives: SQLite in a folder by default, or a database URL.

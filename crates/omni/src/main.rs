@@ -1,9 +1,10 @@
-//! `omni`: the one binary of the platform — serve, demo, migrate, keys, bench.
+//! `omni`: the one binary of the platform — serve, demo, migrate, keys, bench, export.
 
 mod bench;
 mod catalog_cli;
 mod cli;
 mod demo;
+mod export;
 mod keys;
 mod price;
 mod serve;
@@ -47,5 +48,6 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Catalog(cmd) => catalog_cli::run(cmd).await,
         cli::Command::Stock(cmd) => stock::run(cmd).await,
         cli::Command::Price(args) => price::run(args),
+        cli::Command::Export(args) => export::run(args).await,
     }
 }
