@@ -21,6 +21,8 @@ mod customers_timeline;
 mod engagement;
 mod engagement_bot;
 mod engagement_consult;
+mod engagement_triggers;
+pub mod engagement_worker;
 mod error;
 mod events;
 mod extract;
@@ -127,6 +129,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(orders_sourcing::routes())
                 .merge(engagement::routes())
                 .merge(engagement_consult::routes())
+                .merge(engagement_triggers::routes())
                 .merge(access::routes())
                 .merge(events::routes()),
         )

@@ -93,6 +93,8 @@ pub enum Action {
     HandleConversations,
     /// Take remote consultations (associates) and set one's expertise.
     Consult,
+    /// Define trigger chains and read their runs and firing log (marketers, admins).
+    ManageTriggers,
 }
 
 impl Role {
@@ -135,6 +137,7 @@ impl Role {
                 matches!(self, Role::Admin | Role::Agent | Role::Associate { .. })
             }
             Consult => matches!(self, Role::Admin | Role::Associate { .. }),
+            ManageTriggers => matches!(self, Role::Admin | Role::Marketer),
         }
     }
 

@@ -73,6 +73,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "engagement",
         include_str!("../migrations/sqlite/0008_engagement.sql"),
     ),
+    (
+        9,
+        "triggers",
+        include_str!("../migrations/sqlite/0009_triggers.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -114,6 +119,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "engagement",
         include_str!("../migrations/postgres/0008_engagement.sql"),
+    ),
+    (
+        9,
+        "triggers",
+        include_str!("../migrations/postgres/0009_triggers.sql"),
     ),
 ];
 

@@ -116,6 +116,21 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
+    /// One event by its id (a trigger firing renders its message from the arming event).
+    pub async fn event_by_id(
+        &self,
+        id: omni_kernel::EventId,
+    ) -> Result<Option<DomainEvent>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM outbox WHERE event_id = $1"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(|r| decode(r).map(|e| e.event)).transpose()
+    }
+
     /// The feed's head: the highest position assigned so far.
     pub async fn feed_head(&self) -> Result<i64, StoreError> {
         self.relay_position("feed").await

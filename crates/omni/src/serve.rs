@@ -26,6 +26,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let events_written = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let relay = spawn_relay(&store, &args, events_written.clone(), stop_rx.clone()).await?;
+    let triggers = spawn_triggers(&store, &args, events_written.clone(), stop_rx.clone());
     let expiry = tokio::spawn(crate::stock::expiry_worker(store.clone(), stop_rx.clone()));
     let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx.clone()));
     let search = omni_search::SearchIndex::in_ram()?;
@@ -76,6 +77,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     let _ = stop_tx.send(true);
     let _ = relay.await;
+    let _ = triggers.await;
     let _ = maintenance.await;
     let _ = feeder.await;
     let _ = identity_feeder.await;
@@ -102,6 +104,25 @@ async fn spawn_relay(
     Ok(tokio::spawn(relay.run(async move {
         let _ = stop.changed().await;
     })))
+}
+
+/// Starts this node's trigger worker (it works while it holds the `triggers` lease).
+fn spawn_triggers(
+    store: &Store,
+    args: &ServeArgs,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let node_id = args.node_id.clone().unwrap_or_else(default_node_id);
+    let worker = omni_api::engagement_worker::TriggerWorker::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        node_id,
+    )
+    .with_relay_wake(wake);
+    tokio::spawn(worker.run(Duration::from_millis(500), async move {
+        let _ = stop.changed().await;
+    }))
 }
 
 /// Host name and process id: unique per running node, readable in leases and logs.

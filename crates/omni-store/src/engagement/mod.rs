@@ -1,6 +1,8 @@
 //! Engagement repository: conversations and their messages, consultation requests (taken
 //! exactly once by a conditional update) and the associates' expertise.
 
+pub mod triggers;
+
 use omni_domain::engagement::{
     Consultation, ConsultationId, Conversation, ConversationId, ConversationStatus, Message,
 };

@@ -11,6 +11,7 @@ mod catalog;
 mod catalog_vocabulary;
 mod context;
 mod customers;
+mod engagement;
 mod geography;
 mod inventory;
 mod keys;

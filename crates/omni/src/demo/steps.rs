@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use super::catalog::CatalogStep;
 use super::context::{DemoContext, StepReport};
 use super::customers::CustomersStep;
+use super::engagement::EngagementStep;
 use super::inventory::InventoryStep;
 use super::network::NetworkStep;
 use super::offers::OffersStep;
@@ -34,6 +35,7 @@ pub const STEPS: &[&dyn DemoStep] = &[
     &CatalogStep,
     &InventoryStep,
     &OffersStep,
+    &EngagementStep,
 ];
 
 /// Runs every step (or only those named in `only`), collecting what each created.

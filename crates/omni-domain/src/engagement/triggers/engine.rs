@@ -6,7 +6,7 @@ use omni_kernel::{CustomerId, Timestamp};
 use rustc_hash::FxHashMap;
 
 use super::waiting::Slot;
-use super::{CustomerFactsView, EventView, Run, RunRef, TriggerChain, WaitingRuns};
+use super::{Condition, CustomerFactsView, EventView, Run, RunRef, TriggerChain, WaitingRuns};
 
 /// What one event changed: runs started or re-armed (upsert them) and runs cancelled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,6 +73,20 @@ impl TriggerEngine {
     /// Every chain, as given.
     pub fn chains(&self) -> &[TriggerChain] {
         &self.chains
+    }
+
+    /// Whether a chain started by `event_type` asks about the customer's tier or segments,
+    /// so the adapter loads those facts only for the events that need them.
+    pub fn needs_facts(&self, event_type: &str) -> bool {
+        self.on.get(event_type).is_some_and(|list| {
+            list.iter()
+                .any(|&i| self.chains[i].conditions.iter().any(Condition::is_fact))
+        })
+    }
+
+    /// Whether any active chain starts or stops on `event_type` (the rest are skipped cheaply).
+    pub fn listens_to(&self, event_type: &str) -> bool {
+        self.on.contains_key(event_type) || self.unless.contains_key(event_type)
     }
 
     /// The chain with this id.

@@ -27,19 +27,24 @@ pub struct ContactView<'a> {
 /// Whether a firing goes out now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Gate {
     /// Send the message in this channel now.
     Send { channel: ContactChannel },
     /// A silent action (gift points): apply it now.
     Apply,
     /// Quiet hours: put the run back, due at `until` (see [`Firing::deferred`]).
-    Defer { until: Timestamp },
+    Defer {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        until: Timestamp,
+    },
     /// Do not send, ever.
     Drop { reason: DropReason },
 }
 
 /// Why a firing was dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// No marketing consent for the channel (opt-in: silence is a no).

@@ -12,9 +12,11 @@
 //!
 //! Layout: this file holds the chains as data and their conditions; `validate` checks a chain
 //! field by field; `waiting` stores the waiting runs; `engine` runs the chains over events;
-//! `gate` decides whether a firing may go out now.
+//! `gate` decides whether a firing may go out now; `firing` logs what a firing did and
+//! renders the message it sends.
 
 mod engine;
+mod firing;
 mod gate;
 mod validate;
 mod waiting;
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::customers::Tier;
 
 pub use engine::{Firing, Outcome, TriggerEngine};
+pub use firing::{FiringId, FiringRecord, customer_of, render};
 pub use gate::{ContactView, DropReason, Gate, gate, quiet_end};
 pub use waiting::{Run, RunRef, WaitingRuns};
 
@@ -127,7 +130,7 @@ impl TriggerChain {
         vec![
             TriggerChain {
                 conditions: vec![Condition::DataAtLeast {
-                    path: "lines".into(),
+                    path: "units".into(),
                     value: 1,
                 }],
                 wait_minutes: 120,
@@ -159,6 +162,16 @@ impl TriggerChain {
                 TriggerPurpose::Marketing,
             ),
             TriggerChain {
+                wait_minutes: 1,
+                ..chain(
+                    "birthday_greeting",
+                    "Birthday greeting with the gift",
+                    "customer.birthday",
+                    template("birthday"),
+                    TriggerPurpose::Marketing,
+                )
+            },
+            TriggerChain {
                 conditions: vec![Condition::DataAtLeast {
                     path: "wishlist_in_stock".into(),
                     value: 1,
@@ -178,6 +191,14 @@ impl TriggerChain {
 }
 
 impl Condition {
+    /// Whether the condition asks about the customer rather than the event.
+    pub fn is_fact(&self) -> bool {
+        matches!(
+            self,
+            Condition::Segment(_) | Condition::NotSegment(_) | Condition::TierAtLeast(_)
+        )
+    }
+
     /// Whether the condition holds for this event's data and customer.
     pub fn holds(&self, data: &serde_json::Value, facts: Option<&CustomerFactsView<'_>>) -> bool {
         use serde_json::Value;

@@ -37,7 +37,7 @@ fn event<'a>(kind: &'a str, c: CustomerId, data: &'a Value, at: Timestamp) -> Ev
 }
 
 fn cart() -> Value {
-    json!({"lines": 2, "total_minor": 459_000})
+    json!({"units": 2, "total_minor": 459_000})
 }
 
 #[test]
@@ -552,7 +552,7 @@ fn validation_reports_every_field() {
 fn chains_round_trip_as_json() {
     let chains = TriggerChain::examples();
     let json = serde_json::to_value(&chains).expect("serialise");
-    assert_eq!(json[0]["conditions"][0]["data_at_least"]["path"], "lines");
+    assert_eq!(json[0]["conditions"][0]["data_at_least"]["path"], "units");
     assert_eq!(json[2]["action"]["kind"], "gift_points");
     let back: Vec<TriggerChain> = serde_json::from_value(json).expect("parse");
     assert_eq!(back, chains);
