@@ -5,6 +5,9 @@
 //! here so every context's routes behave alike (see docs/API-DESIGN.md).
 
 mod access;
+mod analytics;
+mod analytics_reports;
+mod analytics_surveys;
 mod auth;
 mod catalog;
 mod catalog_products;
@@ -131,7 +134,8 @@ pub fn router(state: AppState) -> Router {
                 .merge(engagement_consult::routes())
                 .merge(engagement_triggers::routes())
                 .merge(access::routes())
-                .merge(events::routes()),
+                .merge(events::routes())
+                .merge(analytics::routes()),
         )
         .merge(openapi::routes())
         .merge(console::routes())
@@ -143,6 +147,9 @@ pub fn router(state: AppState) -> Router {
         )))
         .layer(axum::Extension(Arc::new(
             orders_network::Networks::default(),
+        )))
+        .layer(axum::Extension(Arc::new(
+            analytics::AnalyticsCache::default(),
         )))
         .layer(axum::middleware::from_fn(request::context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

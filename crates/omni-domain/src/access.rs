@@ -95,6 +95,15 @@ pub enum Action {
     Consult,
     /// Define trigger chains and read their runs and firing log (marketers, admins).
     ManageTriggers,
+    /// Read the analytics reports (segments, LTV, cohorts, sales, uplift, forecasts, NPS)
+    /// and rebuild them (marketers, admins).
+    ReadAnalytics,
+    /// Ask for product recommendations for a customer or a SKU (every role that serves a
+    /// shopper, and marketers).
+    Recommend,
+    /// Record a customer's answer to the post-purchase survey (every role that serves a
+    /// shopper).
+    AnswerSurveys,
 }
 
 impl Role {
@@ -138,6 +147,9 @@ impl Role {
             }
             Consult => matches!(self, Role::Admin | Role::Associate { .. }),
             ManageTriggers => matches!(self, Role::Admin | Role::Marketer),
+            ReadAnalytics => matches!(self, Role::Admin | Role::Marketer),
+            Recommend => true,
+            AnswerSurveys => !matches!(self, Role::Marketer),
         }
     }
 

@@ -78,6 +78,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "triggers",
         include_str!("../migrations/sqlite/0009_triggers.sql"),
     ),
+    (
+        10,
+        "analytics",
+        include_str!("../migrations/sqlite/0010_analytics.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -124,6 +129,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "triggers",
         include_str!("../migrations/postgres/0009_triggers.sql"),
+    ),
+    (
+        10,
+        "analytics",
+        include_str!("../migrations/postgres/0010_analytics.sql"),
     ),
 ];
 

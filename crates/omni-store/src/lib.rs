@@ -10,6 +10,7 @@
 //! Writes go through [`WriteTx`], which also appends domain events to the outbox in the same
 //! transaction — a state change and its event commit together or not at all.
 
+pub mod analytics;
 pub mod api_keys;
 pub mod catalog;
 pub mod customers;

@@ -25,6 +25,21 @@ fn members() -> Option<&'static [omni_kernel::CustomerId]> {
     (!ids.is_empty()).then_some(ids.as_slice())
 }
 
+/// The demo customers a `recommendations` request asks for, as strings drawn per request.
+fn recommendation_customers() -> &'static [String] {
+    static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let n: usize = std::env::var("OMNI_BENCH_CUSTOMERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
+        crate::demo::customer_ids(n.max(1))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    })
+}
+
 /// `omni bench` flags.
 #[derive(Clone, clap::Args)]
 pub struct BenchArgs {
@@ -91,6 +106,11 @@ pub enum Scenario {
     /// opened first, untimed): pricing, sourcing over the network, card authorisation,
     /// reservations, offer redemption and the order, committed. Only the checkout is timed.
     Checkout,
+    /// `GET /v1/recommendations?customer_id=…&k=10`: a random demo customer's personal
+    /// recommendations from the node's cached recommender; like `identify`, drawn from the
+    /// first `OMNI_BENCH_CUSTOMERS` demo customers (default 1,000,000: set 200 for the small
+    /// demo). The `history` demo step gives them purchases.
+    Recommendations,
 }
 
 impl Scenario {
@@ -105,6 +125,7 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::Price => "price",
             Scenario::Checkout => "checkout",
+            Scenario::Recommendations => "recommendations",
         }
     }
 
@@ -121,6 +142,7 @@ impl Scenario {
             Scenario::Search => "/v1/catalog/search",
             Scenario::Price => "/v1/pricing/quotes",
             Scenario::Checkout => "/v1/checkouts",
+            Scenario::Recommendations => "/v1/recommendations",
         }
     }
 
@@ -171,6 +193,11 @@ impl Scenario {
                 .into_iter()
                 .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
                 .collect()
+            }
+            Scenario::Recommendations => {
+                let ids = recommendation_customers();
+                let who = ids[rand::random_range(0..ids.len())].as_str();
+                vec![("customer_id", who), ("k", "10")]
             }
             _ => Vec::new(),
         }

@@ -13,6 +13,7 @@ mod context;
 mod customers;
 mod engagement;
 mod geography;
+mod history;
 mod inventory;
 mod keys;
 mod network;

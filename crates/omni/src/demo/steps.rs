@@ -13,6 +13,7 @@ use super::catalog::CatalogStep;
 use super::context::{DemoContext, StepReport};
 use super::customers::CustomersStep;
 use super::engagement::EngagementStep;
+use super::history::HistoryStep;
 use super::inventory::InventoryStep;
 use super::network::NetworkStep;
 use super::offers::OffersStep;
@@ -36,6 +37,7 @@ pub const STEPS: &[&dyn DemoStep] = &[
     &InventoryStep,
     &OffersStep,
     &EngagementStep,
+    &HistoryStep,
 ];
 
 /// Runs every step (or only those named in `only`), collecting what each created.

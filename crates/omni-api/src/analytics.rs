@@ -1,0 +1,323 @@
+//! Analytics over HTTP: recommendations for a customer or a SKU here, the reports in
+//! `analytics_reports`, the NPS survey in `analytics_surveys`. Reports and models come from one per-tenant build —
+//! the [`Dataset`] loaded from the store, the full customer [`Report`] and the trained
+//! [`Recommender`] — made on first use off the async runtime, reused for five minutes, and
+//! rebuilt early on `POST /v1/analytics/refresh`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use omni_domain::access::Action;
+use omni_domain::analytics::Dataset;
+use omni_domain::analytics::metrics::{Report, full_run};
+use omni_domain::analytics::models::{Recommendation, Recommender, RecommenderConfig, Source};
+use omni_kernel::{Currency, CustomerId, TenantId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Principal;
+use crate::error::Problem;
+use crate::extract::PathId;
+use crate::{ApiError, AppState};
+use crate::{analytics_reports, analytics_surveys};
+
+/// How long a build serves before the next request rebuilds it.
+const MAX_AGE_SECS: i64 = 300;
+const MAX_K: usize = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/surveys", post(analytics_surveys::answer_survey))
+        .route("/analytics/refresh", post(refresh))
+        .route("/analytics/summary", get(analytics_reports::summary))
+        .route("/analytics/sales", get(analytics_reports::sales))
+        .route("/analytics/promotions", get(analytics_reports::promotions))
+        .route("/analytics/forecast", get(analytics_reports::forecast))
+        .route("/customers/{id}/recommendations", get(recommendations))
+        .route("/recommendations", get(recommendations_by_query))
+        .route("/catalog/skus/{sku}/bought-together", get(bought_together))
+}
+
+/// One tenant's analytics as of `built_at`.
+pub struct Built {
+    pub built_at: Timestamp,
+    /// Today when built (days since 1970-01-01): the `as_of` of the report.
+    pub as_of_day: u32,
+    pub dataset: Dataset,
+    pub report: Report,
+    pub recommender: Recommender,
+    customers: HashMap<String, u32>,
+    skus: HashMap<String, u32>,
+}
+
+impl Built {
+    fn new(dataset: Dataset, built_at: Timestamp) -> Self {
+        let as_of_day = (built_at.timestamp().max(0) / 86_400) as u32;
+        let report = full_run(&dataset, as_of_day);
+        let recommender = Recommender::build(&dataset.sales, RecommenderConfig::default());
+        let index = |names: &[String]| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), i as u32))
+                .collect::<HashMap<_, _>>()
+        };
+        Self {
+            built_at,
+            as_of_day,
+            customers: index(&dataset.customers),
+            skus: index(&dataset.skus),
+            dataset,
+            report,
+            recommender,
+        }
+    }
+
+    /// The dense key of a SKU code, if it ever sold.
+    pub fn sku_key(&self, sku: &str) -> Option<u32> {
+        self.skus.get(sku).copied()
+    }
+
+    /// A SKU's code by its dense key.
+    pub fn sku_code(&self, key: u32) -> &str {
+        self.dataset
+            .skus
+            .get(key as usize)
+            .map_or("", String::as_str)
+    }
+}
+
+/// This node's builds, one per tenant. A tenant's slot is locked while it builds, so
+/// concurrent first requests wait for one build instead of starting several.
+#[derive(Default)]
+pub struct AnalyticsCache {
+    tenants: Mutex<HashMap<TenantId, Slot>>,
+}
+
+/// A tenant's current build (`None` until the first), locked while it is rebuilt.
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<Built>>>>;
+
+impl AnalyticsCache {
+    fn slot(&self, tenant: TenantId) -> Slot {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        tenants.entry(tenant).or_default().clone()
+    }
+}
+
+/// The tenant's main currency (its first country's).
+pub(crate) async fn main_currency(
+    state: &AppState,
+    tenant: TenantId,
+) -> Result<Currency, ApiError> {
+    let t = state.store.tenant(tenant).await?;
+    t.countries
+        .first()
+        .map(|c| c.currency)
+        .ok_or(ApiError::Conflict("the tenant has no country"))
+}
+
+/// The tenant's build: the cached one while fresh, else a new one (always new with `force`).
+pub(crate) async fn built(
+    state: &AppState,
+    cache: &AnalyticsCache,
+    tenant: TenantId,
+    force: bool,
+) -> Result<Arc<Built>, ApiError> {
+    let slot = cache.slot(tenant);
+    let mut guard = slot.lock().await;
+    let now = state.clock.now();
+    if let Some(b) = guard.as_ref()
+        && !force
+        && (now - b.built_at).num_seconds() < MAX_AGE_SECS
+    {
+        return Ok(b.clone());
+    }
+    let currency = main_currency(state, tenant).await?;
+    let dataset = state
+        .store
+        .analytics_dataset_at(tenant, currency, now)
+        .await?;
+    let b = tokio::task::spawn_blocking(move || Built::new(dataset, now))
+        .await
+        .map_err(ApiError::internal)?;
+    let b = Arc::new(b);
+    *guard = Some(b.clone());
+    Ok(b)
+}
+
+/// What a rebuild read.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BuildInfo {
+    #[schema(value_type = String, format = DateTime)]
+    pub built_at: Timestamp,
+    pub currency: String,
+    pub customers: usize,
+    pub buyers: u64,
+    pub skus: usize,
+    pub sales_lines: usize,
+    pub abandoned_carts: usize,
+    pub survey_answers: usize,
+}
+
+impl BuildInfo {
+    fn of(b: &Built) -> Self {
+        Self {
+            built_at: b.built_at,
+            currency: b.dataset.currency.clone(),
+            customers: b.dataset.customers.len(),
+            buyers: b.report.customers,
+            skus: b.dataset.skus.len(),
+            sales_lines: b.dataset.sales.len(),
+            abandoned_carts: b.dataset.carts.len(),
+            survey_answers: b.dataset.surveys.len(),
+        }
+    }
+}
+
+/// Rebuilds the tenant's analytics now (reports and recommendations) instead of waiting
+/// for the five-minute refresh.
+#[utoipa::path(post, path = "/v1/analytics/refresh", tag = "analytics", security(("api_key" = [])),
+    responses((status = 200, body = BuildInfo), (status = 403, body = Problem)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<AnalyticsCache>>,
+    principal: Principal,
+) -> Result<Json<BuildInfo>, ApiError> {
+    principal.require(Action::ReadAnalytics)?;
+    let b = built(&state, &cache, principal.tenant, true).await?;
+    Ok(Json(BuildInfo::of(&b)))
+}
+
+/// How many suggestions.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct KParams {
+    /// 1–100, 10 by default.
+    pub k: Option<usize>,
+}
+
+fn k_of(p: &KParams) -> Result<usize, ApiError> {
+    match p.k {
+        None => Ok(10),
+        Some(k) if (1..=MAX_K).contains(&k) => Ok(k),
+        Some(_) => Err(ApiError::field("k", "out_of_range", "k is from 1 to 100")),
+    }
+}
+
+/// One suggested SKU.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestedSku {
+    pub sku: String,
+    /// Compares within one answer only.
+    pub score: f32,
+    /// `similar_customers`, `bought_together` or `popular`.
+    #[schema(value_type = String)]
+    pub source: Source,
+}
+
+/// Suggestions and when the model they come from was built.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Suggestions {
+    pub items: Vec<SuggestedSku>,
+    #[schema(value_type = String, format = DateTime)]
+    pub built_at: Timestamp,
+}
+
+fn suggestions(b: &Built, recs: Vec<Recommendation>) -> Suggestions {
+    Suggestions {
+        items: recs
+            .into_iter()
+            .map(|r| SuggestedSku {
+                sku: b.sku_code(r.sku).to_owned(),
+                score: r.score,
+                source: r.source,
+            })
+            .collect(),
+        built_at: b.built_at,
+    }
+}
+
+/// What to offer a customer: items customers like them bought, minus what they already
+/// have, topped up with bestsellers (only bestsellers for a customer without purchases).
+#[utoipa::path(get, path = "/v1/customers/{id}/recommendations", tag = "analytics", security(("api_key" = [])),
+    params(("id" = String, Path), KParams),
+    responses((status = 200, body = Suggestions), (status = 404, body = Problem)))]
+pub async fn recommendations(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<AnalyticsCache>>,
+    principal: Principal,
+    PathId(id): PathId<CustomerId>,
+    Query(params): Query<KParams>,
+) -> Result<Json<Suggestions>, ApiError> {
+    customer_suggestions(&state, &cache, &principal, id, &params).await
+}
+
+async fn customer_suggestions(
+    state: &AppState,
+    cache: &AnalyticsCache,
+    principal: &Principal,
+    id: CustomerId,
+    params: &KParams,
+) -> Result<Json<Suggestions>, ApiError> {
+    principal.require(Action::Recommend)?;
+    let k = k_of(params)?;
+    let b = built(state, cache, principal.tenant, false).await?;
+    let key = match b.customers.get(&id.to_string()) {
+        Some(&key) => key,
+        None => {
+            // not in the history: known customers are cold, others do not exist
+            state.store.customer(principal.tenant, id).await?;
+            u32::MAX
+        }
+    };
+    let recs = b.recommender.for_customer(key, k);
+    Ok(Json(suggestions(&b, recs)))
+}
+
+/// Whose recommendations, as a query (for clients that build one URL for every customer).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CustomerParams {
+    pub customer_id: String,
+    /// 1–100, 10 by default.
+    pub k: Option<usize>,
+}
+
+/// The same as `GET /v1/customers/{id}/recommendations`, the customer named in the query.
+#[utoipa::path(get, path = "/v1/recommendations", tag = "analytics", security(("api_key" = [])),
+    params(CustomerParams),
+    responses((status = 200, body = Suggestions), (status = 404, body = Problem)))]
+pub async fn recommendations_by_query(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<AnalyticsCache>>,
+    principal: Principal,
+    Query(params): Query<CustomerParams>,
+) -> Result<Json<Suggestions>, ApiError> {
+    let id = params
+        .customer_id
+        .parse::<CustomerId>()
+        .map_err(|_| ApiError::field("customer_id", "invalid", "not a customer id"))?;
+    let k = KParams { k: params.k };
+    customer_suggestions(&state, &cache, &principal, id, &k).await
+}
+
+/// Items most often bought in the same order as this SKU.
+#[utoipa::path(get, path = "/v1/catalog/skus/{sku}/bought-together", tag = "analytics", security(("api_key" = [])),
+    params(("sku" = String, Path), KParams),
+    responses((status = 200, body = Suggestions)))]
+pub async fn bought_together(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<AnalyticsCache>>,
+    principal: Principal,
+    axum::extract::Path(sku): axum::extract::Path<String>,
+    Query(params): Query<KParams>,
+) -> Result<Json<Suggestions>, ApiError> {
+    principal.require(Action::Recommend)?;
+    let k = k_of(&params)?;
+    let b = built(&state, &cache, principal.tenant, false).await?;
+    let recs = b
+        .sku_key(&sku)
+        .map(|key| b.recommender.bought_together(key, k))
+        .unwrap_or_default();
+    Ok(Json(suggestions(&b, recs)))
+}
