@@ -111,6 +111,16 @@ pub enum Scenario {
     /// first `OMNI_BENCH_CUSTOMERS` demo customers (default 1,000,000: set 200 for the small
     /// demo). The `history` demo step gives them purchases.
     Recommendations,
+    /// `POST /v1/conversations/inbound`: an SMS from a random demo customer's phone with a
+    /// typical question (order status, store hours, stock, returns, points, or a free text),
+    /// identified, threaded, answered by the bot or handed off, committed.
+    Inbound,
+    /// `POST /v1/consultations`: a shopper's request for advice on a category, stored and
+    /// visible at once to every free associate with that skill (`GET /v1/consultations`).
+    Consultation,
+    /// `GET /v1/consultations` with an associate's key: the open requests matching their
+    /// skills — what a free associate's app polls to see new requests.
+    OpenConsultations,
 }
 
 impl Scenario {
@@ -126,6 +136,9 @@ impl Scenario {
             Scenario::Price => "price",
             Scenario::Checkout => "checkout",
             Scenario::Recommendations => "recommendations",
+            Scenario::Inbound => "inbound",
+            Scenario::Consultation => "consultation",
+            Scenario::OpenConsultations => "open-consultations",
         }
     }
 
@@ -143,6 +156,8 @@ impl Scenario {
             Scenario::Price => "/v1/pricing/quotes",
             Scenario::Checkout => "/v1/checkouts",
             Scenario::Recommendations => "/v1/recommendations",
+            Scenario::Inbound => "/v1/conversations/inbound",
+            Scenario::Consultation | Scenario::OpenConsultations => "/v1/consultations",
         }
     }
 
@@ -172,6 +187,30 @@ impl Scenario {
                 let member = members().map(|ids| ids[rand::random_range(0..ids.len())].to_string());
                 Some(
                     serde_json::json!({"channel": "web", "lines": lines, "customer_id": member})
+                        .to_string(),
+                )
+            }
+            Scenario::Inbound => {
+                const TEXTS: [&str; 6] = [
+                    "Где мой заказ?",
+                    "До скольки работает магазин на Тверской?",
+                    "Есть ли кроссовки 42 размера рядом со мной?",
+                    "Как вернуть товар?",
+                    "Сколько у меня баллов?",
+                    "Подскажите, что лучше подарить на день рождения",
+                ];
+                let phone = crate::demo::customer_phone(rand::random_range(0..200));
+                let text = TEXTS[rand::random_range(0..TEXTS.len())];
+                Some(
+                    serde_json::json!({"channel": "sms", "from": {"kind": "phone", "value": phone}, "text": text})
+                        .to_string(),
+                )
+            }
+            Scenario::Consultation => {
+                const SKILLS: [&str; 3] = ["running", "robot_vacuums", "tents"];
+                let skill = SKILLS[rand::random_range(0..SKILLS.len())];
+                Some(
+                    serde_json::json!({"skill": skill, "question": "Какую модель выбрать для начинающего?"})
                         .to_string(),
                 )
             }

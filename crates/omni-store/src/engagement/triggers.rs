@@ -104,15 +104,30 @@ impl WriteTx {
             }
             q.execute(self.conn()).await?;
         }
+        let per = crate::rows_per_statement(self.backend(), 2);
+        let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<(&str, String)>> =
+            std::collections::BTreeMap::new();
         for (tenant, chain, customer) in cancelled {
-            sqlx::query(
-                "DELETE FROM trigger_runs WHERE tenant_id = $1 AND chain_id = $2 AND customer_id = $3",
-            )
-            .bind(tenant.to_string())
-            .bind(chain.clone())
-            .bind(customer.to_string())
-            .execute(self.conn())
-            .await?;
+            by_tenant
+                .entry(*tenant)
+                .or_default()
+                .push((chain.as_str(), customer.to_string()));
+        }
+        for (tenant, keys) in by_tenant {
+            for chunk in keys.chunks(per) {
+                let pairs: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("(${}, ${})", 2 + 2 * i, 3 + 2 * i))
+                    .collect();
+                let sql = format!(
+                    "DELETE FROM trigger_runs WHERE tenant_id = $1 AND (chain_id, customer_id) IN ({})",
+                    pairs.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
+                for (chain, customer) in chunk {
+                    q = q.bind((*chain).to_owned()).bind(customer.clone());
+                }
+                q.execute(self.conn()).await?;
+            }
         }
         Ok(())
     }
