@@ -427,8 +427,8 @@ impl Season {
     }
 }
 
-/// splitmix64: tiny, fast, and good enough for simulation.
-struct Rng(u64);
+/// splitmix64: tiny, fast, and good enough for simulation (the model tests draw from it too).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -440,7 +440,7 @@ impl Rng {
     }
 
     /// Uniform in `[0, 1)`.
-    fn f64(&mut self) -> f64 {
+    pub(crate) fn f64(&mut self) -> f64 {
         (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
@@ -459,7 +459,7 @@ impl Rng {
     }
 
     /// Standard normal (Box–Muller, one of the pair).
-    fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         let u = 1.0 - self.f64();
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.f64()).cos()
     }
