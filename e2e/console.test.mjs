@@ -165,6 +165,28 @@ test("the console speaks English too and refuses a wrong key with a clear messag
   await page.close();
 });
 
+test("a marketer watches the dashboards: sales by channel, RFM, LTV, cohorts, migration, trigger chains", async () => {
+  const marketer = keys.marketer;
+  assert.ok(marketer, "the demo prints a marketer key");
+  // The node rebuilds its analytics every few minutes; this is that rebuild, done now.
+  assert.equal((await apiCall("POST", "/v1/analytics/refresh", marketer)).status, 200);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await signIn(page, marketer);
+  await usable(page, "products", Date.now());
+  const started = Date.now();
+  await page.click('nav a[href="#/dashboards"]');
+  const took = await usable(page, "dashboards", started);
+  assert.ok(took < USABLE_MS, `dashboards usable in ${took} ms`);
+  for (const chart of ["sales", "rfm", "ltv", "migration", "cohorts", "triggers"]) {
+    assert.ok(await page.$(`[data-chart="${chart}"]`), `the ${chart} chart is shown`);
+  }
+  assert.ok((await page.$$('[data-chart="sales"] .chart-row')).length >= 2, "sales in several channels");
+  assert.ok((await page.$$('[data-chart="cohorts"] tbody tr')).length >= 1, "cohort rows");
+  assert.match(await page.textContent('[data-chart="triggers"]'), /cart\.updated/);
+  await page.screenshot({ path: join(shots, "marketer-dashboards.png"), fullPage: true });
+  await page.close();
+});
+
 test("a merchandiser sees what a product lacks per channel and moves it through review to publication", async () => {
   const admin = keys["admin"];
   const categories = await apiCall("GET", "/v1/catalog/categories", admin);

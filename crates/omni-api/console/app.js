@@ -142,8 +142,8 @@ function screensFor(me) {
   switch (me && me.role) {
     case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock"];
     case "agent": return ["inbox", "shopper", "search", "cart", "stock"];
-    case "admin": return ["products", "search", "stock", "keys", "inbox"];
-    case "marketer": return ["products", "search"];
+    case "admin": return ["products", "search", "stock", "keys", "inbox", "dashboards"];
+    case "marketer": return ["products", "search", "dashboards"];
     case "app": return ["search", "cart"];
     default: return [];
   }

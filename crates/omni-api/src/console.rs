@@ -94,6 +94,12 @@ static INBOX_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
         "text/javascript; charset=utf-8",
     )
 });
+static DASHBOARDS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/dashboards.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
 static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../console/app.css"),
@@ -121,6 +127,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/inbox.js",
             get(|h: HeaderMap| async move { INBOX_SCRIPT.respond(&h) }),
+        )
+        .route(
+            "/console/dashboards.js",
+            get(|h: HeaderMap| async move { DASHBOARDS_SCRIPT.respond(&h) }),
         )
         .route(
             "/console/app.css",
