@@ -120,6 +120,7 @@ pub enum Scenario {
     Consultation,
     /// `GET /v1/consultations` with an associate's key: the open requests matching their
     /// skills — what a free associate's app polls to see new requests.
+    #[serde(rename = "open-consultations")]
     OpenConsultations,
 }
 
