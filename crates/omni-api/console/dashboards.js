@@ -37,7 +37,7 @@ Object.assign(TEXT.en, {
 function bars(rows, testid) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   return h("div", { class: "chart", "data-chart": testid }, rows.map((r) => {
-    const bar = h("span", { class: "bar" });
+    const bar = h("span", { class: "chart-bar" });
     bar.style.width = `${Math.max(1, Math.round((100 * r.value) / max))}%`;
     return h("div", { class: "chart-row" }, h("span", { class: "chart-label" }, r.label),
       h("span", { class: "chart-track" }, bar), h("span", { class: "chart-value" }, r.text));
