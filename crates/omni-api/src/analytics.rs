@@ -5,7 +5,7 @@
 //! rebuilt early on `POST /v1/analytics/refresh`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::PathId;
+use crate::refresh::TenantCache;
 use crate::{ApiError, AppState};
 use crate::{analytics_reports, analytics_surveys};
 
@@ -89,21 +90,12 @@ impl Built {
     }
 }
 
-/// This node's builds, one per tenant. A tenant's slot is locked while it builds, so
-/// concurrent first requests wait for one build instead of starting several.
+/// This node's builds, one per tenant: the first request builds (concurrent first requests
+/// wait for that one build); a stale build is served while its successor is made in the
+/// background.
 #[derive(Default)]
 pub struct AnalyticsCache {
-    tenants: Mutex<HashMap<TenantId, Slot>>,
-}
-
-/// A tenant's current build (`None` until the first), locked while it is rebuilt.
-type Slot = Arc<tokio::sync::Mutex<Option<Arc<Built>>>>;
-
-impl AnalyticsCache {
-    fn slot(&self, tenant: TenantId) -> Slot {
-        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
-        tenants.entry(tenant).or_default().clone()
-    }
+    builds: TenantCache<Built>,
 }
 
 /// The tenant's main currency (its first country's).
@@ -118,33 +110,43 @@ pub(crate) async fn main_currency(
         .ok_or(ApiError::Conflict("the tenant has no country"))
 }
 
-/// The tenant's build: the cached one while fresh, else a new one (always new with `force`).
+/// The tenant's build: the cached one while fresh, else (with `force`, or on the first
+/// request) a new one; a stale one is served while a background build replaces it.
 pub(crate) async fn built(
     state: &AppState,
     cache: &AnalyticsCache,
     tenant: TenantId,
     force: bool,
 ) -> Result<Arc<Built>, ApiError> {
-    let slot = cache.slot(tenant);
-    let mut guard = slot.lock().await;
-    let now = state.clock.now();
-    if let Some(b) = guard.as_ref()
-        && !force
-        && (now - b.built_at).num_seconds() < MAX_AGE_SECS
-    {
-        return Ok(b.clone());
+    if force {
+        return cache
+            .builds
+            .rebuild(tenant, build(state.clone(), tenant))
+            .await;
     }
-    let currency = main_currency(state, tenant).await?;
+    let now = state.clock.now();
+    let state = state.clone();
+    cache
+        .builds
+        .get(
+            tenant,
+            |b| (now - b.built_at).num_seconds() < MAX_AGE_SECS,
+            || build(state, tenant),
+        )
+        .await
+}
+
+/// Reads the tenant's data set and computes every report and model from it.
+async fn build(state: AppState, tenant: TenantId) -> Result<Built, ApiError> {
+    let now = state.clock.now();
+    let currency = main_currency(&state, tenant).await?;
     let dataset = state
         .store
         .analytics_dataset_at(tenant, currency, now)
         .await?;
-    let b = tokio::task::spawn_blocking(move || Built::new(dataset, now))
+    tokio::task::spawn_blocking(move || Built::new(dataset, now))
         .await
-        .map_err(ApiError::internal)?;
-    let b = Arc::new(b);
-    *guard = Some(b.clone());
-    Ok(b)
+        .map_err(ApiError::internal)
 }
 
 /// What a rebuild read.

@@ -49,6 +49,7 @@ mod orders_sourcing;
 mod pagination;
 pub mod payments;
 mod pricing;
+mod refresh;
 mod request;
 mod system;
 mod tenancy;

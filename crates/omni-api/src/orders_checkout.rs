@@ -179,8 +179,19 @@ pub(crate) async fn release_cart_holds(
     cart: &mut ShoppingCart,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    for h in std::mem::take(&mut cart.holds) {
-        let r = tx.reservation(cart.tenant_id, h.reservation_id).await?;
+    let holds = std::mem::take(&mut cart.holds);
+    release_holds(tx, cart.tenant_id, holds, now).await
+}
+
+/// Frees the units of the given cart holds that are still active.
+async fn release_holds(
+    tx: &mut WriteTx,
+    tenant: omni_kernel::TenantId,
+    holds: Vec<omni_domain::orders::CartHold>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    for h in holds {
+        let r = tx.reservation(tenant, h.reservation_id).await?;
         if r.status == omni_domain::inventory::ReservationStatus::Active {
             let freed = r
                 .release(now)
@@ -312,15 +323,23 @@ async fn place(
     authorization: Option<String>,
 ) -> Result<(Order, Option<String>), ApiError> {
     let now = state.clock.now();
-    let mut cart = tx.cart(principal.tenant, priced_cart.id).await?;
-    if cart.version != priced_cart.version {
-        return Err(ApiError::Conflict(
-            "the cart changed during checkout; price it again",
-        ));
-    }
     let id = OrderId::new();
     let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
-    release_cart_holds(tx, &mut cart, now).await?;
+    // The cart as priced is closed first, on condition that it is still that version: no
+    // re-read, and a cart changed meanwhile stops the checkout before anything else is done.
+    let mut cart = priced_cart.clone();
+    let holds = std::mem::take(&mut cart.holds);
+    cart.check_out(id, now)
+        .map_err(|_| ApiError::Conflict("the cart is closed"))?;
+    tx.update_cart(&cart, priced_cart.version)
+        .await
+        .map_err(|e| match e {
+            omni_store::StoreError::VersionMismatch => {
+                ApiError::Conflict("the cart changed during checkout; price it again")
+            }
+            other => other.into(),
+        })?;
+    release_holds(tx, cart.tenant_id, holds, now).await?;
     let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
     tx.commit_sale(
         principal.tenant,
@@ -385,9 +404,6 @@ async fn place(
     if let Some(c) = &code {
         order.set_pickup_code(c);
     }
-    cart.check_out(id, now)
-        .map_err(|_| ApiError::Conflict("the cart is closed"))?;
-    tx.update_cart(&cart, priced_cart.version).await?;
     record_cart(tx, &cart, "cart.checked_out").await?;
     tx.insert_order(&order).await?;
     record_order(

@@ -1,10 +1,10 @@
 //! The network as sourcing sees it, kept per node: every active location as a sourcing
 //! candidate, today's load per location, and the merchant's sourcing rules and tariffs.
-//! Rebuilt when older than a few seconds, so a request never reads a thousand location
-//! documents; stock is always read live (the stock matrix of the cart's SKUs).
+//! Rebuilt in the background when older than a few seconds, so a request never reads a
+//! thousand location documents nor waits for today's load to be counted; stock is always read live (the stock matrix of the cart's SKUs).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use omni_domain::network::{Capability, Location, LocationKind, LocationStatus};
@@ -12,6 +12,7 @@ use omni_domain::orders::{Candidate, DeliveryTariffs, Demand, SourcingRules};
 use omni_kernel::{GeoPoint, LocationId, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::refresh::TenantCache;
 use crate::{ApiError, AppState};
 
 /// How long a node trusts its copy of the network.
@@ -117,31 +118,29 @@ fn candidate(l: &Location, load_today: u32) -> Candidate {
     }
 }
 
-/// The per-node cache of networks by tenant.
+/// The per-node cache of networks by tenant, refreshed in the background when stale.
 #[derive(Default)]
 pub struct Networks {
-    inner: RwLock<HashMap<TenantId, Arc<Network>>>,
+    cache: TenantCache<Network>,
 }
 
 impl Networks {
-    /// The tenant's network, rebuilt when stale.
+    /// The tenant's network: never older than a few seconds, except while its successor is
+    /// being built in the background.
     pub async fn get(&self, state: &AppState, tenant: TenantId) -> Result<Arc<Network>, ApiError> {
-        let cached = self.inner.read().ok().and_then(|m| m.get(&tenant).cloned());
-        if let Some(n) = cached.filter(|n| n.built.elapsed() < MAX_AGE) {
-            return Ok(n);
-        }
-        let built = Arc::new(build(state, tenant, state.clock.now()).await?);
-        if let Ok(mut m) = self.inner.write() {
-            m.insert(tenant, built.clone());
-        }
-        Ok(built)
+        let state = state.clone();
+        self.cache
+            .get(
+                tenant,
+                |n| n.built.elapsed() < MAX_AGE,
+                || async move { build(&state, tenant, state.clock.now()).await },
+            )
+            .await
     }
 
     /// Forgets a tenant's copy (after a rules change on this node).
     pub fn invalidate(&self, tenant: TenantId) {
-        if let Ok(mut m) = self.inner.write() {
-            m.remove(&tenant);
-        }
+        self.cache.invalidate(tenant);
     }
 }
 

@@ -8,10 +8,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::sync::Arc;
 
-use sqlx::{AnyPool, ConnectOptions, Executor};
-use tokio::sync::Semaphore;
-
+use crate::group_commit::GroupCommit;
 use crate::{StoreError, WriteTx};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 
 /// Which database is behind the pool; decides the few dialect differences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +27,9 @@ pub struct Store {
     /// SQLite has one writer at a time: writers queue here, in order, without holding a
     /// pooled connection — instead of each taking a connection and polling SQLite's busy
     /// handler (which sleeps with back-off, starves readers of connections, and turned 8
-    /// concurrent checkouts into second-long tails). `None` on PostgreSQL (row locks).
-    writer: Option<Arc<Semaphore>>,
+    /// concurrent checkouts into second-long tails) — and writers queued together commit
+    /// together. `None` on PostgreSQL (row locks, a transaction per writer).
+    writer: Option<Arc<GroupCommit>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -83,6 +83,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "analytics",
         include_str!("../migrations/sqlite/0010_analytics.sql"),
     ),
+    (
+        11,
+        "order_load",
+        include_str!("../migrations/sqlite/0011_order_load.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -135,12 +140,19 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "analytics",
         include_str!("../migrations/postgres/0010_analytics.sql"),
     ),
+    (
+        11,
+        "order_load",
+        include_str!("../migrations/postgres/0011_order_load.sql"),
+    ),
 ];
 
 impl Store {
     /// Connects to `url` (`sqlite://path`, `postgres://…`). SQLite files are created if
     /// missing and run in WAL mode with a busy timeout, so concurrent writers queue instead
     /// of failing; reads go through a memory map (no read syscall per page on hot paths).
+    /// `synchronous = FULL`: a commit is on disk before anyone is answered — the group
+    /// commit pays that fsync once per batch of writers, not once per writer.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -149,7 +161,13 @@ impl Store {
             Backend::Postgres
         };
         let mut options = AnyConnectOptions::from_str(url)?;
-        options = options.disable_statement_logging();
+        // `OMNI_LOG_SQL=1` logs every statement (target `sqlx::query`, level debug) to see what
+        // a request costs in round trips; off by default, it would drown the logs.
+        if std::env::var_os("OMNI_LOG_SQL").is_none() {
+            options = options.disable_statement_logging();
+        } else {
+            options = options.log_statements(log::LevelFilter::Debug);
+        }
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
@@ -157,7 +175,7 @@ impl Store {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                                  PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
                                  PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
@@ -177,7 +195,7 @@ impl Store {
                     .await?
             }
         };
-        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        let writer = (backend == Backend::Sqlite).then(GroupCommit::new);
         Ok(Store {
             pool,
             backend,
@@ -229,24 +247,14 @@ impl Store {
         &self.pool
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`) so read-then-write sequences cannot fail half-way with SQLITE_BUSY.
+    /// Starts a write transaction. On SQLite it joins the group commit, whose shared
+    /// transaction takes the write lock up front (`BEGIN IMMEDIATE`) so read-then-write
+    /// sequences cannot fail half-way with SQLITE_BUSY.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
-        let turn = match &self.writer {
-            Some(queue) => Some(
-                queue
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .map_err(|_| StoreError::Corrupt("the writer queue is closed".into()))?,
-            ),
-            None => None,
-        };
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(WriteTx::new(tx, self.backend, turn))
+        match &self.writer {
+            Some(group) => Ok(WriteTx::shared(group.begin(&self.pool).await?)),
+            None => Ok(WriteTx::own(self.pool.begin().await?, self.backend)),
+        }
     }
 
     /// Readiness probe: one round trip.

@@ -17,6 +17,7 @@ pub mod customers;
 mod db;
 pub mod engagement;
 mod error;
+mod group_commit;
 pub mod idempotency;
 pub mod inventory;
 pub mod locations;
@@ -117,6 +118,25 @@ pub(crate) fn rows_per_statement(backend: Backend, columns: usize) -> usize {
         Backend::Sqlite => (120 / columns).max(1),
         Backend::Postgres => 3_000 / columns,
     }
+}
+
+/// `($1, $2, …), (…)` for a multi-row insert of `rows` rows of `cols` columns.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * cols + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 pub(crate) fn millis(t: omni_kernel::Timestamp) -> i64 {

@@ -2,37 +2,65 @@
 
 use omni_domain::events::DomainEvent;
 use sqlx::{Any, Transaction};
-use tokio::sync::OwnedSemaphorePermit;
 
-use crate::{Backend, StoreError, millis};
+use crate::group_commit::Turn;
+use crate::{Backend, StoreError, millis, placeholders, rows_per_statement};
 
 /// A write transaction. Repositories write through it; [`WriteTx::record`] appends a domain
 /// event to the outbox inside the same transaction, so both commit atomically.
 pub struct WriteTx {
-    inner: Transaction<'static, Any>,
+    inner: Inner,
     backend: Backend,
     events: usize,
-    /// This writer's turn in the SQLite writer queue, given back when the transaction ends.
-    _turn: Option<OwnedSemaphorePermit>,
+    /// Events recorded but not yet inserted: they go in at commit, many rows per statement.
+    outbox: Vec<OutboxRow>,
+}
+
+/// An outbox row's values, bound when the events are written.
+struct OutboxRow {
+    event_id: String,
+    tenant_id: String,
+    kind: String,
+    subject: String,
+    occurred_at: i64,
+    data: String,
+}
+
+/// Where the writes go: a transaction of its own (PostgreSQL), or a savepoint in SQLite's
+/// shared group-commit transaction.
+enum Inner {
+    Own(Box<Transaction<'static, Any>>),
+    Shared(Box<Turn>),
+    /// Only after `commit`/`rollback` consumed the transaction (never seen by a caller).
+    Ended,
 }
 
 impl WriteTx {
-    pub(crate) fn new(
-        inner: Transaction<'static, Any>,
-        backend: Backend,
-        turn: Option<OwnedSemaphorePermit>,
-    ) -> Self {
+    pub(crate) fn own(tx: Transaction<'static, Any>, backend: Backend) -> Self {
         Self {
-            inner,
+            inner: Inner::Own(Box::new(tx)),
             backend,
             events: 0,
-            _turn: turn,
+            outbox: Vec::new(),
+        }
+    }
+
+    pub(crate) fn shared(turn: Turn) -> Self {
+        Self {
+            inner: Inner::Shared(Box::new(turn)),
+            backend: Backend::Sqlite,
+            events: 0,
+            outbox: Vec::new(),
         }
     }
 
     /// The connection inside, for repository queries.
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.inner
+        match &mut self.inner {
+            Inner::Own(tx) => tx,
+            Inner::Shared(turn) => turn.conn(),
+            Inner::Ended => unreachable!("a transaction is used only before it ends"),
+        }
     }
 
     /// The backend, for the rare dialect difference.
@@ -40,21 +68,40 @@ impl WriteTx {
         self.backend
     }
 
-    /// Appends an event to the outbox in this transaction.
+    /// Appends an event to the outbox in this transaction (written when it commits).
     pub async fn record(&mut self, event: &DomainEvent) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outbox (event_id, tenant_id, kind, subject, occurred_at, data) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(event.id.to_string())
-        .bind(event.tenant_id.to_string())
-        .bind(event.kind.clone())
-        .bind(event.subject.clone())
-        .bind(millis(event.occurred_at))
-        .bind(event.data.to_string())
-        .execute(self.conn())
-        .await?;
+        self.outbox.push(OutboxRow {
+            event_id: event.id.to_string(),
+            tenant_id: event.tenant_id.to_string(),
+            kind: event.kind.clone(),
+            subject: event.subject.clone(),
+            occurred_at: millis(event.occurred_at),
+            data: event.data.to_string(),
+        });
         self.events += 1;
+        Ok(())
+    }
+
+    /// Inserts the recorded events, as few statements as the backend's bind limit allows.
+    async fn write_outbox(&mut self) -> Result<(), StoreError> {
+        let rows = std::mem::take(&mut self.outbox);
+        for chunk in rows.chunks(rows_per_statement(self.backend, 6)) {
+            let sql = format!(
+                "INSERT INTO outbox (event_id, tenant_id, kind, subject, occurred_at, data) VALUES {}",
+                placeholders(chunk.len(), 6)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(&r.event_id)
+                    .bind(&r.tenant_id)
+                    .bind(&r.kind)
+                    .bind(&r.subject)
+                    .bind(r.occurred_at)
+                    .bind(&r.data);
+            }
+            q.execute(self.conn()).await?;
+        }
         Ok(())
     }
 
@@ -63,15 +110,34 @@ impl WriteTx {
         self.events
     }
 
-    /// Commits the state change and its events.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.inner.commit().await?;
+    /// Commits the state change and its events; returns once they are durable.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.write_outbox().await?;
+        match std::mem::replace(&mut self.inner, Inner::Ended) {
+            Inner::Own(tx) => tx.commit().await?,
+            Inner::Shared(turn) => turn.commit().await?,
+            Inner::Ended => {}
+        }
         Ok(())
     }
 
     /// Rolls back explicitly (dropping does the same).
-    pub async fn rollback(self) -> Result<(), StoreError> {
-        self.inner.rollback().await?;
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        match std::mem::replace(&mut self.inner, Inner::Ended) {
+            Inner::Own(tx) => tx.rollback().await?,
+            Inner::Shared(turn) => turn.abandon(),
+            Inner::Ended => {}
+        }
         Ok(())
+    }
+}
+
+impl Drop for WriteTx {
+    /// A transaction dropped without `commit` undoes its changes: its own transaction rolls
+    /// back (sqlx does that), a shared one rolls back to this writer's savepoint only.
+    fn drop(&mut self) {
+        if let Inner::Shared(turn) = std::mem::replace(&mut self.inner, Inner::Ended) {
+            turn.abandon();
+        }
     }
 }

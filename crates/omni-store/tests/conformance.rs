@@ -280,3 +280,76 @@ async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
         None
     );
 }
+
+/// Writers racing each other (on SQLite they share a group commit): each one's change is
+/// visible as soon as its commit returns; one that fails or is dropped takes back its own
+/// change and nothing of the others'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_itself() {
+    let (db, t) = setup().await;
+    let taken = add_location(&db.store, &t, "TAKEN").await;
+    let writers: Vec<_> = (0..48)
+        .map(|i| {
+            let (store, t) = (db.store.clone(), t.clone());
+            tokio::spawn(async move {
+                // Every fourth writer fails half-way (a duplicate code after its own insert);
+                // every seventh gives up without committing.
+                let code = format!("W-{i}");
+                let loc = draft(&code)
+                    .into_location(&t, LocationId::new(), Utc::now())
+                    .expect("valid");
+                let mut tx = store.write().await.expect("tx");
+                tx.insert_location(&loc).await.expect("insert");
+                tx.record(&DomainEvent::new(
+                    t.id,
+                    "location.created",
+                    loc.id,
+                    Utc::now(),
+                    serde_json::json!({}),
+                ))
+                .await
+                .expect("event");
+                if i % 4 == 0 {
+                    let dup = draft("TAKEN")
+                        .into_location(&t, LocationId::new(), Utc::now())
+                        .expect("valid");
+                    assert!(tx.insert_location(&dup).await.is_err(), "duplicate code");
+                    return None;
+                }
+                if i % 7 == 0 {
+                    drop(tx);
+                    return None;
+                }
+                tx.commit().await.expect("commit");
+                let seen = store.location(t.id, loc.id).await.expect("visible at once");
+                assert_eq!(seen.code, code);
+                Some(code)
+            })
+        })
+        .collect();
+    let mut committed = Vec::new();
+    for w in writers {
+        if let Some(code) = w.await.expect("writer") {
+            committed.push(code);
+        }
+    }
+    let expected = (0..48).filter(|i| i % 4 != 0 && i % 7 != 0).count();
+    assert_eq!(committed.len(), expected);
+    let mut stored: Vec<String> = db
+        .store
+        .all_locations(t.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .filter(|l| l.id != taken.id)
+        .map(|l| l.code)
+        .collect();
+    stored.sort();
+    committed.sort();
+    assert_eq!(stored, committed, "exactly the committed writers' rows");
+    assert_eq!(
+        db.store.unsequenced_events().await.expect("events"),
+        expected as i64 + 1,
+        "exactly their events (and the first location's)"
+    );
+}

@@ -39,6 +39,10 @@ pub struct BenchArgs {
     /// Stop after this many requests even if time remains.
     #[arg(long, default_value_t = 2_000_000)]
     pub max_requests: u64,
+    /// `checkout` only: carts opened before the clock starts, so the run times checkouts
+    /// alone; the run ends early when they are used up.
+    #[arg(long, default_value_t = 5_000)]
+    pub carts: u64,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -53,6 +57,7 @@ impl std::fmt::Debug for BenchArgs {
             .field("concurrency", &self.concurrency)
             .field("duration", &self.duration)
             .field("max_requests", &self.max_requests)
+            .field("carts", &self.carts)
             .field("json", &self.json)
             .finish()
     }
@@ -229,6 +234,8 @@ struct Target {
     url: Url,
     auth: Option<String>,
     scenario: Scenario,
+    /// Open carts waiting for their checkout: `(cart id, device id)`.
+    carts: std::sync::Mutex<Vec<(serde_json::Value, String)>>,
 }
 
 impl Target {
@@ -256,12 +263,13 @@ impl Target {
             url,
             auth,
             scenario: args.scenario,
+            carts: std::sync::Mutex::new(Vec::new()),
         })
     }
 
     /// One request; the body is read to the end so the connection is reused. Returns the
-    /// status and how long the timed request took.
-    async fn send(&self) -> Result<(reqwest::StatusCode, Duration), reqwest::Error> {
+    /// status and how long the timed request took; `None` when a checkout run is out of carts.
+    async fn send(&self) -> Result<Option<(reqwest::StatusCode, Duration)>, reqwest::Error> {
         if self.scenario == Scenario::Checkout {
             return self.checkout().await;
         }
@@ -287,7 +295,7 @@ impl Target {
         let response = request.send().await?;
         let status = response.status();
         response.bytes().await?;
-        Ok((status, sent.elapsed()))
+        Ok(Some((status, sent.elapsed())))
     }
 
     /// A POST with the bearer key; returns the status and the JSON body.
@@ -313,8 +321,8 @@ impl Target {
         Ok((status, value))
     }
 
-    /// Opens a fresh device cart (untimed), then times its checkout.
-    async fn checkout(&self) -> Result<(reqwest::StatusCode, Duration), reqwest::Error> {
+    /// Opens a fresh 2-line device cart of random demo SKUs (before the clock starts).
+    async fn open_cart(&self) -> Result<(), reqwest::Error> {
         let skus = crate::demo::small_variant_count().min(400);
         let lines: Vec<_> = (0..2)
             .map(|_| {
@@ -330,21 +338,62 @@ impl Target {
                 None,
             )
             .await?;
-        if !status.is_success() {
-            return Ok((status, Duration::ZERO));
+        if status.is_success() {
+            let mut carts = self.carts.lock().unwrap_or_else(|p| p.into_inner());
+            carts.push((cart["id"].clone(), device));
         }
-        let body = serde_json::json!({"cart_id": cart["id"],
+        Ok(())
+    }
+
+    /// Times the checkout of one of the opened carts.
+    async fn checkout(&self) -> Result<Option<(reqwest::StatusCode, Duration)>, reqwest::Error> {
+        let next = self.carts.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let Some((cart, device)) = next else {
+            return Ok(None);
+        };
+        let body = serde_json::json!({"cart_id": cart,
             "fulfilment": {"method": "courier", "address": {"text": "Тверская ул., 7", "geo": {"lat": 55.7577, "lon": 37.6136}}},
             "payment": {"method": "card", "token": "tok_ok"}});
         let sent = Instant::now();
         let (status, _) = self.post_json("/v1/checkouts", body, Some(device)).await?;
-        Ok((status, sent.elapsed()))
+        Ok(Some((status, sent.elapsed())))
     }
+}
+
+/// Opens `count` carts with `concurrency` workers before a checkout run starts its clock.
+async fn open_carts(target: &Arc<Target>, count: u64, concurrency: u32) -> anyhow::Result<()> {
+    let opened = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (target, opened) = (target.clone(), opened.clone());
+            tokio::spawn(async move {
+                while opened.fetch_add(1, Ordering::Relaxed) < count {
+                    target.open_cart().await?;
+                }
+                Ok::<_, reqwest::Error>(())
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await?.context("opening the carts to check out")?;
+    }
+    anyhow::ensure!(
+        !target
+            .carts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty(),
+        "no cart could be opened: is the demo catalog loaded and the key a shopper's?"
+    );
+    Ok(())
 }
 
 /// Runs the workers and returns the summary (without printing).
 pub async fn execute(args: &BenchArgs) -> anyhow::Result<Summary> {
     let target = Arc::new(Target::new(args)?);
+    if args.scenario == Scenario::Checkout {
+        open_carts(&target, args.carts.saturating_add(1), args.concurrency).await?;
+    }
     preflight(&target).await?;
     let issued = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -376,7 +425,8 @@ async fn preflight(target: &Target) -> anyhow::Result<()> {
     let (status, _) = target
         .send()
         .await
-        .with_context(|| format!("cannot reach {}", target.url))?;
+        .with_context(|| format!("cannot reach {}", target.url))?
+        .unwrap_or((reqwest::StatusCode::OK, Duration::ZERO));
     anyhow::ensure!(
         !matches!(status.as_u16(), 401 | 403),
         "the server refused the key ({status}); mint one with `omni demo` or `omni keys create`"
@@ -394,7 +444,8 @@ async fn worker(
     let mut tally = Tally::new()?;
     while Instant::now() < deadline && issued.fetch_add(1, Ordering::Relaxed) < max {
         match target.send().await {
-            Ok((status, took)) => {
+            Ok(None) => break,
+            Ok(Some((status, took))) => {
                 let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
                 tally.latencies_us.saturating_record(us.max(1));
                 if status.is_success() {
@@ -519,6 +570,7 @@ mod tests {
             concurrency: 4,
             duration: 10,
             max_requests: 200,
+            carts: 10,
             json: false,
         }
     }

@@ -48,9 +48,9 @@ pub enum Scenario {
     /// default the small demo's count) priced against every active promotion, for a random
     /// member of the first `OMNI_BENCH_MEMBERS` demo customers when that is set.
     Price,
-    /// `POST /v1/checkouts`: a durable courier checkout of a fresh 2-line web cart (the cart is
-    /// opened first, untimed): pricing, sourcing over the network, card authorisation,
-    /// reservations, offer redemption and the order, committed. Only the checkout is timed.
+    /// `POST /v1/checkouts`: a durable courier checkout of a fresh 2-line web cart (`--carts`
+    /// of them are opened before the clock starts): pricing, sourcing over the network, card
+    /// authorisation, reservations, offer redemption and the order, committed.
     Checkout,
     /// `GET /v1/recommendations?customer_id=…&k=10`: a random demo customer's personal
     /// recommendations from the node's cached recommender; like `identify`, drawn from the

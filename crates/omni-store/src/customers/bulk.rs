@@ -4,7 +4,7 @@
 use omni_domain::customers::{ConsentRecord, Customer, Identifier, consent_bits};
 
 use super::doc;
-use crate::{StoreError, WriteTx, millis, rows_per_statement};
+use crate::{StoreError, WriteTx, millis, placeholders, rows_per_statement};
 
 /// One customer to load, with its identifiers (verified or not) and consent history.
 #[derive(Debug, Clone)]
@@ -12,24 +12,6 @@ pub struct BulkCustomer {
     pub customer: Customer,
     pub identifiers: Vec<(Identifier, bool)>,
     pub consents: Vec<ConsentRecord>,
-}
-
-fn placeholders(rows: usize, cols: usize) -> String {
-    let mut sql = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * cols + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 impl WriteTx {

@@ -31,10 +31,26 @@ fn event_kind(status: ReservationStatus) -> &'static str {
 impl WriteTx {
     /// Places a hold: takes the units (409 if not available) and records the hold and its event.
     pub async fn place_reservation(&mut self, r: &Reservation) -> Result<(), StoreError> {
-        self.expire_overdue_at(r.tenant_id, &r.sku, r.location_id, r.created_at)
-            .await?;
-        self.reserve_stock(r.tenant_id, &r.sku, r.location_id, r.quantity, r.created_at)
-            .await?;
+        let (tenant, sku, location) = (r.tenant_id, &r.sku, r.location_id);
+        // Overdue holds the sweeper has not reached yet are expired only when their units are
+        // needed: the common case (enough stock) costs one statement, not a search as well.
+        match self
+            .reserve_stock(tenant, sku, location, r.quantity, r.created_at)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(why)) => {
+                let freed = self
+                    .expire_overdue_at(tenant, sku, location, r.created_at)
+                    .await?;
+                if freed == 0 {
+                    return Err(StoreError::Conflict(why));
+                }
+                self.reserve_stock(tenant, sku, location, r.quantity, r.created_at)
+                    .await?;
+            }
+            Err(other) => return Err(other),
+        }
         sqlx::query(
             "INSERT INTO reservations (tenant_id, id, sku, location_id, status, expires_at, doc, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

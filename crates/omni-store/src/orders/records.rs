@@ -22,19 +22,13 @@ impl WriteTx {
             let n: i64 = row.try_get("number")?;
             return Ok(n.to_string());
         }
-        sqlx::query(
-            "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2) \
-             ON CONFLICT (tenant_id) DO NOTHING",
-        )
-        .bind(tenant.to_string())
-        .bind(FIRST_NUMBER)
-        .execute(self.conn())
-        .await?;
         let row = sqlx::query(
-            "UPDATE order_counters SET next_number = next_number + 1 WHERE tenant_id = $1 \
+            "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2 + 1) \
+             ON CONFLICT (tenant_id) DO UPDATE SET next_number = order_counters.next_number + 1 \
              RETURNING next_number - 1 AS number",
         )
         .bind(tenant.to_string())
+        .bind(FIRST_NUMBER)
         .fetch_one(self.conn())
         .await?;
         let n: i64 = row.try_get("number")?;

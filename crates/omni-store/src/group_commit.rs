@@ -1,0 +1,239 @@
+//! Group commit for SQLite's single writer.
+//!
+//! Why: SQLite runs one write transaction at a time, so every writer's `BEGIN … COMMIT`
+//! (and, with `synchronous = FULL`, its fsync) is paid in series. Here writers that queue
+//! behind each other share one transaction: each runs inside its own `SAVEPOINT`, so a writer
+//! that fails rolls back only its own changes, and a writer's `commit` releases its savepoint
+//! and then waits until the shared transaction is committed — nobody is answered before their
+//! change is durable, and nothing uncommitted is ever visible outside the writer queue.
+//!
+//! The shared transaction is committed by the writer that finds nobody queued behind it, or
+//! once it holds [`MAX_MEMBERS`] writers or is [`MAX_AGE`] old, so a steady stream of
+//! writers cannot postpone a commit indefinitely. Finishing a batch runs in a spawned task:
+//! a request dropped mid-way (client gone) can neither lose the other writers' commit nor
+//! leave the transaction open.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+
+use crate::StoreError;
+
+/// Writers committed together at most; bounds the work lost to one failed commit.
+pub(crate) const MAX_MEMBERS: usize = 128;
+/// How long a shared transaction may stay open before the next writer commits it first.
+pub(crate) const MAX_AGE: Duration = Duration::from_millis(10);
+
+/// What a member learns when the shared transaction ends: committed, or why not.
+type Outcome = Result<(), Arc<str>>;
+
+/// The shared transaction and the writers whose released savepoints wait in it.
+pub(crate) struct Batch {
+    tx: Transaction<'static, Any>,
+    members: Vec<oneshot::Sender<Outcome>>,
+    opened: Instant,
+}
+
+impl Batch {
+    fn due(&self) -> bool {
+        self.members.len() >= MAX_MEMBERS || self.opened.elapsed() >= MAX_AGE
+    }
+
+    /// Commits the shared transaction and tells every member how it went.
+    async fn finish(self) {
+        let outcome = self
+            .tx
+            .commit()
+            .await
+            .map_err(|e| Arc::<str>::from(e.to_string()));
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, members = self.members.len(), "group commit failed");
+        }
+        for member in self.members {
+            let _ = member.send(outcome.clone());
+        }
+    }
+
+    /// Abandons a transaction a savepoint command failed in (SQLite may have rolled it back
+    /// already): every member is told its change was not committed.
+    async fn poison(self, why: &str) {
+        tracing::error!(
+            error = why,
+            members = self.members.len(),
+            "group commit abandoned"
+        );
+        let _ = self.tx.rollback().await;
+        let reason: Arc<str> = Arc::from(format!("the write was rolled back: {why}"));
+        for member in self.members {
+            let _ = member.send(Err(reason.clone()));
+        }
+    }
+}
+
+/// The writer queue and the open shared transaction, if any.
+#[derive(Debug)]
+pub(crate) struct GroupCommit {
+    slot: Arc<Mutex<Option<Batch>>>,
+    /// Writers waiting for the slot: when none, the last one in commits at once.
+    queued: AtomicUsize,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("members", &self.members.len())
+            .finish()
+    }
+}
+
+/// A writer's turn: the slot is held, and the batch is on loan until the turn ends.
+pub(crate) struct Turn {
+    batch: Batch,
+    slot: OwnedMutexGuard<Option<Batch>>,
+    group: Arc<GroupCommit>,
+}
+
+const SAVEPOINT: &str = "SAVEPOINT w";
+const RELEASE: &str = "RELEASE SAVEPOINT w";
+const UNDO: &str = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w";
+
+impl GroupCommit {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            slot: Arc::new(Mutex::new(None)),
+            queued: AtomicUsize::new(0),
+        })
+    }
+
+    /// Waits for the writer slot (in arrival order), joins or opens the shared transaction
+    /// and opens this writer's savepoint.
+    pub(crate) async fn begin(self: &Arc<Self>, pool: &AnyPool) -> Result<Turn, StoreError> {
+        let mut slot = {
+            let _queued = Queued::join(&self.queued);
+            self.slot.clone().lock_owned().await
+        };
+        let open = match slot.take() {
+            Some(batch) if batch.due() => {
+                // Spawned: a request dropped here must not cut the others' commit short.
+                let _ = tokio::spawn(batch.finish()).await;
+                None
+            }
+            other => other,
+        };
+        let mut batch = match open {
+            Some(batch) => batch,
+            None => {
+                let batch = Batch {
+                    tx: pool.begin_with("BEGIN IMMEDIATE").await?,
+                    members: Vec::new(),
+                    opened: Instant::now(),
+                };
+                tokio::spawn(self.clone().finish_when_due());
+                batch
+            }
+        };
+        if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *batch.tx).await {
+            batch.poison(&e.to_string()).await;
+            return Err(e.into());
+        }
+        Ok(Turn {
+            batch,
+            slot,
+            group: self.clone(),
+        })
+    }
+}
+
+impl GroupCommit {
+    /// The safety net for a batch left open for a writer that then never came (its request
+    /// was dropped while queued): once the batch is due, whoever holds it is finished.
+    async fn finish_when_due(self: Arc<Self>) {
+        tokio::time::sleep(MAX_AGE).await;
+        let mut slot = self.slot.clone().lock_owned().await;
+        match slot.take() {
+            Some(batch) if batch.due() => batch.finish().await,
+            other => *slot = other,
+        }
+    }
+}
+
+/// Counts a writer as queued for the slot until it gets it or gives up (dropped future).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn join(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Turn {
+    /// The shared transaction's connection, inside this writer's savepoint.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.batch.tx
+    }
+
+    /// Keeps this writer's changes in the shared transaction and waits until it commits.
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        let (member, committed) = oneshot::channel();
+        tokio::spawn(async move {
+            let Turn {
+                mut batch,
+                slot,
+                group,
+            } = self;
+            match sqlx::query(RELEASE).execute(&mut *batch.tx).await {
+                Ok(_) => {
+                    batch.members.push(member);
+                    hand_back(batch, slot, &group).await;
+                }
+                Err(e) => {
+                    batch.members.push(member);
+                    batch.poison(&e.to_string()).await;
+                }
+            }
+        });
+        match committed.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(StoreError::Corrupt(why.to_string())),
+            Err(_) => Err(StoreError::Corrupt(
+                "the group commit ended without an answer".into(),
+            )),
+        }
+    }
+
+    /// Undoes this writer's changes and nothing else; the turn passes on.
+    pub(crate) fn abandon(self) {
+        tokio::spawn(async move {
+            let Turn {
+                mut batch,
+                slot,
+                group,
+            } = self;
+            match sqlx::raw_sql(UNDO).execute(&mut *batch.tx).await {
+                Ok(_) => hand_back(batch, slot, &group).await,
+                Err(e) => batch.poison(&e.to_string()).await,
+            }
+        });
+    }
+}
+
+/// Ends a turn: commits the batch if nobody is queued behind (or it is due), else leaves it
+/// open for the next writer.
+async fn hand_back(batch: Batch, mut slot: OwnedMutexGuard<Option<Batch>>, group: &GroupCommit) {
+    if group.queued.load(Ordering::Acquire) == 0 || batch.due() {
+        batch.finish().await;
+    } else {
+        *slot = Some(batch);
+    }
+    drop(slot);
+}
