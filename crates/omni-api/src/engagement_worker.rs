@@ -204,27 +204,30 @@ impl TriggerWorker {
     /// with the position.
     async fn consume(&mut self, report: &mut RoundReport) -> Result<(), StoreError> {
         self.store.sequence_outbox(10_000).await?;
+        let mut position = self.store.relay_position(TRIGGERS_POSITION).await?;
+        // One batch's commit runs while the next is read and run through the engines (on
+        // PostgreSQL both are round trips on separate connections); commits stay in order.
+        let mut committing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
         for _ in 0..MAX_BATCHES {
-            let position = self.store.relay_position(TRIGGERS_POSITION).await?;
             let batch = self.store.global_feed(position, BATCH).await?;
             let Some(last) = batch.last().map(|e| e.seq) else {
-                return Ok(());
+                break;
             };
             report.events += batch.len();
             let changes = self.apply(&batch).await?;
             report.started += changes.started.len();
             report.cancelled += changes.cancelled.len();
-            let mut tx = self.store.write().await?;
-            tx.save_trigger_runs(&changes.started, &changes.cancelled)
-                .await?;
-            if !tx.advance_trigger_position(&self.node, last).await? {
-                return Err(StoreError::Conflict(
-                    "the trigger lease moved to another node",
-                ));
+            if let Some(previous) = committing.take() {
+                joined(previous.await)?;
             }
-            tx.commit().await?;
+            let (store, node) = (self.store.clone(), self.node.clone());
+            committing = Some(tokio::spawn(commit_batch(store, node, changes, last)));
+            position = last;
         }
-        Ok(())
+        match committing {
+            Some(last) => joined(last.await),
+            None => Ok(()),
+        }
     }
 
     /// Runs a batch through the engines; returns the net change per (tenant, chain, customer).
@@ -331,6 +334,29 @@ impl TriggerWorker {
 struct Changes {
     started: Vec<(TenantId, Run)>,
     cancelled: Vec<(TenantId, String, CustomerId)>,
+}
+
+/// Stores a batch's run changes and advances the worker's feed position past it, at once.
+async fn commit_batch(
+    store: Store,
+    node: String,
+    changes: Changes,
+    last: i64,
+) -> Result<(), StoreError> {
+    let mut tx = store.write().await?;
+    tx.save_trigger_runs(&changes.started, &changes.cancelled)
+        .await?;
+    if !tx.advance_trigger_position(&node, last).await? {
+        return Err(StoreError::Conflict(
+            "the trigger lease moved to another node",
+        ));
+    }
+    tx.commit().await
+}
+
+/// The result of a spawned commit (a panic in it is reported as a store error).
+fn joined(r: Result<Result<(), StoreError>, tokio::task::JoinError>) -> Result<(), StoreError> {
+    r.map_err(|e| StoreError::Corrupt(format!("a trigger commit stopped: {e}")))?
 }
 
 /// The customer's tier and segment names, for chains whose conditions ask.

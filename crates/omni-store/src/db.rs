@@ -85,8 +85,8 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         11,
-        "order_load",
-        include_str!("../migrations/sqlite/0011_order_load.sql"),
+        "hot_reads",
+        include_str!("../migrations/sqlite/0011_hot_reads.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -142,8 +142,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         11,
-        "order_load",
-        include_str!("../migrations/postgres/0011_order_load.sql"),
+        "hot_reads",
+        include_str!("../migrations/postgres/0011_hot_reads.sql"),
     ),
 ];
 
@@ -153,6 +153,9 @@ impl Store {
     /// of failing; reads go through a memory map (no read syscall per page on hot paths).
     /// `synchronous = FULL`: a commit is on disk before anyone is answered — the group
     /// commit pays that fsync once per batch of writers, not once per writer.
+    /// `temp_store = FILE`: a statement journal inside a writer's savepoint spills to a file
+    /// past 64 KiB; kept in memory, SQLite walks the whole of it at every statement, which
+    /// made a large transaction inside a savepoint quadratic.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -177,7 +180,7 @@ impl Store {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+                                 PRAGMA secure_delete = ON; PRAGMA temp_store = FILE; \
                                  PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
                             )
                             .await?;

@@ -2,8 +2,8 @@
 //!
 //! Why: SQLite runs one write transaction at a time, so every writer's `BEGIN … COMMIT`
 //! (and, with `synchronous = FULL`, its fsync) is paid in series. Here writers that queue
-//! behind each other share one transaction: each runs inside its own `SAVEPOINT`, so a writer
-//! that fails rolls back only its own changes, and a writer's `commit` releases its savepoint
+//! behind each other share one transaction: each but the first runs inside its own
+//! `SAVEPOINT`, so a writer that fails rolls back only its own changes, and a writer's `commit` releases its savepoint
 //! and then waits until the shared transaction is committed — nobody is answered before their
 //! change is durable, and nothing uncommitted is ever visible outside the writer queue.
 //!
@@ -92,6 +92,8 @@ impl std::fmt::Debug for Batch {
 /// A writer's turn: the slot is held, and the batch is on loan until the turn ends.
 pub(crate) struct Turn {
     batch: Batch,
+    /// The batch's first writer, without a savepoint of its own.
+    alone: bool,
     slot: OwnedMutexGuard<Option<Batch>>,
     group: Arc<GroupCommit>,
 }
@@ -123,8 +125,8 @@ impl GroupCommit {
             }
             other => other,
         };
-        let mut batch = match open {
-            Some(batch) => batch,
+        let (mut batch, alone) = match open {
+            Some(batch) => (batch, false),
             None => {
                 let batch = Batch {
                     tx: pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -132,15 +134,18 @@ impl GroupCommit {
                     opened: Instant::now(),
                 };
                 tokio::spawn(self.clone().finish_when_due());
-                batch
+                (batch, true)
             }
         };
-        if let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *batch.tx).await {
+        // The first writer of a batch has nobody to protect: it writes straight into the
+        // transaction (and a failure rolls all of it back). Later writers get a savepoint.
+        if !alone && let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *batch.tx).await {
             batch.poison(&e.to_string()).await;
             return Err(e.into());
         }
         Ok(Turn {
             batch,
+            alone,
             slot,
             group: self.clone(),
         })
@@ -188,11 +193,16 @@ impl Turn {
         tokio::spawn(async move {
             let Turn {
                 mut batch,
+                alone,
                 slot,
                 group,
             } = self;
-            match sqlx::query(RELEASE).execute(&mut *batch.tx).await {
-                Ok(_) => {
+            let released = match alone {
+                true => Ok(()),
+                false => sqlx::query(RELEASE).execute(&mut *batch.tx).await.map(drop),
+            };
+            match released {
+                Ok(()) => {
                     batch.members.push(member);
                     hand_back(batch, slot, &group).await;
                 }
@@ -216,9 +226,16 @@ impl Turn {
         tokio::spawn(async move {
             let Turn {
                 mut batch,
+                alone,
                 slot,
                 group,
             } = self;
+            if alone {
+                // Nobody else's change is in the transaction yet: all of it goes.
+                let _ = batch.tx.rollback().await;
+                drop(slot);
+                return;
+            }
             match sqlx::raw_sql(UNDO).execute(&mut *batch.tx).await {
                 Ok(_) => hand_back(batch, slot, &group).await,
                 Err(e) => batch.poison(&e.to_string()).await,

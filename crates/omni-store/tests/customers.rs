@@ -194,6 +194,63 @@ async fn bulk_loads_feed_the_snapshot_and_may_contact_reads_the_consents() {
     assert_eq!(unknown, ContactDecision::Unavailable);
 }
 
+/// The snapshot is read packed; odd values (no city, a separator inside a city's name,
+/// negative amounts) still come back exactly, in id order.
+#[tokio::test]
+async fn the_segment_snapshot_reads_every_value_back_exactly() {
+    let (db, t) = setup().await;
+    let mut odd = customer(&t, "Ростов-на-Дону", Tier::Silver);
+    odd.city = Some("Нижний\u{1f}Новгород\u{1e}".into());
+    odd.points_balance = -5;
+    odd.spent_90d = 123_456_789_012;
+    let mut homeless = customer(&t, "", Tier::Platinum);
+    homeless.city = None;
+    let plain = customer(&t, "Москва", Tier::Basic);
+    let rows: Vec<BulkCustomer> = [odd.clone(), homeless.clone(), plain.clone()]
+        .into_iter()
+        .map(|customer| BulkCustomer {
+            customer,
+            identifiers: vec![],
+            consents: vec![],
+        })
+        .collect();
+    let mut tx = db.store.write().await.expect("tx");
+    tx.bulk_insert_customers(&rows).await.expect("bulk");
+    tx.commit().await.expect("commit");
+    let base = db.store.segment_base(t.id).await.expect("base");
+    let mut ids = vec![
+        odd.id.to_string(),
+        homeless.id.to_string(),
+        plain.id.to_string(),
+    ];
+    ids.sort();
+    assert_eq!(base.ids, ids);
+    let only = |rule: Rule| -> Vec<String> {
+        base.evaluate(&rule)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        only(Rule::CityIs("Нижний\u{1f}Новгород\u{1e}".into())),
+        [odd.id.to_string()]
+    );
+    assert_eq!(
+        only(Rule::PointsAtLeast(0)).len(),
+        2,
+        "−5 points is below 0"
+    );
+    assert_eq!(
+        only(Rule::Spent90dOver(123_456_789_011)),
+        [odd.id.to_string()]
+    );
+    assert_eq!(
+        only(Rule::TierIs(Tier::Platinum)),
+        [homeless.id.to_string()]
+    );
+    assert_eq!(only(Rule::CityIs("Москва".into())), [plain.id.to_string()]);
+}
+
 #[tokio::test]
 async fn erasure_removes_identifiers_and_attributes_but_keeps_the_id() {
     let (db, t) = setup().await;

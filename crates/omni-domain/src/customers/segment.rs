@@ -198,6 +198,16 @@ impl SegmentBase {
         self.consents.push(f.consents);
     }
 
+    /// Keeps the first `n` customers only (a chunk the store reads again another way).
+    pub fn truncate(&mut self, n: usize) {
+        self.ids.truncate(n);
+        self.tier.truncate(n);
+        self.city.truncate(n);
+        self.spent.truncate(n);
+        self.points.truncate(n);
+        self.consents.truncate(n);
+    }
+
     /// How many customers the snapshot holds.
     pub fn len(&self) -> usize {
         self.ids.len()
