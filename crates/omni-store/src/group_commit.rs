@@ -191,25 +191,15 @@ impl Turn {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         let (member, committed) = oneshot::channel();
         tokio::spawn(async move {
-            let Turn {
-                mut batch,
-                alone,
-                slot,
-                group,
-            } = self;
-            let released = match alone {
+            let mut turn = self;
+            let released = match turn.alone {
                 true => Ok(()),
-                false => sqlx::query(RELEASE).execute(&mut *batch.tx).await.map(drop),
+                false => (sqlx::query(RELEASE).execute(&mut *turn.batch.tx).await).map(drop),
             };
+            turn.batch.members.push(member);
             match released {
-                Ok(()) => {
-                    batch.members.push(member);
-                    hand_back(batch, slot, &group).await;
-                }
-                Err(e) => {
-                    batch.members.push(member);
-                    batch.poison(&e.to_string()).await;
-                }
+                Ok(()) => hand_back(turn.batch, turn.slot, &turn.group).await,
+                Err(e) => turn.batch.poison(&e.to_string()).await,
             }
         });
         match committed.await {
@@ -224,21 +214,15 @@ impl Turn {
     /// Undoes this writer's changes and nothing else; the turn passes on.
     pub(crate) fn abandon(self) {
         tokio::spawn(async move {
-            let Turn {
-                mut batch,
-                alone,
-                slot,
-                group,
-            } = self;
-            if alone {
+            let mut turn = self;
+            if turn.alone {
                 // Nobody else's change is in the transaction yet: all of it goes.
-                let _ = batch.tx.rollback().await;
-                drop(slot);
-                return;
+                let _ = turn.batch.tx.rollback().await;
+                return drop(turn.slot);
             }
-            match sqlx::raw_sql(UNDO).execute(&mut *batch.tx).await {
-                Ok(_) => hand_back(batch, slot, &group).await,
-                Err(e) => batch.poison(&e.to_string()).await,
+            match sqlx::raw_sql(UNDO).execute(&mut *turn.batch.tx).await {
+                Ok(_) => hand_back(turn.batch, turn.slot, &turn.group).await,
+                Err(e) => turn.batch.poison(&e.to_string()).await,
             }
         });
     }

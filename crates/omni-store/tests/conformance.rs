@@ -4,7 +4,7 @@
 use chrono::Utc;
 use omni_domain::events::DomainEvent;
 use omni_domain::idempotency::{Replay, StoredResponse};
-use omni_domain::network::{LocationDraft, LocationKind, LocationPatch, OpeningHours};
+use omni_domain::network::{Location, LocationDraft, LocationKind, LocationPatch, OpeningHours};
 use omni_domain::tenancy::Tenant;
 use omni_kernel::{CountryCode, GeoPoint, LocationId, TenantId};
 use omni_store::idempotency::IdempotencyScope;
@@ -53,7 +53,13 @@ async fn add_location(store: &Store, t: &Tenant, code: &str) -> omni_domain::net
         .into_location(t, LocationId::new(), Utc::now())
         .expect("valid");
     let mut tx = store.write().await.expect("tx");
-    tx.insert_location(&loc).await.expect("insert");
+    insert_with_event(&mut tx, t, &loc).await;
+    tx.commit().await.expect("commit");
+    loc
+}
+
+async fn insert_with_event(tx: &mut omni_store::WriteTx, t: &Tenant, loc: &Location) {
+    tx.insert_location(loc).await.expect("insert");
     tx.record(&DomainEvent::new(
         t.id,
         "location.created",
@@ -63,8 +69,6 @@ async fn add_location(store: &Store, t: &Tenant, code: &str) -> omni_domain::net
     ))
     .await
     .expect("event");
-    tx.commit().await.expect("commit");
-    loc
 }
 
 #[tokio::test]
@@ -299,16 +303,7 @@ async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_it
                     .into_location(&t, LocationId::new(), Utc::now())
                     .expect("valid");
                 let mut tx = store.write().await.expect("tx");
-                tx.insert_location(&loc).await.expect("insert");
-                tx.record(&DomainEvent::new(
-                    t.id,
-                    "location.created",
-                    loc.id,
-                    Utc::now(),
-                    serde_json::json!({}),
-                ))
-                .await
-                .expect("event");
+                insert_with_event(&mut tx, &t, &loc).await;
                 if i % 4 == 0 {
                     let dup = draft("TAKEN")
                         .into_location(&t, LocationId::new(), Utc::now())
