@@ -125,13 +125,12 @@ pub(crate) async fn built(
             .await;
     }
     let now = state.clock.now();
-    let state = state.clone();
     cache
         .builds
         .get(
             tenant,
             |b| (now - b.built_at).num_seconds() < MAX_AGE_SECS,
-            || build(state, tenant),
+            || build(state.clone(), tenant),
         )
         .await
 }

@@ -128,12 +128,14 @@ impl Networks {
     /// The tenant's network: never older than a few seconds, except while its successor is
     /// being built in the background.
     pub async fn get(&self, state: &AppState, tenant: TenantId) -> Result<Arc<Network>, ApiError> {
-        let state = state.clone();
         self.cache
             .get(
                 tenant,
                 |n| n.built.elapsed() < MAX_AGE,
-                || async move { build(&state, tenant, state.clock.now()).await },
+                || {
+                    let state = state.clone();
+                    async move { build(&state, tenant, state.clock.now()).await }
+                },
             )
             .await
     }

@@ -7,7 +7,7 @@
 mod common;
 
 use common::shop::*;
-use common::{TestApp, problem, spawn_app};
+use common::{TestApp, problem, spawn_app, strings};
 use serde_json::{Value, json};
 
 /// Two more products in a second category: a bag (2 000 ₽) and socks (500 ₽).
@@ -339,12 +339,7 @@ async fn recommendations_follow_similar_customers_and_skip_what_the_customer_has
             .await,
     )
     .await;
-    let skus: Vec<&str> = together["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["sku"].as_str())
-        .collect();
+    let skus = strings(&together, "items", "sku");
     assert!(
         skus.contains(&"CAP-1") && skus.contains(&"BAG-1"),
         "{together}"
@@ -389,12 +384,7 @@ async fn a_survey_answer_is_validated_field_by_field() {
     )
     .await;
     let p = problem(r, 422).await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = strings(&p, "errors", "field");
     assert!(
         fields.contains(&"score") && fields.contains(&"customer_id"),
         "{p}"

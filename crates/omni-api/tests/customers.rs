@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, problem, spawn_app};
+use common::{TestApp, problem, spawn_app, strings};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -57,12 +57,7 @@ async fn russian_and_kazakh_phone_formats_identify_one_customer() {
     .await;
     assert_eq!(p["errors"][0]["field"], "value");
     let p = problem(app.post("/v1/customers", &app.a.app, &json!({"identifiers": [phone("12345", true), {"kind": "loyalty_card", "value": "7001 0000 0000 0009"}]})).await, 422).await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = strings(&p, "errors", "field");
     assert_eq!(fields, ["identifiers[0].value", "identifiers[1].value"]);
     // Unknown → 404 with nothing leaked; another tenant's phone is unknown too.
     let p = problem(

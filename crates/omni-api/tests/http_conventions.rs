@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{location_body, problem, spawn_app};
+use common::{location_body, problem, spawn_app, strings};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -171,12 +171,7 @@ async fn malformed_bodies_get_field_level_problems() {
         422,
     )
     .await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = strings(&p, "errors", "field");
     assert!(
         fields.contains(&"code") && fields.contains(&"country"),
         "{p}"

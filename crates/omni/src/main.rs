@@ -1,6 +1,7 @@
 //! `omni`: the one binary of the platform — serve, demo, migrate, keys, bench, export.
 
 mod bench;
+mod bench_report;
 mod bench_scenario;
 mod catalog_cli;
 mod cli;

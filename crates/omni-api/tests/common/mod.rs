@@ -234,6 +234,17 @@ impl TestApp {
     }
 }
 
+/// The `key` of every item in the array `list` of `v` (the fields a problem names, the
+/// SKUs of a list).
+pub fn strings<'a>(v: &'a Value, list: &str, key: &str) -> Vec<&'a str> {
+    v[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no array `{list}` in {v}"))
+        .iter()
+        .filter_map(|item| item[key].as_str())
+        .collect()
+}
+
 /// Asserts a problem+json response and returns its body.
 pub async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");
