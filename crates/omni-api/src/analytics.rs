@@ -135,6 +135,25 @@ pub(crate) async fn built(
         .await
 }
 
+/// Builds every tenant's analytics once, one after the other, so the first report or
+/// recommendation after a start does not wait for a chain-scale build (run in the background
+/// by `omni serve`; requests meanwhile build on demand as before).
+pub async fn warm(state: AppState) {
+    let tenants = match state.store.tenants().await {
+        Ok(t) => t,
+        Err(e) => return tracing::warn!(error = %e, "analytics warm-up: no tenant list"),
+    };
+    for tenant in tenants {
+        let started = std::time::Instant::now();
+        match built(&state, &state.analytics, tenant.id, false).await {
+            Ok(b) => tracing::info!(tenant = %tenant.slug, customers = b.dataset.customers.len(),
+                sales_lines = b.dataset.sales.len(),
+                ms = started.elapsed().as_millis() as u64, "analytics warmed"),
+            Err(e) => tracing::warn!(tenant = %tenant.slug, error = ?e, "analytics warm-up failed"),
+        }
+    }
+}
+
 /// Reads the tenant's data set and computes every report and model from it.
 async fn build(state: AppState, tenant: TenantId) -> Result<Built, ApiError> {
     let now = state.clock.now();

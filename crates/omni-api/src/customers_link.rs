@@ -133,7 +133,7 @@ pub async fn perform(tx: &mut WriteTx, m: &Merge, now: Timestamp) -> Result<Cust
     gone.updated_at = now;
     tx.update_customer(&gone, loser.version).await?;
     let bits = consent_bits(&tx.consents(tenant, survivor.id).await?);
-    tx.set_consent_bits(tenant, survivor.id, bits).await?;
+    tx.set_consent_bits(tenant, survivor.id, bits, now).await?;
     tx.record(&DomainEvent::new(
         tenant,
         "customer.merged",
@@ -172,7 +172,7 @@ pub async fn reverse(
     }
     for id in [m.survivor, m.loser] {
         let bits = consent_bits(&tx.consents(tenant, id).await?);
-        tx.set_consent_bits(tenant, id, bits).await?;
+        tx.set_consent_bits(tenant, id, bits, now).await?;
     }
     tx.record(&DomainEvent::new(
         tenant,

@@ -114,13 +114,18 @@ pub struct Materialization {
     pub member_count: i64,
     /// Customers evaluated.
     pub base_size: i64,
-    /// Time to load the snapshot and evaluate the rule.
+    /// Time to bring this node's snapshot of the base up to date and evaluate the rule.
     pub evaluate_ms: u64,
     /// Time to store the members.
     pub store_ms: u64,
+    /// Whether the whole base was read for this call (the first on a node, or after a bulk
+    /// import); otherwise only the customers changed since were.
+    pub snapshot_loaded: bool,
+    /// Customers re-read because they changed since the snapshot was last brought up to date.
+    pub refreshed_customers: i64,
 }
 
-/// Evaluates the segment over the whole base and stores its members.
+/// Evaluates the segment over the whole base, as of this call, and stores its members.
 #[utoipa::path(post, path = "/v1/segments/{id}/materialization", tag = "segments", security(("api_key" = [])),
     params(("id" = String, Path, description = "segment id")),
     responses((status = 200, body = Materialization), (status = 404, body = Problem)))]
@@ -132,12 +137,15 @@ pub async fn materialize_segment(
     principal.require(Action::ManageSegments)?;
     let segment = state.store.segment(principal.tenant, id).await?;
     let started = std::time::Instant::now();
-    let base = state.store.segment_base(principal.tenant).await?;
-    let members = base.evaluate(&segment.rule);
+    let evaluation = state
+        .segment_snapshots
+        .evaluate(&state.store, principal.tenant, &segment.rule)
+        .await?;
     let evaluate_ms = started.elapsed().as_millis() as u64;
+    let members = &evaluation.members;
     let now = state.clock.now();
     let mut tx = state.store.write().await?;
-    tx.replace_segment_members(principal.tenant, id, &members, now)
+    tx.replace_segment_members(principal.tenant, id, members, now)
         .await?;
     tx.record(&DomainEvent::new(
         principal.tenant,
@@ -152,9 +160,11 @@ pub async fn materialize_segment(
     Ok(Json(Materialization {
         segment_id: id,
         member_count: members.len() as i64,
-        base_size: base.len() as i64,
+        base_size: evaluation.base_size as i64,
         evaluate_ms,
         store_ms: started.elapsed().as_millis() as u64 - evaluate_ms,
+        snapshot_loaded: evaluation.loaded,
+        refreshed_customers: evaluation.refreshed as i64,
     }))
 }
 

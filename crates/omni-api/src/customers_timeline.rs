@@ -235,7 +235,7 @@ pub async fn change_consents(
     let history = write.tx.consents(principal.tenant, c.id).await?;
     write
         .tx
-        .set_consent_bits(principal.tenant, c.id, consent_bits(&history))
+        .set_consent_bits(principal.tenant, c.id, consent_bits(&history), now)
         .await?;
     let changes: Vec<_> = records
         .iter()

@@ -5,7 +5,7 @@
 //! here so every context's routes behave alike (see docs/API-DESIGN.md).
 
 mod access;
-mod analytics;
+pub mod analytics;
 mod analytics_reports;
 mod analytics_surveys;
 mod auth;
@@ -20,6 +20,7 @@ mod customers_link;
 mod customers_merges;
 mod customers_privacy;
 mod customers_segments;
+pub mod customers_snapshots;
 mod customers_timeline;
 mod engagement;
 mod engagement_bot;
@@ -107,6 +108,10 @@ pub struct AppState {
     pub payments: Arc<dyn payments::PaymentProvider>,
     /// This node's identity index (fed from the event feed by `customers_index::spawn`).
     pub identities: Arc<customers_index::Identities>,
+    /// This node's segment snapshots (kept current by `customers_snapshots::spawn`).
+    pub segment_snapshots: Arc<customers_snapshots::SegmentSnapshots>,
+    /// This node's analytics builds (warmed at start-up by `analytics::warm`).
+    pub analytics: Arc<analytics::AnalyticsCache>,
 }
 
 /// The whole HTTP application, testable without a socket.
@@ -149,9 +154,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::Extension(Arc::new(
             orders_network::Networks::default(),
         )))
-        .layer(axum::Extension(Arc::new(
-            analytics::AnalyticsCache::default(),
-        )))
+        .layer(axum::Extension(state.analytics.clone()))
         .layer(axum::middleware::from_fn(request::context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

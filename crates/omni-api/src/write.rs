@@ -10,6 +10,8 @@ use omni_domain::idempotency::{Replay, StoredResponse, fingerprint, valid_key};
 use omni_store::WriteTx;
 use omni_store::idempotency::IdempotencyScope;
 use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 use crate::auth::Principal;
 use crate::{ApiError, AppState};
@@ -22,7 +24,8 @@ pub struct Write {
     pub tx: WriteTx,
     key: Option<(String, [u8; 32])>,
     principal: Principal,
-    state: AppState,
+    /// The relay's wake-up, notified after a commit that recorded events.
+    events_written: Arc<Notify>,
 }
 
 /// Either a fresh write to perform, or the remembered response of an earlier one.
@@ -78,7 +81,7 @@ impl Write {
             tx,
             key,
             principal: principal.clone(),
-            state: state.clone(),
+            events_written: state.events_written.clone(),
         }))
     }
 
@@ -132,7 +135,7 @@ impl Write {
         let wake = self.tx.recorded_events() > 0;
         self.tx.commit().await?;
         if wake {
-            self.state.events_written.notify_one();
+            self.events_written.notify_one();
         }
         let mut response = json_response(status, bytes);
         for (name, value) in headers {

@@ -106,9 +106,10 @@ fn segments(c: &mut Criterion) {
         "Новосибирск",
     ];
     let mut base = SegmentBase::with_capacity(1_000_000);
-    for i in 0..1_000_000i64 {
-        base.push(
-            format!("cus_{i:026}"),
+    let ids: Vec<CustomerId> = (0..1_000_000).map(|_| CustomerId::new()).collect();
+    for (i, id) in (0..1_000_000i64).zip(&ids) {
+        base.upsert(
+            *id,
             Facts {
                 tier: Tier::ALL[(i % 7 % 4) as usize],
                 city: Some(cities[(i % 5) as usize]),
@@ -129,6 +130,20 @@ fn segments(c: &mut Criterion) {
         "evaluate gold+Moscow+spend+SMS over 1,000,000 customers",
         |b| b.iter(|| base.evaluate(black_box(&rule)).len()),
     );
+    group.bench_function("apply 1,000 changed customers to the 1,000,000", |b| {
+        let changed = Facts {
+            tier: Tier::Gold,
+            city: Some("Казань"),
+            spent_90d: 1,
+            points: 2,
+            consents: sms,
+        };
+        b.iter(|| {
+            for id in ids.iter().step_by(1_000) {
+                base.upsert(*id, black_box(changed));
+            }
+        })
+    });
     group.finish();
     let facts = Facts {
         tier: Tier::Gold,

@@ -31,7 +31,7 @@ pub mod webhooks;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
-pub use tx::WriteTx;
+pub use tx::{FACTS_CHANGED, WriteTx};
 
 /// A value as the JSON document stored beside its key columns.
 pub(crate) fn json_doc<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {

@@ -20,6 +20,14 @@ pub struct SequencedEvent {
     pub event: DomainEvent,
 }
 
+/// An event's position, kind and subject only (see [`Store::feed_marks`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedMark {
+    pub seq: i64,
+    pub kind: String,
+    pub subject: String,
+}
+
 const EVENT_COLUMNS: &str = "feed_seq, event_id, tenant_id, kind, subject, occurred_at, data";
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
@@ -114,6 +122,34 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(decode).collect()
+    }
+
+    /// The kind and subject of the tenant's events after `after`, in feed order: what a
+    /// node's caches need to learn which entities changed, without decoding any payload.
+    pub async fn feed_marks(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<FeedMark>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT feed_seq, kind, subject FROM outbox WHERE tenant_id = $1 AND feed_seq > $2 \
+             ORDER BY feed_seq LIMIT $3",
+        )
+        .bind(tenant.to_string())
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FeedMark {
+                    seq: r.try_get("feed_seq")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                })
+            })
+            .collect()
     }
 
     /// One event by its id (a trigger firing renders its message from the arming event).

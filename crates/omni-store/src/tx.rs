@@ -1,6 +1,7 @@
 //! The unit of work: one database transaction that carries state changes and their events.
 
 use omni_domain::events::DomainEvent;
+use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::{Any, Transaction};
 
 use crate::group_commit::Turn;
@@ -14,7 +15,14 @@ pub struct WriteTx {
     events: usize,
     /// Events recorded but not yet inserted: they go in at commit, many rows per statement.
     outbox: Vec<OutboxRow>,
+    /// Customers whose segment facts this transaction changed (see
+    /// [`WriteTx::customer_facts_changed`]).
+    changed_customers: Vec<(TenantId, CustomerId, Timestamp)>,
 }
+
+/// The event kind announcing a change of a customer's segment facts that no other event of
+/// the transaction names.
+pub const FACTS_CHANGED: &str = "customer.facts_changed";
 
 /// An outbox row's values, bound when the events are written.
 struct OutboxRow {
@@ -42,6 +50,7 @@ impl WriteTx {
             backend,
             events: 0,
             outbox: Vec::new(),
+            changed_customers: Vec::new(),
         }
     }
 
@@ -51,6 +60,7 @@ impl WriteTx {
             backend: Backend::Sqlite,
             events: 0,
             outbox: Vec::new(),
+            changed_customers: Vec::new(),
         }
     }
 
@@ -70,6 +80,11 @@ impl WriteTx {
 
     /// Appends an event to the outbox in this transaction (written when it commits).
     pub async fn record(&mut self, event: &DomainEvent) -> Result<(), StoreError> {
+        self.push_event(event);
+        Ok(())
+    }
+
+    fn push_event(&mut self, event: &DomainEvent) {
         self.outbox.push(OutboxRow {
             event_id: event.id.to_string(),
             tenant_id: event.tenant_id.to_string(),
@@ -79,7 +94,38 @@ impl WriteTx {
             data: event.data.to_string(),
         });
         self.events += 1;
-        Ok(())
+    }
+
+    /// Notes that a customer's segment facts (status, tier, city, spend, points, consents)
+    /// change in this transaction. Why: nodes keep segment snapshots current from the event
+    /// feed, so every such change must leave an event naming the customer — at commit, a
+    /// customer no recorded event names gets a `customer.facts_changed` event.
+    pub(crate) fn customer_facts_changed(
+        &mut self,
+        tenant: TenantId,
+        id: CustomerId,
+        at: Timestamp,
+    ) {
+        self.changed_customers.push((tenant, id, at));
+    }
+
+    /// Records `customer.facts_changed` for the changed customers no event names yet.
+    fn announce_changed_customers(&mut self) {
+        let changed = std::mem::take(&mut self.changed_customers);
+        for (tenant, id, at) in changed {
+            let subject = id.to_string();
+            if self.outbox.iter().any(|r| r.subject == subject) {
+                continue;
+            }
+            let event = DomainEvent::new(
+                tenant,
+                FACTS_CHANGED,
+                &subject,
+                at,
+                serde_json::json!({ "customer_id": subject }),
+            );
+            self.push_event(&event);
+        }
     }
 
     /// Inserts the recorded events, as few statements as the backend's bind limit allows.
@@ -112,6 +158,7 @@ impl WriteTx {
 
     /// Commits the state change and its events; returns once they are durable.
     pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.announce_changed_customers();
         self.write_outbox().await?;
         match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Own(tx) => tx.commit().await?,

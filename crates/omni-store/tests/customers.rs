@@ -218,17 +218,17 @@ async fn the_segment_snapshot_reads_every_value_back_exactly() {
     tx.bulk_insert_customers(&rows).await.expect("bulk");
     tx.commit().await.expect("commit");
     let base = db.store.segment_base(t.id).await.expect("base");
-    let mut ids = vec![
-        odd.id.to_string(),
-        homeless.id.to_string(),
-        plain.id.to_string(),
-    ];
+    let mut ids = vec![odd.id, homeless.id, plain.id];
     ids.sort();
-    assert_eq!(base.ids, ids);
+    assert_eq!(
+        base.evaluate(&Rule::All(vec![])),
+        ids,
+        "everyone, in id order"
+    );
     let only = |rule: Rule| -> Vec<String> {
         base.evaluate(&rule)
             .into_iter()
-            .map(str::to_owned)
+            .map(|id| id.to_string())
             .collect()
     };
     assert_eq!(
@@ -249,6 +249,63 @@ async fn the_segment_snapshot_reads_every_value_back_exactly() {
         [homeless.id.to_string()]
     );
     assert_eq!(only(Rule::CityIs("Москва".into())), [plain.id.to_string()]);
+}
+
+/// Every change of a customer's segment facts leaves an event naming the customer (what the
+/// nodes' segment snapshots follow): an event the writer recorded, or else
+/// `customer.facts_changed` added at commit. The facts read back as stored.
+#[tokio::test]
+async fn a_change_of_segment_facts_always_leaves_an_event_naming_the_customer() {
+    let (db, t) = setup().await;
+    let (named, silent) = (
+        customer(&t, "Москва", Tier::Gold),
+        customer(&t, "Казань", Tier::Basic),
+    );
+    let mut tx = db.store.write().await.expect("tx");
+    tx.insert_customer(&named, 0).await.expect("insert");
+    tx.insert_customer(&silent, 0).await.expect("insert");
+    tx.record(&omni_domain::events::DomainEvent::new(
+        t.id,
+        "customer.created",
+        named.id,
+        Utc::now(),
+        serde_json::json!({}),
+    ))
+    .await
+    .expect("event");
+    tx.commit().await.expect("commit");
+    let mut tx = db.store.write().await.expect("tx");
+    tx.set_consent_bits(t.id, named.id, 6, Utc::now())
+        .await
+        .expect("bits");
+    tx.commit().await.expect("commit");
+    db.store.sequence_outbox(1_000).await.expect("sequence");
+    let marks = db.store.feed_marks(t.id, 0, 100).await.expect("marks");
+    let kinds: Vec<(&str, String)> = marks
+        .iter()
+        .map(|m| (m.kind.as_str(), m.subject.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("customer.created", named.id.to_string()),
+            (omni_store::FACTS_CHANGED, silent.id.to_string()),
+            (omni_store::FACTS_CHANGED, named.id.to_string()),
+        ]
+    );
+    let mut rows = db
+        .store
+        .segment_facts(t.id, &[silent.id, named.id, CustomerId::new()])
+        .await
+        .expect("facts");
+    rows.sort_by_key(|r| r.id);
+    assert_eq!(rows.len(), 2, "an unknown id is left out");
+    assert_eq!(rows[0].id, named.id);
+    assert_eq!(
+        (rows[0].consents, rows[0].city.as_deref(), rows[0].active),
+        (6, Some("Москва"), true)
+    );
+    assert_eq!(rows[1].tier, Tier::Basic);
 }
 
 #[tokio::test]

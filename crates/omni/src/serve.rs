@@ -32,6 +32,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let search = omni_search::SearchIndex::in_ram()?;
     let feeder = omni_search::Feeder::start(store.clone(), search.clone()).await?;
     let mut identities_stop = stop_rx.clone();
+    let mut snapshots_stop = stop_rx.clone();
     let mut feeder_stop = stop_rx;
     let feeder = tokio::spawn(feeder.run(Duration::from_millis(100), async move {
         let _ = feeder_stop.changed().await;
@@ -47,6 +48,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
 
+    let segment_snapshots = Arc::new(omni_api::customers_snapshots::SegmentSnapshots::default());
+    let snapshot_follower = omni_api::customers_snapshots::spawn(
+        store.clone(),
+        segment_snapshots.clone(),
+        Duration::from_secs(1),
+        async move {
+            let _ = snapshots_stop.changed().await;
+        },
+    );
+
     let state = AppState {
         store: store.clone(),
         clock: Arc::new(SystemClock),
@@ -59,7 +70,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         search,
         payments: Arc::new(omni_api::payments::TestProvider::default()),
         identities,
+        segment_snapshots,
+        analytics: Arc::default(),
     };
+    let analytics_warmup = tokio::spawn(omni_api::analytics::warm(state.clone()));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
     match &report {
@@ -81,6 +95,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = maintenance.await;
     let _ = feeder.await;
     let _ = identity_feeder.await;
+    let _ = snapshot_follower.await;
+    analytics_warmup.abort();
     let _ = expiry.await;
     store.close().await;
     Ok(())

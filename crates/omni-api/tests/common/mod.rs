@@ -171,6 +171,8 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
         search: search_feeder(&db).await,
         payments: payments.clone(),
         identities: identities.clone(),
+        segment_snapshots: Arc::default(),
+        analytics: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

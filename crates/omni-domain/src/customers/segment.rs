@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use omni_kernel::CustomerId;
 use serde::{Deserialize, Serialize};
 
 use super::consent::bit;
@@ -118,16 +119,28 @@ impl Rule {
     }
 }
 
-/// The whole base as columns: one vector per fact, cities interned.
+/// The whole base as columns: one vector per fact, cities interned, ids as 16-byte values.
+///
+/// Why it can change in place: a node keeps one per tenant and applies the customers that
+/// changed since (see `omni-api`'s segment snapshots) instead of reading a million rows again
+/// for every materialisation. Rows are found by binary search over the leading rows loaded in
+/// id order and by a small map for the few appended out of order; a customer who leaves the
+/// base (merged, erased) keeps a dead row until the next full load.
 #[derive(Debug, Default, Clone)]
 pub struct SegmentBase {
-    pub ids: Vec<String>,
+    ids: Vec<CustomerId>,
+    live: Vec<bool>,
     tier: Vec<Tier>,
     city: Vec<u32>,
     spent: Vec<i64>,
     points: Vec<i64>,
     consents: Vec<i64>,
     cities: HashMap<String, u32>,
+    /// How many leading rows are in strictly ascending id order (binary-searchable).
+    ordered: usize,
+    /// Rows after the ordered ones, by id.
+    unordered: HashMap<CustomerId, u32>,
+    live_count: usize,
 }
 
 const NO_CITY: u32 = u32::MAX;
@@ -140,13 +153,14 @@ pub enum Compiled {
     Not(Box<Compiled>),
     TierIs(Tier),
     TierAtLeast(Tier),
-    City(u32),
+    /// Every interned spelling [`Rule::matches`] would accept (none: nobody lives there).
+    City(Vec<u32>),
     SpentOver(i64),
     PointsAtLeast(i64),
     Bit(i64),
 }
 
-/// Resolves a rule against a snapshot (a city nobody lives in matches nobody).
+/// Resolves a rule against a snapshot, with the same city comparison as [`Rule::matches`].
 pub fn compile_rule(rule: &Rule, base: &SegmentBase) -> Compiled {
     match rule {
         Rule::All(rs) => Compiled::All(rs.iter().map(|r| compile_rule(r, base)).collect()),
@@ -154,9 +168,13 @@ pub fn compile_rule(rule: &Rule, base: &SegmentBase) -> Compiled {
         Rule::Not(r) => Compiled::Not(Box::new(compile_rule(r, base))),
         Rule::TierIs(t) => Compiled::TierIs(*t),
         Rule::TierAtLeast(t) => Compiled::TierAtLeast(*t),
-        Rule::CityIs(c) => {
-            Compiled::City(base.cities.get(c.as_str()).copied().unwrap_or(NO_CITY - 1))
-        }
+        Rule::CityIs(c) => Compiled::City(
+            base.cities
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case(c))
+                .map(|(_, id)| *id)
+                .collect(),
+        ),
         Rule::Spent90dOver(n) => Compiled::SpentOver(*n),
         Rule::PointsAtLeast(n) => Compiled::PointsAtLeast(*n),
         Rule::Consented { purpose, channel } => Compiled::Bit(1 << bit(*purpose, *channel)),
@@ -168,54 +186,92 @@ impl SegmentBase {
     pub fn with_capacity(n: usize) -> Self {
         SegmentBase {
             ids: Vec::with_capacity(n),
+            live: Vec::with_capacity(n),
             tier: Vec::with_capacity(n),
             city: Vec::with_capacity(n),
             spent: Vec::with_capacity(n),
             points: Vec::with_capacity(n),
             consents: Vec::with_capacity(n),
-            cities: HashMap::new(),
+            ..SegmentBase::default()
         }
     }
 
-    /// Appends one customer.
-    pub fn push(&mut self, id: String, f: Facts<'_>) {
-        let city = match f.city {
-            None => NO_CITY,
-            Some(c) => match self.cities.get(c) {
-                Some(i) => *i,
-                None => {
-                    let i = self.cities.len() as u32;
-                    self.cities.insert(c.to_owned(), i);
-                    i
-                }
-            },
-        };
-        self.ids.push(id);
-        self.tier.push(f.tier);
-        self.city.push(city);
-        self.spent.push(f.spent_90d);
-        self.points.push(f.points);
-        self.consents.push(f.consents);
+    fn intern(&mut self, city: Option<&str>) -> u32 {
+        let Some(c) = city else { return NO_CITY };
+        if let Some(i) = self.cities.get(c) {
+            return *i;
+        }
+        let i = self.cities.len() as u32;
+        self.cities.insert(c.to_owned(), i);
+        i
     }
 
-    /// Keeps the first `n` customers only (a chunk the store reads again another way).
-    pub fn truncate(&mut self, n: usize) {
-        self.ids.truncate(n);
-        self.tier.truncate(n);
-        self.city.truncate(n);
-        self.spent.truncate(n);
-        self.points.truncate(n);
-        self.consents.truncate(n);
+    fn position(&self, id: CustomerId) -> Option<usize> {
+        match self.ids[..self.ordered].binary_search(&id) {
+            Ok(i) => Some(i),
+            Err(_) => self.unordered.get(&id).map(|i| *i as usize),
+        }
+    }
+
+    /// Adds a customer or replaces the facts held for them (a load in id order only appends).
+    pub fn upsert(&mut self, id: CustomerId, f: Facts<'_>) {
+        let city = self.intern(f.city);
+        let in_order = self.ordered == self.ids.len() && self.ids.last().is_none_or(|l| *l < id);
+        let i = match (in_order, self.position(id)) {
+            (false, Some(i)) => i,
+            (true, _) | (false, None) => {
+                if in_order {
+                    self.ordered += 1;
+                } else {
+                    self.unordered.insert(id, self.ids.len() as u32);
+                }
+                self.ids.push(id);
+                self.live.push(false);
+                self.tier.push(f.tier);
+                self.city.push(city);
+                self.spent.push(f.spent_90d);
+                self.points.push(f.points);
+                self.consents.push(f.consents);
+                self.ids.len() - 1
+            }
+        };
+        if !self.live[i] {
+            self.live[i] = true;
+            self.live_count += 1;
+        }
+        self.tier[i] = f.tier;
+        self.city[i] = city;
+        self.spent[i] = f.spent_90d;
+        self.points[i] = f.points;
+        self.consents[i] = f.consents;
+    }
+
+    /// Takes a customer out of the base (merged into another, erased, deactivated).
+    pub fn remove(&mut self, id: CustomerId) {
+        if let Some(i) = self.position(id)
+            && self.live[i]
+        {
+            self.live[i] = false;
+            self.live_count -= 1;
+        }
     }
 
     /// How many customers the snapshot holds.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.live_count
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.live_count == 0
+    }
+
+    /// Approximate heap bytes (for the node's memory report).
+    pub fn memory_bytes(&self) -> usize {
+        let per_row = std::mem::size_of::<CustomerId>() + 1 + 1 + 4 + 8 * 3;
+        self.ids.capacity() * per_row
+            + self.unordered.capacity() * (std::mem::size_of::<CustomerId>() + 4)
+            + self.cities.keys().map(|c| c.len() + 32).sum::<usize>()
     }
 
     fn row(&self, c: &Compiled, i: usize) -> bool {
@@ -225,19 +281,19 @@ impl SegmentBase {
             Compiled::Not(c) => !self.row(c, i),
             Compiled::TierIs(t) => self.tier[i] == *t,
             Compiled::TierAtLeast(t) => self.tier[i] >= *t,
-            Compiled::City(id) => self.city[i] == *id,
+            Compiled::City(ids) => ids.contains(&self.city[i]),
             Compiled::SpentOver(n) => self.spent[i] > *n,
             Compiled::PointsAtLeast(n) => self.points[i] >= *n,
             Compiled::Bit(b) => self.consents[i] & b != 0,
         }
     }
 
-    /// The ids of every customer the rule selects, in snapshot order.
-    pub fn evaluate(&self, rule: &Rule) -> Vec<&str> {
+    /// The ids of every customer the rule selects.
+    pub fn evaluate(&self, rule: &Rule) -> Vec<CustomerId> {
         let compiled = compile_rule(rule, self);
-        (0..self.len())
-            .filter(|&i| self.row(&compiled, i))
-            .map(|i| self.ids[i].as_str())
+        (0..self.ids.len())
+            .filter(|&i| self.live[i] && self.row(&compiled, i))
+            .map(|i| self.ids[i])
             .collect()
     }
 }
@@ -286,20 +342,60 @@ mod tests {
             },
         ];
         let r = rule();
+        let ids: Vec<CustomerId> = cases.iter().map(|_| CustomerId::new()).collect();
         let mut base = SegmentBase::with_capacity(cases.len());
-        for (i, f) in cases.iter().enumerate() {
-            base.push(format!("c{i}"), *f);
+        for (id, f) in ids.iter().zip(&cases) {
+            base.upsert(*id, *f);
         }
-        let expected: Vec<String> = cases
+        let expected: Vec<CustomerId> = ids
             .iter()
-            .enumerate()
+            .zip(&cases)
             .filter(|(_, f)| r.matches(f))
-            .map(|(i, _)| format!("c{i}"))
+            .map(|(id, _)| *id)
             .collect();
-        assert_eq!(expected, ["c0", "c6"]);
+        assert_eq!(expected, [ids[0], ids[6]]);
         assert_eq!(base.evaluate(&r), expected);
         assert!(base.evaluate(&Rule::CityIs("Тверь".into())).is_empty());
         assert_eq!(base.evaluate(&Rule::Not(Box::new(r))).len(), 5);
+    }
+
+    fn in_city(city: &str) -> Facts<'_> {
+        Facts {
+            tier: Tier::Basic,
+            city: Some(city),
+            spent_90d: 0,
+            points: 0,
+            consents: 0,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_follows_changes_in_place_and_out_of_order() {
+        let ids: Vec<CustomerId> = (0..6).map(|_| CustomerId::new()).collect();
+        let mut base = SegmentBase::default();
+        for id in [ids[1], ids[3], ids[5]] {
+            base.upsert(id, in_city("Moscow"));
+        }
+        // changed, then newcomers both older (out of order) and newer than the load
+        base.upsert(ids[3], in_city("Kazan"));
+        base.upsert(ids[0], in_city("Moscow"));
+        base.upsert(ids[2], in_city("MOSCOW"));
+        base.upsert(ids[4], in_city("Moscow"));
+        base.upsert(ids[0], in_city("Tver"));
+        base.remove(ids[5]);
+        base.remove(ids[5]);
+        assert_eq!(base.len(), 5);
+        let mut moscow = base.evaluate(&Rule::CityIs("moscow".into()));
+        moscow.sort();
+        assert_eq!(moscow, [ids[1], ids[2], ids[4]]);
+        assert_eq!(base.evaluate(&Rule::CityIs("Kazan".into())), [ids[3]]);
+        assert_eq!(base.evaluate(&Rule::CityIs("Tver".into())), [ids[0]]);
+        // a removed customer who comes back (an unmerge) is counted once
+        base.upsert(ids[5], in_city("Kazan"));
+        assert_eq!(base.len(), 6);
+        assert_eq!(base.evaluate(&Rule::CityIs("Kazan".into())).len(), 2);
+        base.remove(CustomerId::new());
+        assert_eq!(base.len(), 6);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub use bulk::BulkCustomer;
 pub use identity::StoredIdentifier;
 pub use index::{IdentityCursor, IdentityLink, IdentityRow};
 pub use privacy::AccessEntry;
+pub use segments::FactsRow;
 pub use timeline::TimelineFilter;
 
 use omni_domain::customers::Customer;

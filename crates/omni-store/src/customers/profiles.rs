@@ -1,7 +1,7 @@
 //! Profile rows: insert, read (raw or resolved through merges), optimistic update.
 
 use omni_domain::customers::Customer;
-use omni_kernel::{CustomerId, TenantId};
+use omni_kernel::{CustomerId, TenantId, Timestamp};
 
 use super::{decode_customer, doc, for_update};
 use crate::{Store, StoreError, WriteTx, millis};
@@ -36,6 +36,7 @@ impl WriteTx {
         .bind(millis(c.updated_at))
         .execute(self.conn())
         .await?;
+        self.customer_facts_changed(c.tenant_id, c.id, c.created_at);
         Ok(())
     }
 
@@ -100,6 +101,7 @@ impl WriteTx {
         .execute(self.conn())
         .await?;
         if done.rows_affected() == 1 {
+            self.customer_facts_changed(c.tenant_id, c.id, c.updated_at);
             Ok(())
         } else {
             Err(StoreError::VersionMismatch)
@@ -112,6 +114,7 @@ impl WriteTx {
         tenant: TenantId,
         id: CustomerId,
         bits: i64,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE customers SET consent_bits = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(bits)
@@ -119,6 +122,7 @@ impl WriteTx {
             .bind(id.to_string())
             .execute(self.conn())
             .await?;
+        self.customer_facts_changed(tenant, id, at);
         Ok(())
     }
 }

@@ -17,47 +17,87 @@ const FIELD: char = '\u{1f}';
 /// Separates a packed snapshot's rows (ASCII record separator).
 const RECORD: char = '\u{1e}';
 
-/// Appends the customers of one packed chunk; `false` if it does not split into rows of six
-/// well-formed fields (the caller then reads the chunk row by row).
+/// Appends the customers of one packed chunk; `false` (and nothing appended) if it does not
+/// split into rows of six well-formed fields (the caller then reads the chunk row by row).
 fn unpack(packed: &str, base: &mut SegmentBase) -> bool {
     if packed.is_empty() {
         return true;
     }
-    for record in packed.split(RECORD) {
-        let mut f = record.split(FIELD);
-        let (Some(id), Some(tier), Some(city), Some(spent), Some(points), Some(consents), None) = (
-            f.next(),
-            f.next(),
-            f.next(),
-            f.next(),
-            f.next(),
-            f.next(),
-            f.next(),
-        ) else {
-            return false;
-        };
-        let city = match city {
-            "" => None,
-            named => match named.strip_prefix('=') {
-                Some(name) => Some(name),
-                None => return false,
-            },
-        };
-        let (Ok(spent_90d), Ok(points), Ok(consents)) =
-            (spent.parse(), points.parse(), consents.parse())
-        else {
-            return false;
-        };
-        let facts = Facts {
-            tier: Tier::parse(tier).unwrap_or_default(),
-            city,
-            spent_90d,
-            points,
-            consents,
-        };
-        base.push(id.to_owned(), facts);
+    let rows: Option<Vec<(CustomerId, Facts<'_>)>> = packed.split(RECORD).map(unpack_row).collect();
+    let Some(rows) = rows else { return false };
+    for (id, facts) in rows {
+        base.upsert(id, facts);
     }
     true
+}
+
+/// One packed row: id, tier, city (`=name`, or empty for none), spend, points, consent bits.
+fn unpack_row(record: &str) -> Option<(CustomerId, Facts<'_>)> {
+    let mut f = record.split(FIELD);
+    let (Some(id), Some(tier), Some(city), Some(spent), Some(points), Some(consents), None) = (
+        f.next(),
+        f.next(),
+        f.next(),
+        f.next(),
+        f.next(),
+        f.next(),
+        f.next(),
+    ) else {
+        return None;
+    };
+    let city = match city {
+        "" => None,
+        named => Some(named.strip_prefix('=')?),
+    };
+    let facts = Facts {
+        tier: Tier::parse(tier).unwrap_or_default(),
+        city,
+        spent_90d: spent.parse().ok()?,
+        points: points.parse().ok()?,
+        consents: consents.parse().ok()?,
+    };
+    Some((id.parse().ok()?, facts))
+}
+
+/// A customer's segment facts as stored now; `active: false` when they left the base
+/// (merged, erased) — what a node's snapshot applies for a customer that changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsRow {
+    pub id: CustomerId,
+    pub active: bool,
+    pub tier: Tier,
+    pub city: Option<String>,
+    pub spent_90d: i64,
+    pub points: i64,
+    pub consents: i64,
+}
+
+impl FactsRow {
+    /// The facts a rule reads.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            tier: self.tier,
+            city: self.city.as_deref(),
+            spent_90d: self.spent_90d,
+            points: self.points,
+            consents: self.consents,
+        }
+    }
+}
+
+fn decode_facts(row: &sqlx::any::AnyRow) -> Result<FactsRow, StoreError> {
+    let id: String = row.try_get("id")?;
+    let tier: String = row.try_get("tier")?;
+    let status: String = row.try_get("status")?;
+    Ok(FactsRow {
+        id: parse(&id)?,
+        active: status == "active",
+        tier: Tier::parse(&tier).unwrap_or_default(),
+        city: row.try_get("city")?,
+        spent_90d: row.try_get("spent_90d")?,
+        points: row.try_get("points")?,
+        consents: row.try_get("consent_bits")?,
+    })
 }
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<Segment, StoreError> {
@@ -103,7 +143,7 @@ impl WriteTx {
         &mut self,
         tenant: TenantId,
         segment: SegmentId,
-        ids: &[&str],
+        ids: &[CustomerId],
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let (t, s) = (tenant.to_string(), segment.to_string());
@@ -127,7 +167,7 @@ impl WriteTx {
                 .bind(t.clone())
                 .bind(s.clone());
             for id in chunk {
-                q = q.bind((*id).to_owned());
+                q = q.bind(id.to_string());
             }
             q.execute(self.conn()).await?;
         }
@@ -199,9 +239,7 @@ impl Store {
             .await?;
             let n: i64 = row.try_get("n")?;
             let packed: Option<String> = row.try_get("packed")?;
-            let before = base.ids.len();
             if !unpack(packed.as_deref().unwrap_or_default(), &mut base) {
-                base.truncate(before);
                 self.snapshot_rows(tenant, &after, &mut base).await?;
             }
             match row.try_get::<Option<String>, _>("last")? {
@@ -219,7 +257,7 @@ impl Store {
         base: &mut SegmentBase,
     ) -> Result<(), StoreError> {
         let rows = sqlx::query(
-            "SELECT id, tier, city, spent_90d, points, consent_bits FROM customers \
+            "SELECT id, status, tier, city, spent_90d, points, consent_bits FROM customers \
              WHERE tenant_id = $1 AND id > $2 AND status = 'active' ORDER BY id LIMIT $3",
         )
         .bind(tenant.to_string())
@@ -228,19 +266,37 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         for row in &rows {
-            let id: String = row.try_get("id")?;
-            let tier: String = row.try_get("tier")?;
-            let city: Option<String> = row.try_get("city")?;
-            let facts = Facts {
-                tier: Tier::parse(&tier).unwrap_or_default(),
-                city: city.as_deref(),
-                spent_90d: row.try_get("spent_90d")?,
-                points: row.try_get("points")?,
-                consents: row.try_get("consent_bits")?,
-            };
-            base.push(id, facts);
+            let r = decode_facts(row)?;
+            base.upsert(r.id, r.facts());
         }
         Ok(())
+    }
+
+    /// The segment facts of the given customers as stored now (ids not found are left out).
+    pub async fn segment_facts(
+        &self,
+        tenant: TenantId,
+        ids: &[CustomerId],
+    ) -> Result<Vec<FactsRow>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::rows_per_statement(self.backend(), 1)) {
+            let list = (0..chunk.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, status, tier, city, spent_90d, points, consent_bits FROM customers \
+                 WHERE tenant_id = $1 AND id IN ({list})"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(self.pool()).await? {
+                out.push(decode_facts(&row)?);
+            }
+        }
+        Ok(out)
     }
 
     /// A page of a segment's materialised members.
