@@ -21,7 +21,9 @@ struct KeySpec {
     role: Role,
 }
 
-fn specs(associate_store: &Location) -> Vec<KeySpec> {
+/// The keys to mint; no associate key when the chain has no store yet (a partial load such as
+/// `--only tenant,customers`).
+fn specs(associate_store: Option<&Location>) -> Vec<KeySpec> {
     let spec = |label: String, role| KeySpec {
         name: format!("demo {label}"),
         label,
@@ -30,14 +32,17 @@ fn specs(associate_store: &Location) -> Vec<KeySpec> {
     let mut specs = vec![
         spec("admin".into(), Role::Admin),
         spec("marketer".into(), Role::Marketer),
-        spec(
-            format!("associate ({})", associate_store.code),
-            Role::Associate {
-                store: associate_store.id,
-            },
-        ),
         spec("agent".into(), Role::Agent),
     ];
+    if let Some(store) = associate_store {
+        specs.insert(
+            2,
+            spec(
+                format!("associate ({})", store.code),
+                Role::Associate { store: store.id },
+            ),
+        );
+    }
     for channel in [
         Channel::Web,
         Channel::MobileApp,
@@ -53,12 +58,11 @@ fn specs(associate_store: &Location) -> Vec<KeySpec> {
 }
 
 /// The store associates work in: `MSK-001`, or the first store if the chain has none by that code.
-fn associate_store(locations: &[Location]) -> anyhow::Result<&Location> {
+fn associate_store(locations: &[Location]) -> Option<&Location> {
     locations
         .iter()
         .find(|l| l.code == ASSOCIATE_STORE)
         .or_else(|| locations.iter().find(|l| l.kind == LocationKind::Store))
-        .ok_or_else(|| anyhow::anyhow!("the demo tenant has no store to bind the associate key to"))
 }
 
 /// Mints one key per role in one transaction, each with its `api_key.created` event (which
@@ -67,7 +71,7 @@ pub async fn mint_all(ctx: &DemoContext) -> anyhow::Result<Vec<(String, String)>
     let tenant = &ctx.tenant;
     let mut tx = ctx.store.write().await?;
     let mut keys = Vec::new();
-    for spec in specs(associate_store(&ctx.locations)?) {
+    for spec in specs(associate_store(&ctx.locations)) {
         let minted = mint_key(ApiKeyId::new(), rand::rng().random());
         let record = ApiKeyRecord {
             id: minted.id,
