@@ -261,6 +261,35 @@ async fn a_feed_applies_good_rows_and_reports_each_rejected_one() {
         5,
         "the undercutting row changed nothing"
     );
+    // a restated row keeps its safety stock unless the feed gives one (even at the same on-hand)
+    for (rows, expected) in [
+        (
+            json!([{"sku": "F-1", "location": "HOME-1", "quantity": 10}]),
+            (10, 2),
+        ),
+        (
+            json!([{"sku": "F-1", "location": "HOME-1", "quantity": 10, "safety_stock": 0}]),
+            (10, 0),
+        ),
+        (
+            json!([{"sku": "F-1", "location": "HOME-1", "quantity": 7}]),
+            (7, 0),
+        ),
+    ] {
+        let r = app
+            .post(
+                "/v1/stock/feeds",
+                &app.a.admin,
+                &json!({"mode": "snapshot", "rows": rows}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let stock = level(&app, "F-1", &store).await;
+        assert_eq!(
+            (stock["on_hand"].as_i64(), stock["safety_stock"].as_i64()),
+            (Some(expected.0), Some(expected.1))
+        );
+    }
     problem(
         app.post("/v1/stock/feeds", &app.a.associate, &feed).await,
         403,

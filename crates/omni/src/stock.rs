@@ -117,8 +117,9 @@ pub async fn run(cmd: StockCommand) -> anyhow::Result<()> {
 }
 
 /// Writes a snapshot feed: the rows split evenly over the locations in turn, each location's
-/// SKUs drawn from the range by a fixed-seed generator; rows 10, the middle one and the last
-/// are bad (unknown location, negative quantity, empty SKU) so the report has something to say.
+/// SKUs distinct (a snapshot lists a stock row once) and drawn from the range by a fixed-seed
+/// generator; rows 10, the middle one and the last are bad (unknown location, negative
+/// quantity, empty SKU) so the report has something to say.
 fn write_feed(
     w: &mut impl std::io::Write,
     locations: &[String],
@@ -128,16 +129,28 @@ fn write_feed(
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     writeln!(w, "sku,location,quantity")?;
-    let per_location = rows.div_ceil(locations.len());
-    for row in 1..=rows {
-        let location = &locations[((row - 1) / per_location).min(locations.len() - 1)];
-        let sku = crate::demo::sku_code(rng.random_range(1..=skus));
-        let quantity: i64 = rng.random_range(0..60);
-        match row {
-            10 => writeln!(w, "{sku},NO-SUCH-STORE,{quantity}")?,
-            r if r == rows / 2 => writeln!(w, "{sku},{location},-3")?,
-            r if r == rows => writeln!(w, ",{location},{quantity}")?,
-            _ => writeln!(w, "{sku},{location},{quantity}")?,
+    let per_location = rows.div_ceil(locations.len()).min(skus as usize);
+    let mut listed = std::collections::HashSet::new();
+    let mut row = 0;
+    for location in locations.iter().cycle() {
+        listed.clear();
+        for _ in 0..per_location {
+            row += 1;
+            if row > rows {
+                return Ok(());
+            }
+            let mut n = rng.random_range(1..=skus);
+            while !listed.insert(n) {
+                n = rng.random_range(1..=skus);
+            }
+            let sku = crate::demo::sku_code(n);
+            let quantity: i64 = rng.random_range(0..60);
+            match row {
+                10 => writeln!(w, "{sku},NO-SUCH-STORE,{quantity}")?,
+                r if r == rows / 2 => writeln!(w, "{sku},{location},-3")?,
+                r if r == rows => writeln!(w, ",{location},{quantity}")?,
+                _ => writeln!(w, "{sku},{location},{quantity}")?,
+            }
         }
     }
     Ok(())
@@ -250,7 +263,7 @@ pub async fn import(
     for batch in sorted_batches(&mut run, &mut batcher) {
         apply(store, tenant, feed, mode, &batch, now, &mut report).await?;
     }
-    if let Some(batch) = batcher.finish() {
+    for batch in batcher.finish() {
         apply(store, tenant, feed, mode, &batch, now, &mut report).await?;
     }
     progress(read_bytes);

@@ -164,13 +164,20 @@ impl FeedRow {
     }
 }
 
-/// Groups checked rows into batches of at most `max` rows in which no SKU × location
-/// repeats, so each batch can be applied set-wise and later rows still win over earlier ones.
+/// Groups checked rows into batches of about `max` rows in which no SKU × location repeats,
+/// so each batch can be applied set-wise and later rows still win over earlier ones.
+///
+/// Why rows wait instead of cutting the batch: a delta feed lists many movements of one stock
+/// row, and sorted runs put them side by side — cutting at every repeat made batches of a few
+/// hundred rows, each its own transaction. A repeat waits for the next batch instead (behind
+/// the earlier rows of its key, so their order holds); rows of other keys never depend on it.
 #[derive(Debug)]
 pub struct FeedBatcher {
     max: usize,
     rows: Vec<CheckedRow>,
     keys: std::collections::HashSet<(Sku, LocationId)>,
+    /// Repeats of keys in the current batch, in file order, for the following batches.
+    waiting: Vec<CheckedRow>,
 }
 
 impl FeedBatcher {
@@ -180,26 +187,43 @@ impl FeedBatcher {
             max: max.max(1),
             rows: Vec::new(),
             keys: Default::default(),
+            waiting: Vec::new(),
         }
     }
 
-    /// Adds a row; returns a full batch when this row could not join the current one.
-    pub fn push(&mut self, row: CheckedRow) -> Option<Vec<CheckedRow>> {
-        let key = (row.sku.clone(), row.location_id);
-        let full = if self.rows.len() >= self.max || self.keys.contains(&key) {
-            self.keys.clear();
-            Some(std::mem::take(&mut self.rows))
+    fn admit(&mut self, row: CheckedRow) {
+        if self.keys.insert((row.sku.clone(), row.location_id)) {
+            self.rows.push(row);
         } else {
-            None
-        };
-        self.keys.insert(key);
-        self.rows.push(row);
-        full
+            self.waiting.push(row);
+        }
     }
 
-    /// The last, partial batch.
-    pub fn finish(self) -> Option<Vec<CheckedRow>> {
-        (!self.rows.is_empty()).then_some(self.rows)
+    /// Closes the current batch and starts the next with the rows that waited for it.
+    fn cut(&mut self) -> Vec<CheckedRow> {
+        let batch = std::mem::take(&mut self.rows);
+        self.keys.clear();
+        for row in std::mem::take(&mut self.waiting) {
+            self.admit(row);
+        }
+        batch
+    }
+
+    /// Adds a row; returns a batch when one is full.
+    pub fn push(&mut self, row: CheckedRow) -> Option<Vec<CheckedRow>> {
+        // a key that waits is also in the current batch (it waits because it is), so this
+        // one lookup keeps a row behind every earlier row of its key
+        self.admit(row);
+        (self.rows.len() >= self.max).then(|| self.cut())
+    }
+
+    /// The remaining batches, in order.
+    pub fn finish(mut self) -> Vec<Vec<CheckedRow>> {
+        let mut out = Vec::new();
+        while !self.rows.is_empty() {
+            out.push(self.cut());
+        }
+        out
     }
 }
 
@@ -217,22 +241,72 @@ mod tests {
         }
     }
 
-    #[test]
-    fn batches_never_repeat_a_stock_row_and_keep_their_order() {
+    /// Batches `skus` (one location) at `max` rows: the SKUs and row numbers of each batch.
+    fn batches(skus: &[&str], max: usize) -> Vec<Vec<(String, u64)>> {
         let here = LocationId::new();
         let resolve = |_: &str| Some(here);
-        let mut b = FeedBatcher::new(3);
+        let mut b = FeedBatcher::new(max);
         let mut out = Vec::new();
-        for (n, s) in ["A", "B", "A", "C", "D", "E", "F"].into_iter().enumerate() {
+        for (n, s) in skus.iter().enumerate() {
             let r = row(s, "x", 1, None).check(n as u64 + 1, FeedMode::Snapshot, resolve);
             out.extend(b.push(r.expect("valid")));
         }
         out.extend(b.finish());
-        let skus: Vec<Vec<&str>> = out
-            .iter()
-            .map(|batch| batch.iter().map(|r| r.sku.as_str()).collect())
-            .collect();
-        assert_eq!(skus, [vec!["A", "B"], vec!["A", "C", "D"], vec!["E", "F"]]);
+        out.iter()
+            .map(|batch| {
+                batch
+                    .iter()
+                    .map(|r| (r.sku.as_str().to_owned(), r.row))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_never_repeat_a_stock_row_and_keep_their_order() {
+        let skus = |b: Vec<Vec<(String, u64)>>| -> Vec<Vec<String>> {
+            b.into_iter()
+                .map(|batch| batch.into_iter().map(|(s, _)| s).collect())
+                .collect()
+        };
+        assert_eq!(
+            skus(batches(&["A", "B", "A", "C", "D", "E", "F"], 3)),
+            [vec!["A", "B", "C"], vec!["A", "D", "E"], vec!["F"]],
+            "a repeat waits for the next batch instead of cutting this one"
+        );
+        // a delta's movements of one stock row, side by side after sorting
+        let out = batches(&["A", "A", "A", "B", "C", "C"], 10);
+        assert_eq!(
+            out,
+            [
+                vec![("A".into(), 1), ("B".into(), 4), ("C".into(), 5)],
+                vec![("A".into(), 2), ("C".into(), 6)],
+                vec![("A".into(), 3)],
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        /// Any sequence: every row lands once, no batch repeats a key, and the rows of one key
+        /// come in file order across the batches.
+        #[test]
+        fn any_feed_batches_completely_and_in_order(keys in proptest::collection::vec(0u8..6, 0..60), max in 1usize..8) {
+            let names: Vec<String> = keys.iter().map(|k| format!("S{k}")).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let out = batches(&refs, max);
+            let mut seen: Vec<u64> = out.iter().flatten().map(|(_, n)| *n).collect();
+            seen.sort();
+            proptest::prop_assert_eq!(seen, (1..=keys.len() as u64).collect::<Vec<_>>());
+            let mut last: std::collections::HashMap<&str, u64> = Default::default();
+            for batch in &out {
+                let mut in_batch = std::collections::HashSet::new();
+                for (sku, n) in batch {
+                    proptest::prop_assert!(in_batch.insert(sku.as_str()));
+                    proptest::prop_assert!(last.get(sku.as_str()).is_none_or(|p| p < n));
+                    last.insert(sku.as_str(), *n);
+                }
+            }
+        }
     }
 
     #[test]

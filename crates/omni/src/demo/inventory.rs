@@ -109,7 +109,7 @@ impl DemoStep for InventoryStep {
                     }
                 }
             }
-            if let Some(batch) = batcher.finish() {
+            for batch in batcher.finish() {
                 rows += write(ctx, feed, &batch).await?;
             }
             bar.finish_and_clear();
