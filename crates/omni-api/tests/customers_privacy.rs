@@ -4,19 +4,10 @@
 mod common;
 
 use chrono::Timelike;
-use common::{TestApp, problem, spawn_app};
+use common::{TestApp, new_customer, problem, spawn_app};
 use omni_store::Backend;
 use serde_json::{Value, json};
 use sqlx::Row;
-
-async fn new_customer(app: &TestApp, body: Value) -> String {
-    let r = app.post("/v1/customers", &app.a.app, &body).await;
-    assert!(r.status().is_success(), "{}", r.status());
-    r.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
 
 async fn permission(app: &TestApp, id: &str, purpose: &str, channel: &str) -> String {
     let v: Value = app

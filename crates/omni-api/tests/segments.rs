@@ -4,19 +4,14 @@
 
 mod common;
 
-use common::{TestApp, spawn_app};
+use common::{TestApp, new_customer, spawn_app};
 use omni_domain::customers::Rule;
 use serde_json::{Value, json};
 
 async fn customer(app: &TestApp, phone: &str, city: &str) -> String {
     let body =
         json!({"identifiers": [{"kind": "phone", "value": phone, "verified": true}], "city": city});
-    let r = app.post("/v1/customers", &app.a.app, &body).await;
-    assert!(r.status().is_success(), "{}", r.status());
-    r.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
+    new_customer(app, body).await
 }
 
 async fn sms_consent(app: &TestApp, id: &str, granted: bool) {

@@ -153,6 +153,16 @@ pub async fn spawn_app() -> TestApp {
     .await
 }
 
+/// Creates a customer in tenant A with its app key and returns the id.
+pub async fn new_customer(app: &TestApp, body: Value) -> String {
+    let r = app.post("/v1/customers", &app.a.app, &body).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
 /// Starts the server with the given HTTP settings.
 pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
     eprintln!("{}", backend_banner());

@@ -254,13 +254,26 @@ impl WriteTx {
                  safety_stock = {safety}, updated_at = excluded.updated_at \
                  WHERE stock.on_hand <> excluded.on_hand OR stock.safety_stock <> {safety}"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(batch.to_owned())
-                .bind(tenant.to_owned())
-                .bind(millis(now))
-                .execute(self.conn())
-                .await?;
+            self.over_batch(sql, batch, tenant, now).await?;
         }
+        Ok(())
+    }
+
+    /// Runs a set-based statement over a staged batch (`$1` the batch, `$2` the tenant, `$3`
+    /// the time).
+    async fn over_batch(
+        &mut self,
+        sql: String,
+        batch: &str,
+        tenant: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(batch.to_owned())
+            .bind(tenant.to_owned())
+            .bind(millis(now))
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 
@@ -280,24 +293,14 @@ impl WriteTx {
              FROM {stage} f WHERE f.batch_id = $1 \
              ON CONFLICT (tenant_id, sku, location_id) DO NOTHING"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(batch.to_owned())
-            .bind(tenant.to_owned())
-            .bind(millis(now))
-            .execute(self.conn())
-            .await?;
+        self.over_batch(sql, batch, tenant, now).await?;
         let sql = format!(
             "UPDATE stock SET on_hand = stock.on_hand + f.quantity, \
              safety_stock = COALESCE(f.safety_stock, stock.safety_stock), \
              updated_at = $3 FROM {stage} f WHERE f.batch_id = $1 AND stock.tenant_id = $2 \
              AND stock.sku = f.sku AND stock.location_id = f.location_id"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(batch.to_owned())
-            .bind(tenant.to_owned())
-            .bind(millis(now))
-            .execute(self.conn())
-            .await?;
+        self.over_batch(sql, batch, tenant, now).await?;
         Ok(())
     }
 }
