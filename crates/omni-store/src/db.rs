@@ -88,6 +88,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "hot_reads",
         include_str!("../migrations/sqlite/0011_hot_reads.sql"),
     ),
+    (
+        12,
+        "segment_members_by_customer",
+        include_str!("../migrations/sqlite/0012_segment_members_by_customer.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -144,6 +149,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "hot_reads",
         include_str!("../migrations/postgres/0011_hot_reads.sql"),
+    ),
+    (
+        12,
+        "segment_members_by_customer",
+        include_str!("../migrations/postgres/0012_segment_members_by_customer.sql"),
     ),
 ];
 

@@ -346,3 +346,32 @@ async fn erasure_removes_identifiers_and_attributes_but_keeps_the_id() {
         Err(StoreError::NotFound)
     ));
 }
+
+/// Which segments a customer is in is asked on every quote and identify: SQLite must answer it
+/// from the by-customer index, not by reading every member of the tenant's segments (what it
+/// chose while the primary key covered the query and the index did not).
+#[tokio::test]
+async fn a_customers_segments_are_found_by_the_customer_index() {
+    let (db, _t) = setup().await;
+    if db.store.backend() != omni_store::Backend::Sqlite {
+        return println!("query plan check: SQLite only (PostgreSQL plans by statistics)");
+    }
+    use sqlx::Row;
+    let plan: Vec<String> = sqlx::query(
+        "EXPLAIN QUERY PLAN SELECT segment_id FROM segment_members WHERE tenant_id = $1 AND customer_id = $2",
+    )
+    .bind("t")
+    .bind("c")
+    .fetch_all(db.store.pool())
+    .await
+    .expect("plan")
+    .iter()
+    .map(|r| r.try_get::<String, _>("detail").expect("detail"))
+    .collect();
+    assert_eq!(
+        plan,
+        [
+            "SEARCH segment_members USING COVERING INDEX segment_members_by_customer (tenant_id=? AND customer_id=?)"
+        ]
+    );
+}
