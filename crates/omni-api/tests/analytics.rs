@@ -195,6 +195,11 @@ async fn the_reports_match_a_hand_count_of_a_small_history() {
 
     let sum = body(app.get("/v1/analytics/summary", &app.a.marketer).await).await;
     assert_eq!(sum["customers"], 3);
+    assert_eq!(built["abandoned_carts"], 0);
+    assert!(
+        sum["abandoned_cart_model"].is_null(),
+        "no carts, no model: {sum}"
+    );
     let segments = sum["rfm_segments"].as_array().expect("segments");
     let counted: u64 = segments
         .iter()
