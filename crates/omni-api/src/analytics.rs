@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use omni_domain::access::Action;
 use omni_domain::analytics::Dataset;
 use omni_domain::analytics::metrics::{Report, full_run};
@@ -122,18 +122,19 @@ pub(crate) async fn main_currency(
 /// request) a new one; a stale one is served while a background build replaces it.
 pub(crate) async fn built(
     state: &AppState,
-    cache: &AnalyticsCache,
     tenant: TenantId,
     force: bool,
 ) -> Result<Arc<Built>, ApiError> {
     if force {
-        return cache
+        return state
+            .analytics
             .builds
             .rebuild(tenant, build(state.clone(), tenant))
             .await;
     }
     let now = state.clock.now();
-    cache
+    state
+        .analytics
         .builds
         .get(
             tenant,
@@ -153,7 +154,7 @@ pub async fn warm(state: AppState) {
     };
     for tenant in tenants {
         let started = std::time::Instant::now();
-        match built(&state, &state.analytics, tenant.id, false).await {
+        match built(&state, tenant.id, false).await {
             Ok(b) => tracing::info!(tenant = %tenant.slug, customers = b.dataset.customers.len(),
                 sales_lines = b.dataset.sales.len(),
                 ms = started.elapsed().as_millis() as u64, "analytics warmed"),
@@ -210,11 +211,10 @@ impl BuildInfo {
     responses((status = 200, body = BuildInfo), (status = 403, body = Problem)))]
 pub async fn refresh(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
 ) -> Result<Json<BuildInfo>, ApiError> {
     principal.require(Action::ReadAnalytics)?;
-    let b = built(&state, &cache, principal.tenant, true).await?;
+    let b = built(&state, principal.tenant, true).await?;
     Ok(Json(BuildInfo::of(&b)))
 }
 
@@ -273,24 +273,22 @@ fn suggestions(b: &Built, recs: Vec<Recommendation>) -> Suggestions {
     responses((status = 200, body = Suggestions), (status = 404, body = Problem)))]
 pub async fn recommendations(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
     PathId(id): PathId<CustomerId>,
     Query(params): Query<KParams>,
 ) -> Result<Json<Suggestions>, ApiError> {
-    customer_suggestions(&state, &cache, &principal, id, &params).await
+    customer_suggestions(&state, &principal, id, &params).await
 }
 
 async fn customer_suggestions(
     state: &AppState,
-    cache: &AnalyticsCache,
     principal: &Principal,
     id: CustomerId,
     params: &KParams,
 ) -> Result<Json<Suggestions>, ApiError> {
     principal.require(Action::Recommend)?;
     let k = k_of(params)?;
-    let b = built(state, cache, principal.tenant, false).await?;
+    let b = built(state, principal.tenant, false).await?;
     let key = match b.customers.get(&id.to_string()) {
         Some(&key) => key,
         None => {
@@ -317,7 +315,6 @@ pub struct CustomerParams {
     responses((status = 200, body = Suggestions), (status = 404, body = Problem)))]
 pub async fn recommendations_by_query(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
     Query(params): Query<CustomerParams>,
 ) -> Result<Json<Suggestions>, ApiError> {
@@ -326,7 +323,7 @@ pub async fn recommendations_by_query(
         .parse::<CustomerId>()
         .map_err(|_| ApiError::field("customer_id", "invalid", "not a customer id"))?;
     let k = KParams { k: params.k };
-    customer_suggestions(&state, &cache, &principal, id, &k).await
+    customer_suggestions(&state, &principal, id, &k).await
 }
 
 /// Items most often bought in the same order as this SKU.
@@ -335,14 +332,13 @@ pub async fn recommendations_by_query(
     responses((status = 200, body = Suggestions)))]
 pub async fn bought_together(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
     axum::extract::Path(sku): axum::extract::Path<String>,
     Query(params): Query<KParams>,
 ) -> Result<Json<Suggestions>, ApiError> {
     principal.require(Action::Recommend)?;
     let k = k_of(&params)?;
-    let b = built(&state, &cache, principal.tenant, false).await?;
+    let b = built(&state, principal.tenant, false).await?;
     let recs = b
         .sku_key(&sku)
         .map(|key| b.recommender.bought_together(key, k))

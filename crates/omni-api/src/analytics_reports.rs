@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::{Extension, Json};
 use chrono::{Datelike, NaiveDate};
 use omni_domain::access::Action;
 use omni_domain::analytics::metrics::{
@@ -19,7 +19,7 @@ use omni_domain::analytics::models::{
 use omni_kernel::Channel;
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::{AnalyticsCache, Built, built};
+use crate::analytics::{Built, built};
 use crate::auth::Principal;
 use crate::error::Problem;
 use crate::{ApiError, AppState};
@@ -62,13 +62,9 @@ fn period(p: &PeriodParams, today: u32) -> Result<DayRange, ApiError> {
     Ok(range)
 }
 
-async fn build(
-    state: &AppState,
-    cache: &AnalyticsCache,
-    principal: &Principal,
-) -> Result<Arc<Built>, ApiError> {
+async fn build(state: &AppState, principal: &Principal) -> Result<Arc<Built>, ApiError> {
     principal.require(Action::ReadAnalytics)?;
-    built(state, cache, principal.tenant, false).await
+    built(state, principal.tenant, false).await
 }
 
 #[derive(Debug, Serialize)]
@@ -156,10 +152,9 @@ pub struct Summary {
     responses((status = 200, body = Object), (status = 403, body = Problem)))]
 pub async fn summary(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
 ) -> Result<Json<Summary>, ApiError> {
-    let b = build(&state, &cache, &principal).await?;
+    let b = build(&state, &principal).await?;
     let r = &b.report;
     let n = nps(&b.dataset, DayRange::all());
     Ok(Json(Summary {
@@ -260,11 +255,10 @@ fn name(names: &[String], key: u32) -> String {
     params(PeriodParams), responses((status = 200, body = Object), (status = 422, body = Problem)))]
 pub async fn sales(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
     Query(params): Query<PeriodParams>,
 ) -> Result<Json<SalesView>, ApiError> {
-    let b = build(&state, &cache, &principal).await?;
+    let b = build(&state, &principal).await?;
     let range = period(&params, b.as_of_day)?;
     let ds = &b.dataset;
     let s = sales_breakdown(ds, range);
@@ -342,11 +336,10 @@ pub struct PromotionsView {
     params(PeriodParams), responses((status = 200, body = Object), (status = 422, body = Problem)))]
 pub async fn promotions(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
     Query(params): Query<PeriodParams>,
 ) -> Result<Json<PromotionsView>, ApiError> {
-    let b = build(&state, &cache, &principal).await?;
+    let b = build(&state, &principal).await?;
     let range = period(&params, b.as_of_day)?;
     let ds = &b.dataset;
     let p = promotion_uplift(ds, range);
@@ -410,11 +403,10 @@ fn week_start(week: u32) -> String {
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn forecast(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<AnalyticsCache>>,
     principal: Principal,
     Query(params): Query<ForecastParams>,
 ) -> Result<Json<ForecastView>, ApiError> {
-    let b = build(&state, &cache, &principal).await?;
+    let b = build(&state, &principal).await?;
     let weeks = params.weeks.unwrap_or(4);
     if !(1..=26).contains(&weeks) {
         return Err(ApiError::field(

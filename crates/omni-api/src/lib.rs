@@ -154,7 +154,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::Extension(Arc::new(
             orders_network::Networks::default(),
         )))
-        .layer(axum::Extension(state.analytics.clone()))
         .layer(axum::middleware::from_fn(request::context))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

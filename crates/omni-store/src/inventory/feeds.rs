@@ -24,11 +24,6 @@ pub const FEED_BATCH_ROWS: usize = 5_000;
 /// index is touched all over by any SKU-sorted batch — at the price of holding the write
 /// lock for about a second per batch.
 pub const BULK_FEED_BATCH_ROWS: usize = 50_000;
-/// Rows per multi-row staging insert (8 parameters each). Kept small on purpose: binding a
-/// parameter through sqlx looks its name up with `sqlite3_bind_parameter_name`, a linear
-/// scan, so a statement of P parameters costs O(P²) to bind — at 1,000 rows (8,000
-/// parameters) that was three quarters of a feed's time.
-const STAGE_ROWS: usize = 16;
 
 const JOIN: &str =
     "LEFT JOIN stock s ON s.tenant_id = $2 AND s.sku = f.sku AND s.location_id = f.location_id";
@@ -65,7 +60,7 @@ impl WriteTx {
 
     /// SQLite: the whole batch in one statement, as one JSON array that `json_each` splits —
     /// one round trip to the connection's thread instead of thousands of small inserts, and
-    /// no parameter-name lookups (see `STAGE_ROWS`).
+    /// no parameter-name lookups (see `rows_per_statement`).
     async fn stage_as_json(
         &mut self,
         table: &str,
@@ -100,33 +95,18 @@ impl WriteTx {
         Ok(())
     }
 
+    /// PostgreSQL: multi-row inserts into the unlogged staging table.
     async fn stage_in_rows(
         &mut self,
         table: &str,
         batch: &str,
         rows: &[CheckedRow],
     ) -> Result<(), StoreError> {
-        for chunk in rows.chunks(STAGE_ROWS) {
-            let mut sql = format!(
-                "INSERT INTO {table} (batch_id, seq, sku, location_id, quantity, kind, safety_stock, movement_id) VALUES ",
+        for chunk in rows.chunks(crate::rows_per_statement(self.backend(), 8)) {
+            let sql = format!(
+                "INSERT INTO {table} (batch_id, seq, sku, location_id, quantity, kind, safety_stock, movement_id) VALUES {}",
+                crate::placeholders(chunk.len(), 8)
             );
-            for i in 0..chunk.len() {
-                let p = i * 8;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7,
-                    p + 8
-                ));
-            }
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for r in chunk {
                 q = q
