@@ -11,13 +11,13 @@ use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use omni_domain::access::Action;
-use omni_domain::analytics::Dataset;
 use omni_domain::analytics::metrics::{Report, full_run};
 use omni_domain::analytics::models::{
-    CartModel, CartModelConfig, CartModelReport, Recommendation, Recommender, RecommenderConfig,
-    Source, train_cart_model,
+    CartModel, CartModelConfig, CartModelReport, PurchaseHistory, Recommendation, Recommender,
+    RecommenderConfig, Source, train_cart_model_on,
 };
-use omni_kernel::{Currency, CustomerId, TenantId, Timestamp};
+use omni_domain::analytics::{AbandonedCart, Dataset};
+use omni_kernel::{Channel, Currency, CustomerId, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
@@ -54,17 +54,22 @@ pub struct Built {
     pub recommender: Recommender,
     /// The abandoned-cart model with its held-out quality (`None` with fewer than two carts).
     pub cart_model: Option<(CartModel, CartModelReport)>,
+    /// Every customer's purchases by day: the history a live cart is scored against.
+    history: PurchaseHistory,
     customers: HashMap<String, u32>,
     skus: HashMap<String, u32>,
 }
 
 impl Built {
-    fn new(dataset: Dataset, built_at: Timestamp) -> Self {
+    /// Computes every report and model from a data set as of `built_at` (the node reads the
+    /// data set from the store; an offline job or a test passes its own).
+    pub fn new(dataset: Dataset, built_at: Timestamp) -> Self {
         let as_of_day = (built_at.timestamp().max(0) / 86_400) as u32;
         let report = full_run(&dataset, as_of_day);
         let recommender = Recommender::build(&dataset.sales, RecommenderConfig::default());
+        let history = PurchaseHistory::new(&dataset.sales);
         let cart_model = (dataset.carts.len() >= 2)
-            .then(|| train_cart_model(&dataset.sales, &dataset.carts, CartModelConfig::default()));
+            .then(|| train_cart_model_on(&history, &dataset.carts, CartModelConfig::default()));
         let index = |names: &[String]| {
             names
                 .iter()
@@ -81,7 +86,34 @@ impl Built {
             report,
             recommender,
             cart_model,
+            history,
         }
+    }
+
+    /// Probability (0–1) that a cart changed now is bought within a week, from the trained
+    /// model and the customer's purchases in this build; `None` without a model. A customer
+    /// the build has not seen counts as signed in with no purchases.
+    pub fn cart_probability(&self, cart: &LiveCart) -> Option<f64> {
+        let (model, _) = self.cart_model.as_ref()?;
+        let customer = cart.customer.map(|id| {
+            self.customers
+                .get(&id.to_string())
+                .copied()
+                .unwrap_or(u32::MAX)
+        });
+        let at = cart.at.timestamp().max(0);
+        let abandoned = AbandonedCart {
+            customer,
+            day: (at / 86_400) as u32,
+            hour: ((at % 86_400) / 3_600) as u8,
+            channel: cart.channel,
+            units: cart.units,
+            // Stored carts carry no priced total; training saw none either.
+            value_minor: 0,
+            had_offer: cart.had_offer,
+            bought: false,
+        };
+        Some(model.probability(&self.history, &abandoned))
     }
 
     /// The dense key of a SKU code, if it ever sold.
@@ -98,12 +130,36 @@ impl Built {
     }
 }
 
+/// A cart as its change event describes it, to be scored by [`Built::cart_probability`].
+#[derive(Debug, Clone, Copy)]
+pub struct LiveCart {
+    pub customer: Option<CustomerId>,
+    /// When it last changed (the day and the UTC hour are features, as in training).
+    pub at: Timestamp,
+    pub channel: Channel,
+    pub units: u32,
+    pub had_offer: bool,
+}
+
 /// This node's builds, one per tenant: the first request builds (concurrent first requests
 /// wait for that one build); a stale build is served while its successor is made in the
 /// background.
 #[derive(Default)]
 pub struct AnalyticsCache {
     builds: TenantCache<Built>,
+}
+
+impl AnalyticsCache {
+    /// The tenant's current build if this node has one, without building (the trigger
+    /// worker scores carts with whatever model is at hand and never waits for a build).
+    pub fn peek(&self, tenant: TenantId) -> Option<Arc<Built>> {
+        self.builds.peek(tenant)
+    }
+
+    /// Keeps `built` as the tenant's current build (made elsewhere: an offline job, a test).
+    pub async fn install(&self, tenant: TenantId, built: Built) {
+        let _ = self.builds.rebuild(tenant, async { Ok(built) }).await;
+    }
 }
 
 /// The tenant's main currency (its first country's).

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use omni_domain::customers::{CustomerStatus, InteractionKind, TimelineEntry, TimelineEntryId};
 use omni_domain::engagement::{
-    Action, ContactView, CustomerFactsView, DropReason, EventView, Firing, FiringId, FiringRecord,
-    Gate, Run, TriggerEngine, WaitingRuns, customer_of, gate, render,
+    Action, BUY_PROBABILITY_PATH, ContactView, CustomerFactsView, DropReason, EventView, Firing,
+    FiringId, FiringRecord, Gate, Run, TriggerEngine, WaitingRuns, customer_of, gate, render,
 };
 use omni_domain::events::DomainEvent;
 use omni_domain::offers::LoyaltyProgram;
@@ -28,6 +28,8 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 use tokio::sync::Notify;
+
+use crate::analytics::{AnalyticsCache, LiveCart};
 
 /// Events read from the feed per transaction.
 const BATCH: usize = 2_000;
@@ -70,6 +72,7 @@ pub struct TriggerWorker {
     node: String,
     lease_ttl_ms: i64,
     wake_relay: Option<Arc<Notify>>,
+    cart_scores: Option<Arc<AnalyticsCache>>,
     loaded: Option<Loaded>,
 }
 
@@ -92,6 +95,7 @@ impl TriggerWorker {
             node: node.into(),
             lease_ttl_ms: 15_000,
             wake_relay: None,
+            cart_scores: None,
             loaded: None,
         }
     }
@@ -99,6 +103,13 @@ impl TriggerWorker {
     /// Wakes the event relay after a firing recorded events (sends reach providers at once).
     pub fn with_relay_wake(mut self, wake: Arc<Notify>) -> Self {
         self.wake_relay = Some(wake);
+        self
+    }
+
+    /// Scores cart events with the abandoned-cart model of this node's analytics builds
+    /// (adds [`BUY_PROBABILITY_PATH`] to their data for the chains that ask for it).
+    pub fn with_cart_scores(mut self, analytics: Arc<AnalyticsCache>) -> Self {
+        self.cart_scores = Some(analytics);
         self
     }
 
@@ -233,6 +244,7 @@ impl TriggerWorker {
     /// Runs a batch through the engines; returns the net change per (tenant, chain, customer).
     async fn apply(&mut self, batch: &[SequencedEvent]) -> Result<Changes, StoreError> {
         let store = self.store.clone();
+        let scores = self.cart_scores.clone();
         let Some(loaded) = self.loaded.as_mut() else {
             return Ok(Changes::default());
         };
@@ -250,11 +262,17 @@ impl TriggerWorker {
                 Some(c) if t.engine.needs_facts(&e.kind) => facts(&store, e.tenant_id, c).await?,
                 _ => None,
             };
+            let scored = match &scores {
+                Some(cache) if t.engine.reads_data(&e.kind, BUY_PROBABILITY_PATH) => {
+                    with_buy_probability(cache, &item.event, customer)
+                }
+                _ => None,
+            };
             let view = EventView {
                 event_id: e.id,
                 event_type: &e.kind,
                 customer_id: customer,
-                data: &e.data,
+                data: scored.as_ref().unwrap_or(&e.data),
                 at: e.occurred_at,
             };
             let fv = facts.as_ref().map(|(tier, segments)| CustomerFactsView {
@@ -372,6 +390,31 @@ async fn facts(
     };
     let segments = store.customer_segment_names(tenant, c.id).await?;
     Ok(Some((c.tier, segments)))
+}
+
+/// The cart event's data with the model's purchase probability (in percent) added, or `None`
+/// when the event describes no cart or this node has no trained model for the tenant.
+fn with_buy_probability(
+    analytics: &AnalyticsCache,
+    e: &DomainEvent,
+    customer: Option<CustomerId>,
+) -> Option<serde_json::Value> {
+    let built = analytics.peek(e.tenant_id)?;
+    let data = e.data.as_object()?;
+    let cart = LiveCart {
+        customer,
+        at: e.occurred_at,
+        channel: serde_json::from_value(data.get("channel")?.clone()).ok()?,
+        units: data.get("units")?.as_u64()?.try_into().ok()?,
+        had_offer: data
+            .get("coupons")
+            .and_then(serde_json::Value::as_u64)
+            .is_some_and(|n| n > 0),
+    };
+    let pct = (built.cart_probability(&cart)? * 100.0).round() as i64;
+    let mut scored = data.clone();
+    scored.insert(BUY_PROBABILITY_PATH.to_owned(), pct.into());
+    Some(scored.into())
 }
 
 /// Gates one due run and carries it out in one transaction with its log entry. Everything

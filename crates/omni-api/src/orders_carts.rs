@@ -107,7 +107,8 @@ pub(crate) async fn record_cart(
 ) -> Result<(), ApiError> {
     let lines: u32 = cart.lines.iter().map(|l| l.quantity).sum();
     let data = json!({"cart_id": cart.id, "customer_id": cart.customer_id, "device_id": cart.device_id,
-        "channel": cart.channel, "status": cart.status, "units": lines, "skus": cart.lines.len()});
+        "channel": cart.channel, "status": cart.status, "units": lines, "skus": cart.lines.len(),
+        "coupons": cart.coupons.len()});
     tx.record(&DomainEvent::new(
         cart.tenant_id,
         kind,

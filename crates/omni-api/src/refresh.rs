@@ -118,6 +118,12 @@ impl<T: Send + Sync + 'static> TenantCache<T> {
         Ok(value)
     }
 
+    /// The tenant's current copy, fresh or stale, without building one.
+    pub fn peek(&self, tenant: TenantId) -> Option<Arc<T>> {
+        let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        tenants.get(&tenant).and_then(|e| e.current())
+    }
+
     /// Forgets the tenant's copy: the next request builds a new one and waits for it.
     pub fn invalidate(&self, tenant: TenantId) {
         let entry = self.entry(tenant);

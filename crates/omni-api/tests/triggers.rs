@@ -267,3 +267,114 @@ fn clock_hour_in_moscow(clock: &FixedClock) -> u32 {
     use omni_kernel::Clock as _;
     clock.now().with_timezone(&chrono_tz::Europe::Moscow).hour()
 }
+
+/// A chain on `cart.updated` that asks for the model's purchase probability within `range`.
+fn scored_chain(id: &str, at_least: i64, at_most: i64) -> Value {
+    json!({"id": id, "name": id, "on": "cart.updated",
+        "conditions": [{"data_at_least": {"path": "buy_probability_pct", "value": at_least}},
+                       {"data_at_most": {"path": "buy_probability_pct", "value": at_most}}],
+        "wait_minutes": 120, "action": {"kind": "message", "template": "abandoned_cart"},
+        "unless": ["order.placed"], "purpose": "marketing", "max_per_customer_per_day": 1})
+}
+
+/// The latest `cart.updated` event's data and time, read from the feed.
+async fn last_cart_event(app: &TestApp) -> (Value, chrono::DateTime<Utc>) {
+    app.db
+        .store
+        .sequence_outbox(10_000)
+        .await
+        .expect("sequenced");
+    let feed = app.db.store.global_feed(0, 10_000).await.expect("feed");
+    let e = feed
+        .iter()
+        .rev()
+        .map(|s| &s.event)
+        .find(|e| e.kind == "cart.updated")
+        .expect("a cart event");
+    (e.data.clone(), e.occurred_at)
+}
+
+#[tokio::test]
+async fn cart_events_carry_the_abandoned_cart_models_probability_to_the_chains_that_ask() {
+    use omni_api::analytics::{AnalyticsCache, Built, LiveCart};
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let ann = reachable(&app, "+79161110031", None).await;
+    let lines = [("JKT-M", 1), ("CAP-1", 2)];
+    let id = cart(&app, &app.a.app, json!({"customer_id": ann}), &lines).await;
+    let (data, at) = last_cart_event(&app).await;
+    assert_eq!(data["units"], 3, "{data}");
+
+    // A model trained on a synthetic chain's history, to be this node's build.
+    let built = Built::new(
+        omni_domain::analytics::synthetic::generate(2_000, 7),
+        Utc::now(),
+    );
+    let score = |built: &Built, at| {
+        let live = LiveCart {
+            customer: Some(ann.parse().expect("customer id")),
+            at,
+            channel: serde_json::from_value(data["channel"].clone()).expect("channel"),
+            units: 3,
+            had_offer: false,
+        };
+        (built.cart_probability(&live).expect("a model") * 100.0).round() as i64
+    };
+    let pct = score(&built, at);
+    let ranges = [
+        ("exact", pct, pct),
+        ("above", pct + 1, 100),
+        ("below", 0, pct - 1),
+    ];
+    for (id, low, high) in ranges {
+        let r = put_chain(&app, &scored_chain(id, low, high), "\"0\"").await;
+        assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    }
+    let analytics = Arc::new(AnalyticsCache::default());
+    let (w, _) = worker(&app);
+    let mut w = w.with_cart_scores(analytics.clone());
+    let r = round(&mut w).await;
+    assert_eq!(
+        r.started, 0,
+        "without a model no condition on the score holds: {r:?}"
+    );
+
+    analytics.install(app.a.tenant.id, built).await;
+    let built = analytics.peek(app.a.tenant.id).expect("installed");
+    let r = app
+        .req(
+            reqwest::Method::PUT,
+            &format!("/v1/carts/{id}/lines/CAP-1"),
+            &app.a.app,
+        )
+        .json(&json!({"quantity": 2}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let (_, again) = last_cart_event(&app).await;
+    assert!(again > at, "a second cart event");
+    let pct = score(&built, again);
+    let r = round(&mut w).await;
+    assert_eq!(
+        r.started, 1,
+        "exactly one range holds the score {pct}%: {r:?}"
+    );
+    let runs = body(
+        app.get("/v1/engagement/triggers/runs", &app.a.marketer)
+            .await,
+    )
+    .await;
+    let expected: Vec<&str> = ranges
+        .iter()
+        .filter(|(_, low, high)| (*low..=*high).contains(&pct))
+        .map(|(id, ..)| *id)
+        .collect();
+    let started: Vec<&str> = runs
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter_map(|r| r["chain_id"].as_str())
+        .collect();
+    assert_eq!(started, expected, "the score is {pct}%: {runs}");
+}

@@ -26,7 +26,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let events_written = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let relay = spawn_relay(&store, &args, events_written.clone(), stop_rx.clone()).await?;
-    let triggers = spawn_triggers(&store, &args, events_written.clone(), stop_rx.clone());
+    let analytics = Arc::new(omni_api::analytics::AnalyticsCache::default());
+    let triggers = spawn_triggers(
+        &store,
+        &args,
+        &analytics,
+        events_written.clone(),
+        stop_rx.clone(),
+    );
     let expiry = tokio::spawn(crate::stock::expiry_worker(store.clone(), stop_rx.clone()));
     let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx.clone()));
     let search = omni_search::SearchIndex::in_ram()?;
@@ -71,7 +78,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         payments: Arc::new(omni_api::payments::TestProvider::default()),
         identities,
         segment_snapshots,
-        analytics: Arc::default(),
+        analytics,
     };
     let analytics_warmup = tokio::spawn(omni_api::analytics::warm(state.clone()));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
@@ -126,6 +133,7 @@ async fn spawn_relay(
 fn spawn_triggers(
     store: &Store,
     args: &ServeArgs,
+    analytics: &Arc<omni_api::analytics::AnalyticsCache>,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
@@ -135,7 +143,8 @@ fn spawn_triggers(
         Arc::new(SystemClock),
         node_id,
     )
-    .with_relay_wake(wake);
+    .with_relay_wake(wake)
+    .with_cart_scores(analytics.clone());
     tokio::spawn(worker.run(Duration::from_millis(500), async move {
         let _ = stop.changed().await;
     }))

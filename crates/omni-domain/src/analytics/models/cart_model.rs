@@ -38,6 +38,12 @@ impl CartModel {
         self.logistic.probability(&features.vector())
     }
 
+    /// Probability that `cart` (a live one, its day and hour as now) is bought, with the
+    /// customer's history from `history` — the same features the model was trained on.
+    pub fn probability(&self, history: &PurchaseHistory, cart: &AbandonedCart) -> f64 {
+        self.predict(&history.features(cart))
+    }
+
     /// The weights on the standardised inputs of [`CartFeatures::vector`], in its order.
     pub fn weights(&self) -> &[f64; CART_FEATURES] {
         self.logistic.weights()
@@ -74,7 +80,16 @@ pub fn train_cart_model(
     carts: &[AbandonedCart],
     config: CartModelConfig,
 ) -> (CartModel, CartModelReport) {
-    let history = PurchaseHistory::new(sales);
+    train_cart_model_on(&PurchaseHistory::new(sales), carts, config)
+}
+
+/// [`train_cart_model`] over a history the caller keeps, to score live carts with the same
+/// features later (see [`CartModel::probability`]).
+pub fn train_cart_model_on(
+    history: &PurchaseHistory,
+    carts: &[AbandonedCart],
+    config: CartModelConfig,
+) -> (CartModel, CartModelReport) {
     let split = split_day(carts, config.held_out_share);
     let (mut train_x, mut train_y, mut test_x, mut test_y) = (vec![], vec![], vec![], vec![]);
     for cart in carts {

@@ -22,7 +22,9 @@ mod smoothing;
 mod tests;
 
 pub use abandoned::{CART_FEATURES, CartFeatures, PurchaseHistory};
-pub use cart_model::{CartModel, CartModelConfig, CartModelReport, split_day, train_cart_model};
+pub use cart_model::{
+    CartModel, CartModelConfig, CartModelReport, split_day, train_cart_model, train_cart_model_on,
+};
 pub use evaluate::{
     Comparison, RankingQuality, RecommenderEvaluation, evaluate_recommender, held_out_purchases,
 };

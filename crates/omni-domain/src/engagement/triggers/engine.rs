@@ -84,6 +84,19 @@ impl TriggerEngine {
         })
     }
 
+    /// Whether a chain started by `event_type` reads `path` of the event's data, so the
+    /// adapter adds a costly derived value (a model's score) only where a chain uses it.
+    pub fn reads_data(&self, event_type: &str, path: &str) -> bool {
+        self.on.get(event_type).is_some_and(|list| {
+            list.iter().any(|&i| {
+                self.chains[i]
+                    .conditions
+                    .iter()
+                    .any(|c| c.data_path() == Some(path))
+            })
+        })
+    }
+
     /// Whether any active chain starts or stops on `event_type` (the rest are skipped cheaply).
     pub fn listens_to(&self, event_type: &str) -> bool {
         self.on.contains_key(event_type) || self.unless.contains_key(event_type)

@@ -31,7 +31,15 @@ pub use firing::{FiringId, FiringRecord, customer_of, render};
 pub use gate::{ContactView, DropReason, Gate, gate, quiet_end};
 pub use waiting::{Run, RunRef, WaitingRuns};
 
-/// service messages (your order is ready) do not, but still respect quiet hours.
+/// The data path of a cart event's purchase probability in percent (0–100), which the
+/// adapter adds from the abandoned-cart model when a chain started by the event asks for it
+/// (e.g. `DataAtMost { path: "buy_probability_pct", value: 40 }`: remind only the carts
+/// unlikely to be bought anyway). Without a trained model the path is absent and a condition
+/// on it does not hold.
+pub const BUY_PROBABILITY_PATH: &str = "buy_probability_pct";
+
+/// Why a chain contacts the customer: marketing sends need the customer's consent for the
+/// channel; service messages (your order is ready) do not, but still respect quiet hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -197,6 +205,17 @@ impl Condition {
             self,
             Condition::Segment(_) | Condition::NotSegment(_) | Condition::TierAtLeast(_)
         )
+    }
+
+    /// The event data path the condition reads, if it reads one.
+    pub fn data_path(&self) -> Option<&str> {
+        match self {
+            Condition::DataEquals { path, .. }
+            | Condition::DataAtLeast { path, .. }
+            | Condition::DataAtMost { path, .. }
+            | Condition::DataExists { path } => Some(path),
+            Condition::Segment(_) | Condition::NotSegment(_) | Condition::TierAtLeast(_) => None,
+        }
     }
 
     /// Whether the condition holds for this event's data and customer.

@@ -645,3 +645,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_engine_says_which_events_need_a_derived_score() {
+    let mut chains = TriggerChain::examples();
+    assert!(!TriggerEngine::new(chains.clone()).reads_data("cart.updated", BUY_PROBABILITY_PATH));
+    chains[0].conditions.push(Condition::DataAtMost {
+        path: BUY_PROBABILITY_PATH.into(),
+        value: 40,
+    });
+    let e = TriggerEngine::new(chains.clone());
+    assert!(e.reads_data("cart.updated", BUY_PROBABILITY_PATH));
+    assert!(
+        !e.reads_data("order.placed", BUY_PROBABILITY_PATH),
+        "order.placed only cancels"
+    );
+    assert!(e.reads_data("cart.updated", "units"));
+    chains[0].active = false;
+    let inactive = TriggerEngine::new(chains);
+    assert!(!inactive.reads_data("cart.updated", BUY_PROBABILITY_PATH));
+}
