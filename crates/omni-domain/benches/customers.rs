@@ -56,6 +56,7 @@ fn customer() -> Customer {
         preferred_channel: Some(ContactChannel::Sms),
         quiet_hours: None,
         time_zone: "Europe/Moscow".into(),
+        birth_date: None,
         provenance: Default::default(),
         version: 1,
         created_at: now,

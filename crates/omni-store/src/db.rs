@@ -93,6 +93,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "segment_members_by_customer",
         include_str!("../migrations/sqlite/0012_segment_members_by_customer.sql"),
     ),
+    (
+        13,
+        "birthdays_wishlists",
+        include_str!("../migrations/sqlite/0013_birthdays_wishlists.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -154,6 +159,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "segment_members_by_customer",
         include_str!("../migrations/postgres/0012_segment_members_by_customer.sql"),
+    ),
+    (
+        13,
+        "birthdays_wishlists",
+        include_str!("../migrations/postgres/0013_birthdays_wishlists.sql"),
     ),
 ];
 

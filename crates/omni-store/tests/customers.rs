@@ -52,6 +52,7 @@ fn customer(t: &Tenant, city: &str, tier: Tier) -> Customer {
         preferred_channel: None,
         quiet_hours: None,
         time_zone: "Europe/Moscow".into(),
+        birth_date: None,
         provenance: Default::default(),
         version: 1,
         created_at: now,

@@ -207,6 +207,11 @@ pub fn merge_profiles(survivor: &Customer, loser: &Customer, now: Timestamp) -> 
             out.provenance.insert(name.to_owned(), p);
         }
     }
+    let (birth, prov) = pick("birth_date", survivor, loser, |c| &c.birth_date);
+    out.birth_date = birth;
+    if let Some(p) = prov {
+        out.provenance.insert("birth_date".to_owned(), p);
+    }
     for (k, v) in &loser.preferences {
         out.preferences
             .entry(k.clone())
@@ -247,6 +252,7 @@ mod tests {
             preferred_channel: None,
             quiet_hours: None,
             time_zone: "Europe/Moscow".into(),
+            birth_date: None,
             provenance: [("given_name".to_owned(), prov)].into(),
             version: 1,
             created_at: prov.at,
@@ -304,6 +310,31 @@ mod tests {
         let merged = merge_profiles(&old_verified, &newer_verified, t1);
         assert_eq!(merged.given_name.as_deref(), Some("Иоанн"));
         assert_eq!(merged.points_balance, 200);
+    }
+
+    #[test]
+    fn a_birth_date_follows_the_conflict_rule() {
+        let t0 = chrono::Utc::now();
+        let prov = Provenance {
+            verified: false,
+            at: t0,
+        };
+        let born = chrono::NaiveDate::from_ymd_opt(1990, 5, 1);
+        let survivor = customer("Иван", prov);
+        let mut loser = customer("Иван", prov);
+        loser.birth_date = born;
+        loser.provenance.insert("birth_date".into(), prov);
+        let merged = merge_profiles(&survivor, &loser, t0);
+        assert_eq!(merged.birth_date, born, "the survivor had none");
+        let mut corrected = customer("Иван", prov);
+        corrected.birth_date = chrono::NaiveDate::from_ymd_opt(1990, 5, 2);
+        let verified = Provenance {
+            verified: true,
+            at: t0,
+        };
+        corrected.provenance.insert("birth_date".into(), verified);
+        let merged = merge_profiles(&loser, &corrected, t0);
+        assert_eq!(merged.birth_date, corrected.birth_date, "verified wins");
     }
 
     #[test]

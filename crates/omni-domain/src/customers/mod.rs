@@ -5,6 +5,7 @@
 //! whether anyone may message or personalise; segments are rules evaluated per customer and
 //! over the whole base. Events and audit entries carry ids and identifier digests, never PII.
 
+mod birthday;
 mod consent;
 mod identifier;
 mod index;
@@ -13,7 +14,12 @@ mod profile;
 mod qr;
 mod segment;
 mod timeline;
+mod wishlist;
 
+pub use birthday::{
+    CandidateDay, MIN_BIRTH_YEAR, birthday_year, candidate_days, celebrated_on, check_birth_date,
+    local_date, month_day,
+};
 pub use consent::{
     ConsentChange, ConsentRecord, ConsentState, ContactChannel, ContactDecision, Purpose,
     QuietHours, consent_bits, may_contact,
@@ -29,6 +35,7 @@ pub use profile::{
 pub use qr::{QrError, sign_qr_token, verify_qr_token};
 pub use segment::{Facts, Rule, Segment, SegmentBase, SegmentDraft, compile_rule};
 pub use timeline::{InteractionKind, TimelineDraft, TimelineEntry};
+pub use wishlist::{MAX_WISHLIST_ITEMS, WishlistDraft, unknown_skus};
 
 omni_kernel::define_id!(
     /// One entry of a customer's (or an anonymous device's) timeline.

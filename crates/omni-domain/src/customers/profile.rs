@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::birthday::check_birth_date;
 use super::merge::Provenance;
 use super::{ContactChannel, Identifier, IdentifierInput, IdentifierKind, QuietHours};
 use crate::Violations;
@@ -89,8 +91,12 @@ pub struct Customer {
     pub sizes: BTreeMap<String, String>,
     pub preferred_channel: Option<ContactChannel>,
     pub quiet_hours: Option<QuietHours>,
-    /// IANA zone for quiet hours.
+    /// IANA zone for quiet hours and for which local date is the customer's birthday.
     pub time_zone: String,
+    /// Personal data: the birthday greeting and gift are sent on it (erased on request).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub birth_date: Option<NaiveDate>,
     /// Per attribute: whether its value was verified and when it was set (merge conflict rule).
     pub provenance: BTreeMap<String, Provenance>,
     pub version: i64,
@@ -116,6 +122,9 @@ pub struct CustomerDraft {
     pub preferred_channel: Option<ContactChannel>,
     pub quiet_hours: Option<QuietHours>,
     pub time_zone: Option<String>,
+    /// `YYYY-MM-DD`; not in the future, not before 1900.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub birth_date: Option<NaiveDate>,
 }
 
 /// A partial update of the profile's own attributes (identifiers and consents have their own routes).
@@ -131,6 +140,9 @@ pub struct CustomerPatch {
     pub preferred_channel: Option<ContactChannel>,
     pub quiet_hours: Option<QuietHours>,
     pub time_zone: Option<String>,
+    /// `YYYY-MM-DD`; not in the future, not before 1900.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub birth_date: Option<NaiveDate>,
     /// The new values were confirmed by the customer (a verified value wins merges).
     #[serde(default)]
     pub verified: bool,
@@ -202,8 +214,12 @@ impl CustomerDraft {
             .time_zone
             .or_else(|| tenant.countries.first().map(|c| c.time_zone.clone()))
             .unwrap_or_else(|| "UTC".into());
-        if time_zone.parse::<Tz>().is_err() {
+        let tz = time_zone.parse::<Tz>();
+        if tz.is_err() {
             v.push("time_zone", "invalid", "not an IANA time zone");
+        }
+        if let Some(birth) = self.birth_date {
+            check_birth_date("birth_date", birth, tz.unwrap_or(Tz::UTC), now, v);
         }
         let verified = self.identifiers.iter().any(|i| i.verified);
         let mut provenance = BTreeMap::new();
@@ -211,6 +227,7 @@ impl CustomerDraft {
             ("given_name", self.given_name.is_some()),
             ("family_name", self.family_name.is_some()),
             ("city", self.city.is_some()),
+            ("birth_date", self.birth_date.is_some()),
         ] {
             if set {
                 provenance.insert(name.to_owned(), Provenance { verified, at: now });
@@ -232,6 +249,7 @@ impl CustomerDraft {
             preferred_channel: self.preferred_channel,
             quiet_hours: self.quiet_hours,
             time_zone,
+            birth_date: self.birth_date,
             provenance,
             version: 1,
             created_at: now,
@@ -273,6 +291,11 @@ impl Customer {
             }
             self.time_zone = tz;
         }
+        if let Some(birth) = patch.birth_date {
+            check_birth_date("birth_date", birth, self.tz(), now, &mut v);
+            self.birth_date = Some(birth);
+            self.provenance.insert("birth_date".to_owned(), stamp);
+        }
         self.preferred_channel = patch.preferred_channel.or(self.preferred_channel);
         self.quiet_hours = patch.quiet_hours.or(self.quiet_hours);
         self.version += 1;
@@ -295,6 +318,7 @@ impl Customer {
         self.sizes.clear();
         self.preferred_channel = None;
         self.quiet_hours = None;
+        self.birth_date = None;
         self.provenance.clear();
         self.version += 1;
         self.updated_at = now;

@@ -55,6 +55,7 @@ pub fn customer(tenant: &Tenant, given: &str, created: DateTime<Utc>) -> Custome
         preferred_channel: None,
         quiet_hours: None,
         time_zone: "Europe/Moscow".into(),
+        birth_date: None,
         provenance: BTreeMap::new(),
         version: 1,
         created_at: created,

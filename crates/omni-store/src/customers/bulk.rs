@@ -3,7 +3,7 @@
 
 use omni_domain::customers::{ConsentRecord, Customer, Identifier, consent_bits};
 
-use super::doc;
+use super::{birth_md, doc};
 use crate::{StoreError, WriteTx, millis, placeholders, rows_per_statement};
 
 /// One customer to load, with its identifiers (verified or not) and consent history.
@@ -18,11 +18,11 @@ impl WriteTx {
     /// Inserts many customers and their identifiers (source `import`). Records no events: the
     /// caller records one summary event for the load.
     pub async fn bulk_insert_customers(&mut self, rows: &[BulkCustomer]) -> Result<(), StoreError> {
-        for chunk in rows.chunks(rows_per_statement(self.backend(), 13)) {
+        for chunk in rows.chunks(rows_per_statement(self.backend(), 14)) {
             let sql = format!(
                 "INSERT INTO customers (tenant_id, id, status, merged_into, tier, city, spent_90d, points, \
-                 consent_bits, doc, version, created_at, updated_at) VALUES {}",
-                placeholders(chunk.len(), 13)
+                 consent_bits, doc, version, created_at, updated_at, birth_md) VALUES {}",
+                placeholders(chunk.len(), 14)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for b in chunk {
@@ -40,7 +40,8 @@ impl WriteTx {
                     .bind(doc(c)?)
                     .bind(c.version)
                     .bind(millis(c.created_at))
-                    .bind(millis(c.updated_at));
+                    .bind(millis(c.updated_at))
+                    .bind(birth_md(c));
             }
             q.execute(self.conn()).await?;
         }

@@ -5,6 +5,7 @@
 //! index allows one verified owner per identifier, which is what makes concurrent
 //! identify-or-create calls converge on one customer on both backends.
 
+mod birthdays;
 mod bulk;
 mod consents;
 mod identity;
@@ -14,13 +15,16 @@ mod privacy;
 mod profiles;
 mod segments;
 mod timeline;
+mod wishlist;
 
+pub use birthdays::BirthdayCandidate;
 pub use bulk::BulkCustomer;
 pub use identity::StoredIdentifier;
 pub use index::{IdentityCursor, IdentityLink, IdentityRow};
 pub use privacy::AccessEntry;
 pub use segments::FactsRow;
 pub use timeline::TimelineFilter;
+pub use wishlist::WishlistItem;
 
 use omni_domain::customers::Customer;
 use sqlx::Row;
@@ -29,6 +33,11 @@ use crate::StoreError;
 
 pub(crate) fn doc(c: &Customer) -> Result<String, StoreError> {
     serde_json::to_string(c).map_err(StoreError::corrupt)
+}
+
+/// The indexed month-day of the customer's birth date (NULL when unknown or erased).
+pub(crate) fn birth_md(c: &Customer) -> Option<i64> {
+    c.birth_date.map(omni_domain::customers::month_day)
 }
 
 pub(crate) fn decode_customer(row: &sqlx::any::AnyRow) -> Result<Customer, StoreError> {

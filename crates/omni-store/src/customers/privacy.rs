@@ -46,8 +46,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Erases a customer and every profile merged into it: profile attributes, identifiers,
-    /// timeline payloads and device ids, merge snapshots and segment memberships. The ids,
+    /// Erases a customer and every profile merged into it: profile attributes (the birth
+    /// date too), identifiers, timeline payloads and device ids, merge snapshots, segment
+    /// memberships, the wishlist and the record of birthdays celebrated. The ids,
     /// tier and balances stay, so orders and the loyalty ledger keep their accounting.
     /// Returns the erased profile and the ids erased with it.
     pub async fn erase_customer(
@@ -87,6 +88,8 @@ impl WriteTx {
                 "UPDATE customer_timeline SET data = '{}', device_id = NULL WHERE tenant_id = $1 AND customer_id = $2",
                 "UPDATE customer_merges SET survivor_before = NULL WHERE tenant_id = $1 AND (survivor = $2 OR loser = $2)",
                 "DELETE FROM segment_members WHERE tenant_id = $1 AND customer_id = $2",
+                "DELETE FROM customer_wishlist WHERE tenant_id = $1 AND customer_id = $2",
+                "DELETE FROM birthday_events WHERE tenant_id = $1 AND customer_id = $2",
             ] {
                 sqlx::query(sql)
                     .bind(t.clone())

@@ -3,7 +3,7 @@
 use omni_domain::customers::Customer;
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 
-use super::{decode_customer, doc, for_update};
+use super::{birth_md, decode_customer, doc, for_update};
 use crate::{Store, StoreError, WriteTx, millis};
 
 /// How many merge hops a resolution follows before calling the chain corrupt.
@@ -18,8 +18,8 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO customers (tenant_id, id, status, merged_into, tier, city, spent_90d, points, \
-             consent_bits, doc, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             consent_bits, doc, version, created_at, updated_at, birth_md) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(c.tenant_id.to_string())
         .bind(c.id.to_string())
@@ -34,6 +34,7 @@ impl WriteTx {
         .bind(c.version)
         .bind(millis(c.created_at))
         .bind(millis(c.updated_at))
+        .bind(birth_md(c))
         .execute(self.conn())
         .await?;
         self.customer_facts_changed(c.tenant_id, c.id, c.created_at);
@@ -83,8 +84,8 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE customers SET status = $1, merged_into = $2, tier = $3, city = $4, spent_90d = $5, \
-             points = $6, doc = $7, version = $8, updated_at = $9 \
-             WHERE tenant_id = $10 AND id = $11 AND version = $12",
+             points = $6, doc = $7, version = $8, updated_at = $9, birth_md = $10 \
+             WHERE tenant_id = $11 AND id = $12 AND version = $13",
         )
         .bind(c.status.as_str())
         .bind(c.merged_into.map(|m| m.to_string()))
@@ -95,6 +96,7 @@ impl WriteTx {
         .bind(doc(c)?)
         .bind(c.version)
         .bind(millis(c.updated_at))
+        .bind(birth_md(c))
         .bind(c.tenant_id.to_string())
         .bind(c.id.to_string())
         .bind(expected_version)

@@ -208,6 +208,18 @@ fn weighted(country: &str) -> Vec<(&'static City, u32)> {
         .collect()
 }
 
+/// Four in five demo customers told their birth date (1950–2005, every day of the year
+/// alike), derived from the index so the random stream — and every other demo value — stays
+/// as it was; birthdays then fire the demo's birthday chains every day.
+fn birth_date(i: usize) -> Option<chrono::NaiveDate> {
+    if i % 5 == 3 {
+        return None;
+    }
+    let year = 1950 + (i * 37 % 56) as i32;
+    let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1)?;
+    first.checked_add_days(chrono::Days::new((i * 7919 % 366) as u64))
+}
+
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
@@ -338,6 +350,7 @@ impl Generator {
             preferred_channel: None,
             quiet_hours: None,
             time_zone: city.time_zone.to_owned(),
+            birth_date: birth_date(i),
             provenance: Default::default(),
             version: 1,
             created_at: at,
