@@ -57,12 +57,15 @@ pub struct ProfileView {
 }
 
 impl ProfileView {
-    /// Cuts the view: `Reduced` masks identifiers and shortens the name.
+    /// Cuts the view: `Reduced` masks identifiers, shortens the name and leaves out the
+    /// birth date.
     pub fn of(c: &Customer, ids: &[StoredIdentifier], view: View) -> ProfileView {
         let mut customer = c.clone();
         if view == View::Reduced {
             customer.given_name = c.display_name(View::Reduced);
             customer.family_name = None;
+            // Personal data only a full, audited read shows.
+            customer.birth_date = None;
         }
         let identifiers = ids
             .iter()

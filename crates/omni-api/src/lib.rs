@@ -14,6 +14,7 @@ mod catalog_products;
 mod catalog_search;
 mod console;
 mod customers;
+pub mod customers_birthdays;
 mod customers_identify;
 pub mod customers_index;
 mod customers_link;

@@ -34,6 +34,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         events_written.clone(),
         stop_rx.clone(),
     );
+    let birthdays = spawn_birthdays(&store, &args, events_written.clone(), stop_rx.clone());
     let expiry = tokio::spawn(crate::stock::expiry_worker(store.clone(), stop_rx.clone()));
     let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx.clone()));
     let search = omni_search::SearchIndex::in_ram()?;
@@ -99,6 +100,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = relay.await;
     let _ = triggers.await;
+    let _ = birthdays.await;
     let _ = maintenance.await;
     let _ = feeder.await;
     let _ = identity_feeder.await;
@@ -146,6 +148,26 @@ fn spawn_triggers(
     .with_relay_wake(wake)
     .with_cart_scores(analytics.clone());
     tokio::spawn(worker.run(Duration::from_millis(500), async move {
+        let _ = stop.changed().await;
+    }))
+}
+
+/// Starts this node's birthday producer: every minute, while it holds the `birthdays`
+/// lease, it records `customer.birthday` for the customers whose birthday it is locally.
+fn spawn_birthdays(
+    store: &Store,
+    args: &ServeArgs,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let node_id = args.node_id.clone().unwrap_or_else(default_node_id);
+    let producer = omni_api::customers_birthdays::BirthdayProducer::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        node_id,
+    )
+    .with_relay_wake(wake);
+    tokio::spawn(producer.run(Duration::from_secs(60), async move {
         let _ = stop.changed().await;
     }))
 }
