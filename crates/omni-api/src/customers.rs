@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::customers_privacy::routes())
         .merge(crate::customers_merges::routes())
         .merge(crate::customers_segments::routes())
+        .merge(crate::customers_wishlist::routes())
 }
 
 /// An identifier as shown to a reader: masked unless the read is a full, audited one.

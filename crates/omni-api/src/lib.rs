@@ -23,6 +23,7 @@ mod customers_privacy;
 mod customers_segments;
 pub mod customers_snapshots;
 mod customers_timeline;
+mod customers_wishlist;
 mod engagement;
 mod engagement_bot;
 mod engagement_consult;

@@ -30,6 +30,8 @@ use crate::AppState;
         crate::customers_merges::list_merges, crate::customers_merges::approve_merge, crate::customers_merges::reject_merge, crate::customers_merges::reverse_merge,
         crate::customers_segments::create_segment, crate::customers_segments::list_segments, crate::customers_segments::show_segment,
         crate::customers_segments::materialize_segment, crate::customers_segments::list_members, crate::customers_segments::customer_segments,
+        crate::customers_wishlist::show_wishlist, crate::customers_wishlist::replace_wishlist, crate::customers_wishlist::remove_wishlist_item,
+        crate::customers_wishlist::near_store,
         crate::catalog::list_categories, crate::catalog::create_category, crate::catalog::list_brands, crate::catalog::create_brand, crate::catalog::show_synonyms, crate::catalog::replace_synonyms,
         crate::catalog_products::list_products, crate::catalog_products::show_product, crate::catalog_products::create_product, crate::catalog_products::update_product, crate::catalog_products::show_completeness, crate::catalog_products::change_publication,
         crate::catalog_search::search, crate::catalog_search::import,

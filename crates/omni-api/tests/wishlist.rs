@@ -1,0 +1,209 @@
+//! Wishlists and "near a store": the wishlist is validated against the catalog, a near-store
+//! report counts the wishlist SKUs the store can sell now, and the example `wishlist_nearby`
+//! chain pushes only when one is in stock. Tenants never see each other's wishlists.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use common::shop::{body, catalog, place, receive};
+use common::{TestApp, problem, spawn_app, strings};
+use omni_api::engagement_worker::TriggerWorker;
+use omni_domain::engagement::TriggerChain;
+use omni_kernel::FixedClock;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn install_wishlist_chain(app: &TestApp) {
+    let chain = TriggerChain::examples()
+        .into_iter()
+        .find(|c| c.id == "wishlist_nearby")
+        .expect("example chain");
+    let r = app
+        .req(
+            Method::PUT,
+            "/v1/engagement/triggers/wishlist_nearby",
+            &app.a.marketer,
+        )
+        .header("if-match", "\"0\"")
+        .json(&chain)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+}
+
+/// A customer who agreed to marketing pushes.
+async fn pushable(app: &TestApp, phone: &str) -> String {
+    let id = common::shop::customer(app, phone).await;
+    let b = json!({"changes": [{"purpose": "marketing", "channel": "push", "granted": true,
+        "method": "checkbox", "location_id": null}]});
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/v1/customers/{id}/consents"),
+            &app.a.agent,
+        )
+        .json(&b)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    id
+}
+
+async fn put_wishlist(app: &TestApp, key: &str, who: &str, skus: Value) -> reqwest::Response {
+    app.req(Method::PUT, &format!("/v1/customers/{who}/wishlist"), key)
+        .json(&json!({"skus": skus}))
+        .send()
+        .await
+        .expect("send")
+}
+
+async fn near(app: &TestApp, who: &str, location: &str) -> reqwest::Response {
+    app.post(
+        &format!("/v1/customers/{who}/near-store"),
+        &app.a.app,
+        &json!({"location_id": location}),
+    )
+    .await
+}
+
+async fn pushes(app: &TestApp, who: &str) -> Vec<Value> {
+    let page = body(
+        app.get(
+            &format!("/v1/engagement/triggers/firings?customer_id={who}"),
+            &app.a.marketer,
+        )
+        .await,
+    )
+    .await;
+    page["data"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_wishlist_holds_only_catalog_skus_and_stays_in_its_tenant() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let ann = pushable(&app, "+79161240001").await;
+
+    let r = put_wishlist(&app, &app.a.app, &ann, json!(["JKT-M", "NOPE-1", "CAP-1"])).await;
+    let p = problem(r, 422).await;
+    assert_eq!(strings(&p, "errors", "field"), vec!["skus[1]"], "{p}");
+    assert_eq!(p["errors"][0]["code"], "not_found");
+    let many: Vec<String> = (0..101).map(|i| format!("S-{i}")).collect();
+    let p = problem(put_wishlist(&app, &app.a.app, &ann, json!(many)).await, 422).await;
+    assert_eq!(strings(&p, "errors", "field"), vec!["skus"]);
+    let p = problem(
+        put_wishlist(&app, &app.a.app, &ann, json!([" "])).await,
+        422,
+    )
+    .await;
+    assert_eq!(strings(&p, "errors", "field"), vec!["skus[0]"]);
+
+    let r = put_wishlist(&app, &app.a.app, &ann, json!(["JKT-M", "CAP-1", "JKT-M"])).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let list = body(
+        app.get(&format!("/v1/customers/{ann}/wishlist"), &app.a.associate)
+            .await,
+    )
+    .await;
+    assert_eq!(strings(&list, "items", "sku"), vec!["JKT-M", "CAP-1"]);
+
+    let r = app
+        .get(&format!("/v1/customers/{ann}/wishlist"), &app.b.admin)
+        .await;
+    assert_eq!(r.status(), 404, "another tenant's customer does not exist");
+    let r = app
+        .get(&format!("/v1/customers/{ann}/wishlist"), &app.a.marketer)
+        .await;
+    assert_eq!(r.status(), 403, "marketers do not read single customers");
+    let r = near(&app, &ann, &app.b.store.to_string()).await;
+    let p = problem(r, 422).await;
+    assert_eq!(strings(&p, "errors", "field"), vec!["location_id"]);
+
+    let r = app
+        .req(
+            Method::DELETE,
+            &format!("/v1/customers/{ann}/wishlist/JKT-M"),
+            &app.a.app,
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    assert_eq!(strings(&body(r).await, "items", "sku"), vec!["CAP-1"]);
+
+    let r = app
+        .post(
+            &format!("/v1/customers/{ann}/erasure"),
+            &app.a.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let left = app
+        .db
+        .store
+        .wishlist(app.a.tenant.id, ann.parse().expect("id"))
+        .await;
+    assert!(
+        left.expect("read").is_empty(),
+        "erasure deletes the wishlist"
+    );
+}
+
+#[tokio::test]
+async fn near_a_store_with_a_wishlist_item_in_stock_the_app_pushes_and_without_one_it_does_not() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let store = place(&app, "ST-W", "store", &["sell_in_store"], 55.75, 37.61).await;
+    let other = place(&app, "ST-X", "store", &["sell_in_store"], 55.76, 37.62).await;
+    receive(&app, "JKT-M", &other, 2).await;
+    install_wishlist_chain(&app).await;
+    let clock = Arc::new(FixedClock::at(Utc::now() + Duration::minutes(1)));
+    let mut worker = TriggerWorker::new(app.db.store.clone(), clock.clone(), "test-node");
+    worker.run_round().await.expect("load");
+
+    let ann = pushable(&app, "+79161240011").await;
+    let r = put_wishlist(&app, &app.a.app, &ann, json!(["JKT-M", "CAP-1"])).await;
+    assert_eq!(r.status(), 200);
+
+    let r = near(&app, &ann, &store).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let seen = body(r).await;
+    assert_eq!(seen["wishlist_in_stock"], 0, "{seen}");
+    assert_eq!(seen["skus"], json!([]));
+    let r = worker.run_round().await.expect("round");
+    assert_eq!((r.started, r.sent), (0, 0), "nothing in stock here: {r:?}");
+    assert!(pushes(&app, &ann).await.is_empty());
+
+    receive(&app, "CAP-1", &store, 3).await;
+    let seen = body(near(&app, &ann, &store).await).await;
+    assert_eq!(seen["wishlist_in_stock"], 1, "{seen}");
+    assert_eq!(seen["skus"], json!(["CAP-1"]));
+    assert_eq!(seen["location_id"], json!(store));
+    let r = worker.run_round().await.expect("round");
+    assert_eq!(r.sent, 1, "{r:?}");
+    let log = pushes(&app, &ann).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["chain_id"], "wishlist_nearby");
+    assert_eq!(
+        log[0]["gate"],
+        json!({"decision": "send", "channel": "push"})
+    );
+
+    let timeline = body(
+        app.get(
+            &format!("/v1/customers/{ann}/timeline?kind=store_visit"),
+            &app.a.agent,
+        )
+        .await,
+    )
+    .await;
+    let visits = timeline["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(visits.len(), 2, "{timeline}");
+    assert_eq!(visits[1]["location_id"], json!(store));
+    assert_eq!(visits[1]["data"]["wishlist_in_stock"], 1);
+}
