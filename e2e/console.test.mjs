@@ -165,7 +165,7 @@ test("the console speaks English too and refuses a wrong key with a clear messag
   await page.close();
 });
 
-test("a marketer watches the dashboards: sales by channel, RFM, LTV, cohorts, migration, trigger chains", async () => {
+test("a marketer watches the dashboards: sales by channel, RFM, LTV, cohorts, migration, promotions, forecast, models, trigger chains", async () => {
   const marketer = keys.marketer;
   assert.ok(marketer, "the demo prints a marketer key");
   // The node rebuilds its analytics every few minutes; this is that rebuild, done now.
@@ -183,6 +183,12 @@ test("a marketer watches the dashboards: sales by channel, RFM, LTV, cohorts, mi
   assert.ok((await page.$$('[data-chart="sales"] .chart-row')).length >= 2, "sales in several channels");
   assert.ok((await page.$$('[data-chart="cohorts"] tbody tr')).length >= 1, "cohort rows");
   assert.match(await page.textContent('[data-chart="triggers"]'), /cart\.updated/);
+  assert.ok((await page.$$('[data-chart="promotions"] .chart-row')).length >= 1, "discounts by category");
+  // The forecast and the held-out model quality fill in after the page is usable.
+  await page.waitForSelector('[data-chart="forecast"] .chart-col.ahead', { timeout: 10_000 });
+  assert.equal((await page.$$('[data-chart="forecast"] .chart-col.ahead')).length, 4, "four weeks ahead");
+  await page.waitForSelector('[data-chart="models"] .chart-row', { timeout: 20_000 });
+  assert.equal((await page.$$('[data-chart="models"] .chart-row')).length, 4, "precision and recall vs bestsellers");
   await page.screenshot({ path: join(shots, "marketer-dashboards.png"), fullPage: true });
   await page.close();
 });

@@ -1,6 +1,7 @@
 // omniretail console, dashboards: what managers and marketers watch — sales by channel over
-// the last year, RFM segments, LTV by first channel, cohort retention, channel migration, the
-// bot's automation rate and the trigger chains in force. Bars are plain elements sized through
+// the last year, RFM segments, LTV by first channel, cohort retention, channel migration,
+// promotion cost and uplift, a bestseller's demand forecast, how the models do on held-out
+// data, the bot's automation rate and the trigger chains in force. Bars are plain elements sized through
 // the CSSOM (the content security policy allows no inline style attributes).
 // Loaded after app.js, whose helpers (h, t, api, money, render, ready, problemBox, TEXT,
 // SCREENS) it uses.
@@ -15,6 +16,11 @@ Object.assign(TEXT.ru, {
   automation: "Автоматизация бота", automationOf: "обращений без участия человека",
   triggers: "Триггерные цепочки", wait: "ожидание", minutes: "мин", active: "активна", inactive: "выключена",
   nps: "NPS", noData: "Пока нет данных.",
+  promotions: "Промоакции за год: скидки по категориям", promoCost: "скидок всего", promoBasket: "чек с акцией к чеку без неё",
+  forecast: "Прогноз спроса по неделям", forecastSku: "Артикул", show: "Показать", weeksActual: "факт", weeksForecast: "прогноз",
+  forecastError: "ошибка на отложенных неделях (MAE)", naive: "сезонный наивный",
+  models: "Качество моделей на отложенных данных", recommender: "Рекомендации", bestsellers: "Хиты продаж",
+  precisionAt: "точность@", recallAt: "полнота@", heldOutBuyers: "покупателей с новыми покупками с", cartAuc: "AUC модели брошенных корзин",
   seg_champions: "чемпионы", seg_loyal: "лояльные", seg_promising: "перспективные", seg_new: "новые",
   seg_need_attention: "требуют внимания", seg_at_risk: "в зоне риска", seg_about_to_sleep: "засыпающие",
   seg_hibernating: "спящие", seg_lost: "потерянные",
@@ -28,6 +34,11 @@ Object.assign(TEXT.en, {
   automation: "Bot automation", automationOf: "of conversations without a person",
   triggers: "Trigger chains", wait: "wait", minutes: "min", active: "active", inactive: "off",
   nps: "NPS", noData: "No data yet.",
+  promotions: "Promotions, last 12 months: discounts by category", promoCost: "discounts in all", promoBasket: "promoted basket vs the rest",
+  forecast: "Weekly demand forecast", forecastSku: "SKU", show: "Show", weeksActual: "actual", weeksForecast: "forecast",
+  forecastError: "error on held-out weeks (MAE)", naive: "seasonal naive",
+  models: "Model quality on held-out data", recommender: "Recommender", bestsellers: "Bestsellers",
+  precisionAt: "precision@", recallAt: "recall@", heldOutBuyers: "buyers of something new since", cartAuc: "abandoned-cart model AUC",
   seg_champions: "champions", seg_loyal: "loyal", seg_promising: "promising", seg_new: "new",
   seg_need_attention: "need attention", seg_at_risk: "at risk", seg_about_to_sleep: "about to sleep",
   seg_hibernating: "hibernating", seg_lost: "lost",
@@ -117,12 +128,70 @@ function triggersCard(chains) {
       ` · ${chain.active ? t("active") : t("inactive")}`))) : h("p", {}, t("noData")));
 }
 
+/** A column chart of weekly units: the weeks sold, then the forecast ones in a second colour. */
+function columns(history, ahead, testid) {
+  const points = [...history.map((w) => ({ ...w, ahead: false })), ...ahead.map((w) => ({ ...w, ahead: true }))];
+  const max = Math.max(1, ...points.map((p) => p.units));
+  return h("div", { class: "chart-cols", "data-chart": testid }, points.map((p) => {
+    const col = h("span", { class: p.ahead ? "chart-col ahead" : "chart-col", title: `${p.week_start}: ${p.units.toFixed(1)}` });
+    col.style.height = `${Math.max(2, Math.round((100 * p.units) / max))}%`;
+    return col;
+  }));
+}
+
+function promotionsCard(p) {
+  const rows = [...p.by_category].filter((c) => c.cost_minor > 0).sort((a, b) => b.cost_minor - a.cost_minor).slice(0, 8)
+    .map((c) => ({ label: c.category, value: c.cost_minor, text: money(c.cost_minor, p.currency) }));
+  const bp = p.orders.value_uplift_bp;
+  return card(t("promotions"), rows.length ? bars(rows, "promotions") : h("p", {}, t("noData")),
+    h("p", { class: "muted" }, `${money(p.cost_minor, p.currency)} ${t("promoCost")}` +
+      (bp === null || bp === undefined ? "" : ` · ${t("promoBasket")}: ${bp >= 0 ? "+" : ""}${(bp / 100).toFixed(1)}%`)));
+}
+
+/** The forecast card: the first bestseller's weeks, any other SKU on request. */
+function forecastCard(first) {
+  const body = h("div", {}, h("p", { class: "muted" }, "…"));
+  const input = h("input", { name: "forecast-sku", value: first || "", "aria-label": t("forecastSku") });
+  const show = async () => {
+    try {
+      const f = await api("GET", `/v1/analytics/forecast?sku=${encodeURIComponent(input.value.trim())}&weeks=4`);
+      const e = f.held_out;
+      body.replaceChildren(columns(f.history.slice(-16), f.forecast, "forecast"),
+        h("p", { class: "muted" }, `${t("weeksActual")} / ${t("weeksForecast")} · ${t("forecastError")} ${e.model.mae.toFixed(2)} (${t("naive")} ${e.naive.mae.toFixed(2)})`));
+    } catch (err) {
+      body.replaceChildren(problemBox(err));
+    }
+  };
+  const form = h("form", { class: "row" }, input, h("button", { type: "submit" }, t("show")));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); show(); });
+  if (first) show(); else body.replaceChildren(h("p", {}, t("noData")));
+  return card(t("forecast"), form, body);
+}
+
+/** Model quality: filled in when the recommender's held-out evaluation (slow on a big chain) is in. */
+function modelsCard(sum) {
+  const body = h("div", {}, h("p", { class: "muted" }, "…"));
+  const auc = sum.abandoned_cart_model && sum.abandoned_cart_model.held_out_auc;
+  const aucLine = h("p", { class: "muted" }, `${t("cartAuc")}: ${typeof auc === "number" ? auc.toFixed(3) : "–"}`);
+  api("GET", "/v1/analytics/recommender-quality").then((q) => {
+    const a = q.all;
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    const pair = (metric) => bars([["recommender", a.recommender[metric]], ["bestsellers", a.popularity[metric]]]
+      .map(([label, v]) => ({ label: t(label), value: v, text: pct(v) })), "models");
+    body.replaceChildren(h("h3", {}, `${t("precisionAt")}${q.k}`), pair("precision"),
+      h("h3", {}, `${t("recallAt")}${q.k}`), pair("recall"),
+      h("p", { class: "muted" }, `${a.customers} ${t("heldOutBuyers")} ${q.held_out_from}`));
+  }).catch((err) => body.replaceChildren(problemBox(err)));
+  return card(t("models"), body, aucLine);
+}
+
 /** The dashboards: every card loads in parallel; one the key may not read is left out. */
 async function dashboards() {
   render("dashboards", h("h1", {}, t("dashboards")), h("p", { class: "muted" }, "…"));
   const get = (path) => api("GET", path).catch((err) => err);
-  const [sum, sales, auto, chains] = await Promise.all([
+  const [sum, sales, promos, auto, chains] = await Promise.all([
     get("/v1/analytics/summary"), get(`/v1/analytics/sales?from=${yearAgo()}`),
+    get(`/v1/analytics/promotions?from=${yearAgo()}`),
     get("/v1/engagement/automation"), get("/v1/engagement/triggers"),
   ]);
   const ok = (x) => !(x instanceof Error);
@@ -131,7 +200,9 @@ async function dashboards() {
   if (ok(sum)) {
     cards.push(rfmCard(sum), ltvCard(sum), migrationCard(sum), cohortCard(sum));
     if (sum.nps && sum.nps.responses) cards.push(card(t("nps"), h("p", { class: "big" }, String(Math.round(sum.nps.nps)))));
+    cards.push(forecastCard(sum.bestsellers[0]), modelsCard(sum));
   } else cards.push(problemBox(sum));
+  if (ok(promos)) cards.push(promotionsCard(promos));
   if (ok(auto)) cards.push(automationCard(auto));
   if (ok(chains)) cards.push(triggersCard(chains));
   render("dashboards", h("h1", {}, t("dashboards")), h("div", { class: "dashboards" }, cards));

@@ -14,7 +14,8 @@ use omni_domain::access::Action;
 use omni_domain::analytics::metrics::{Report, full_run};
 use omni_domain::analytics::models::{
     CartModel, CartModelConfig, CartModelReport, PurchaseHistory, Recommendation, Recommender,
-    RecommenderConfig, Source, train_cart_model_on,
+    RecommenderConfig, RecommenderEvaluation, Source, evaluate_recommender, recent_split_day,
+    train_cart_model_on,
 };
 use omni_domain::analytics::{AbandonedCart, Dataset};
 use omni_kernel::{Channel, Currency, CustomerId, TenantId, Timestamp};
@@ -30,6 +31,9 @@ use crate::{analytics_reports, analytics_surveys};
 /// How long a build serves before the next request rebuilds it.
 const MAX_AGE_SECS: i64 = 300;
 const MAX_K: usize = 100;
+/// Share of the latest purchase lines held out to judge the recommender, and its cut-off.
+const HELD_OUT_SHARE: f64 = 0.2;
+const EVALUATION_K: usize = 10;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         .route("/analytics/sales", get(analytics_reports::sales))
         .route("/analytics/promotions", get(analytics_reports::promotions))
         .route("/analytics/forecast", get(analytics_reports::forecast))
+        .route(
+            "/analytics/recommender-quality",
+            get(analytics_reports::recommender_quality),
+        )
         .route("/customers/{id}/recommendations", get(recommendations))
         .route("/recommendations", get(recommendations_by_query))
         .route("/catalog/skus/{sku}/bought-together", get(bought_together))
@@ -56,6 +64,8 @@ pub struct Built {
     pub cart_model: Option<(CartModel, CartModelReport)>,
     /// Every customer's purchases by day: the history a live cart is scored against.
     history: PurchaseHistory,
+    /// The recommender judged on held-out purchases, made on first request.
+    evaluation: tokio::sync::OnceCell<RecommenderEvaluation>,
     customers: HashMap<String, u32>,
     skus: HashMap<String, u32>,
 }
@@ -87,7 +97,28 @@ impl Built {
             recommender,
             cart_model,
             history,
+            evaluation: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The recommender against the bestsellers on the latest fifth of the purchases (trained
+    /// on the older history, so it never sees what it is judged on). Made once per build, on
+    /// the first request and off the async runtime: it trains a second recommender, about
+    /// as long as the build's own (~30 s at chain scale); concurrent requests share it.
+    pub async fn recommender_evaluation(
+        self: &Arc<Self>,
+    ) -> Result<RecommenderEvaluation, ApiError> {
+        let this = self.clone();
+        let evaluate = || async move {
+            tokio::task::spawn_blocking(move || {
+                let sales = &this.dataset.sales;
+                let split = recent_split_day(sales, HELD_OUT_SHARE);
+                evaluate_recommender(sales, split, EVALUATION_K, RecommenderConfig::default())
+            })
+            .await
+            .map_err(ApiError::internal)
+        };
+        self.evaluation.get_or_try_init(evaluate).await.copied()
     }
 
     /// Probability (0–1) that a cart changed now is bought within a week, from the trained

@@ -14,7 +14,8 @@ use omni_domain::analytics::metrics::{
     sales_breakdown,
 };
 use omni_domain::analytics::models::{
-    ForecastEvaluation, evaluate_forecasts, forecast as forecast_weeks, week_of, weekly_series,
+    Comparison, ForecastEvaluation, evaluate_forecasts, forecast as forecast_weeks, week_of,
+    weekly_series,
 };
 use omni_kernel::Channel;
 use serde::{Deserialize, Serialize};
@@ -143,6 +144,9 @@ pub struct Summary {
     /// How well the abandoned-cart model predicts purchases of carts it was not trained on
     /// (the latest 20 %): AUC, sizes, bought rate; `null` with fewer than two carts.
     abandoned_cart_model: Option<omni_domain::analytics::models::CartModelReport>,
+    /// The five best-selling SKUs (what a cold customer is offered; the console's forecast
+    /// starts with the first).
+    bestsellers: Vec<String>,
     built_at: String,
 }
 
@@ -207,6 +211,53 @@ pub async fn summary(
                 .collect(),
         },
         abandoned_cart_model: b.cart_model.as_ref().map(|(_, report)| *report),
+        bestsellers: b
+            .recommender
+            .popular_for(u32::MAX, 5)
+            .iter()
+            .map(|r| b.sku_code(r.sku).to_owned())
+            .collect(),
+        built_at: b.built_at.to_rfc3339(),
+    }))
+}
+
+/// The recommender judged on purchases it was not trained on.
+#[derive(Debug, Serialize)]
+pub struct RecommenderQuality {
+    /// Precision and recall are "at k".
+    k: usize,
+    /// First day of the held-out purchases (the latest fifth of the purchase lines).
+    held_out_from: String,
+    /// Every customer who bought something new from `held_out_from` on.
+    all: Comparison,
+    /// Those of them who had bought before (a cold customer gets bestsellers either way).
+    warm: Comparison,
+    /// Whether the recommender's precision at k beats the bestsellers' over all of them.
+    beats_popularity: bool,
+    built_at: String,
+}
+
+/// The recommender's precision and recall at 10 on held-out purchases against the
+/// bestseller baseline. The first request per build computes it (seconds at chain scale).
+#[utoipa::path(get, path = "/v1/analytics/recommender-quality", tag = "analytics", security(("api_key" = [])),
+    responses((status = 200, body = Object), (status = 403, body = Problem)))]
+pub async fn recommender_quality(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<RecommenderQuality>, ApiError> {
+    let b = build(&state, &principal).await?;
+    let e = b.recommender_evaluation().await?;
+    Ok(Json(RecommenderQuality {
+        k: e.k,
+        held_out_from: if e.split_day == u32::MAX {
+            String::new()
+        } else {
+            date_of(e.split_day)
+        },
+        all: e.all,
+        warm: e.warm,
+        beats_popularity: e.all.customers > 0
+            && e.all.recommender.precision > e.all.popularity.precision,
         built_at: b.built_at.to_rfc3339(),
     }))
 }

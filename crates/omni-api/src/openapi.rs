@@ -52,7 +52,7 @@ use crate::AppState;
         crate::access::list_keys, crate::access::create_key, crate::access::revoke_key,
         crate::events::list_events, crate::events::list_webhooks, crate::events::show_webhook, crate::events::create_webhook, crate::events::delete_webhook,
         crate::analytics_surveys::answer_survey, crate::analytics::refresh, crate::analytics::recommendations, crate::analytics::recommendations_by_query, crate::analytics::bought_together,
-        crate::analytics_reports::summary, crate::analytics_reports::sales, crate::analytics_reports::promotions, crate::analytics_reports::forecast,
+        crate::analytics_reports::summary, crate::analytics_reports::sales, crate::analytics_reports::promotions, crate::analytics_reports::forecast, crate::analytics_reports::recommender_quality,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),

@@ -443,6 +443,35 @@ async fn a_survey_answer_is_validated_field_by_field() {
 }
 
 #[tokio::test]
+async fn the_recommender_is_judged_on_purchases_it_was_not_trained_on() {
+    let app = spawn_app().await;
+    let h = history(&app).await;
+    let sum = body(app.get("/v1/analytics/summary", &app.a.marketer).await).await;
+    // Four SKUs ever sold, the jacket (all three buyers) first, as a cold customer gets them.
+    let best = sum["bestsellers"].as_array().expect("bestsellers");
+    assert_eq!(best.len(), 4, "{sum}");
+    assert_eq!(best[0], "JKT-M", "{sum}");
+    let q = body(
+        app.get("/v1/analytics/recommender-quality", &app.a.marketer)
+            .await,
+    )
+    .await;
+    // The whole history is one day, so the latest fifth of the lines starts on it: nothing
+    // to train on, every customer's purchases held out, and no model can beat anything.
+    assert_eq!(q["k"], 10, "{q}");
+    assert_eq!(q["held_out_from"], sum["as_of"], "{q}");
+    assert_eq!(q["all"]["customers"], 3, "c1, c2 and c3 bought: {q}");
+    assert_eq!(q["warm"]["customers"], 0, "none had bought before: {q}");
+    assert_eq!(q["all"]["recommender"]["precision"], 0.0, "{q}");
+    assert_eq!(q["beats_popularity"], false, "{q}");
+    let r = app
+        .get("/v1/analytics/recommender-quality", &app.a.app)
+        .await;
+    problem(r, 403).await;
+    let _ = (h.c1, h.cold);
+}
+
+#[tokio::test]
 async fn another_chain_sees_nothing_of_the_history() {
     let app = spawn_app().await;
     let h = history(&app).await;
@@ -498,6 +527,7 @@ async fn the_analytics_endpoints_are_documented() {
         "/v1/analytics/sales",
         "/v1/analytics/promotions",
         "/v1/analytics/forecast",
+        "/v1/analytics/recommender-quality",
         "/v1/customers/{id}/recommendations",
         "/v1/recommendations",
         "/v1/catalog/skus/{sku}/bought-together",

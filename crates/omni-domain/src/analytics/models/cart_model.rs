@@ -67,10 +67,7 @@ pub struct CartModelReport {
 
 /// The day from which the latest `share` of carts lie (the split point of the held-out set).
 pub fn split_day(carts: &[AbandonedCart], share: f64) -> u32 {
-    let mut days: Vec<u32> = carts.iter().map(|c| c.day).collect();
-    days.sort_unstable();
-    let cut = ((days.len() as f64) * (1.0 - share.clamp(0.0, 1.0))).floor() as usize;
-    days.get(cut).copied().unwrap_or(u32::MAX)
+    super::evaluate::start_of_latest(carts.iter().map(|c| c.day).collect(), share)
 }
 
 /// Trains on the carts before the split day with features from `sales`, and reports the AUC

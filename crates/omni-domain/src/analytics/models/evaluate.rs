@@ -37,6 +37,20 @@ pub struct RecommenderEvaluation {
     pub warm: Comparison,
 }
 
+/// The first day of the latest `share` of purchase lines: the split that holds out the most
+/// recent part of the history (`u32::MAX`, nothing held out, without purchases).
+pub fn recent_split_day(sales: &[Sale], share: f64) -> u32 {
+    let days = sales.iter().filter(|s| s.quantity > 0).map(|s| s.day);
+    start_of_latest(days.collect(), share)
+}
+
+/// The day from which the latest `share` of `days` lie (`u32::MAX` when empty).
+pub(crate) fn start_of_latest(mut days: Vec<u32>, share: f64) -> u32 {
+    days.sort_unstable();
+    let cut = ((days.len() as f64) * (1.0 - share.clamp(0.0, 1.0))).floor() as usize;
+    days.get(cut).copied().unwrap_or(u32::MAX)
+}
+
 /// Each customer's held-out purchases: distinct SKUs bought on or after the split day that
 /// they had not bought before it (re-buying what they own is not what a recommender finds;
 /// it never suggests owned items). Sorted by customer, SKUs sorted.

@@ -27,6 +27,7 @@ pub use cart_model::{
 };
 pub use evaluate::{
     Comparison, RankingQuality, RecommenderEvaluation, evaluate_recommender, held_out_purchases,
+    recent_split_day,
 };
 pub use forecast::{
     ForecastError, ForecastEvaluation, WeeklySeries, evaluate_forecasts, forecast, week_of,

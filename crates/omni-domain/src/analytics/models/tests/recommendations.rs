@@ -1,6 +1,7 @@
 use super::sale;
 use crate::analytics::models::{
     Recommender, RecommenderConfig, Source, evaluate_recommender, held_out_purchases,
+    recent_split_day,
 };
 use crate::analytics::synthetic::{self, FIRST_DAY};
 
@@ -175,4 +176,20 @@ fn the_recommender_beats_popularity_on_held_out_purchases() {
     );
     assert!(model.recall > baseline.recall * 1.02);
     assert!(e.all.recommender.precision > e.all.popularity.precision);
+}
+
+#[test]
+fn the_recent_split_holds_out_the_latest_share_of_purchase_lines() {
+    // Purchase lines on days 1, 1, 2, 3, 4, 4, 4, 5 (fixture and three more on day 4 and 5).
+    let mut sales = fixture();
+    sales.extend([sale(1, 4, 4, 6), sale(2, 5, 4, 6), sale(2, 6, 5, 1)]);
+    let mut returned = sale(2, 7, 9, 1);
+    returned.quantity = -1;
+    sales.push(returned);
+    // 11 purchase lines; the latest 20 % start at index floor(11 * 0.8) = 8 of the sorted days
+    // 1 1 1 2 2 3 3 4 4 4 5 → day 4 (the return on day 9 is not a purchase).
+    assert_eq!(recent_split_day(&sales, 0.2), 4);
+    assert_eq!(recent_split_day(&sales, 0.0), u32::MAX, "nothing held out");
+    assert_eq!(recent_split_day(&sales, 1.0), 1, "everything held out");
+    assert_eq!(recent_split_day(&[], 0.2), u32::MAX);
 }
