@@ -99,6 +99,8 @@ pub struct Export {
     #[schema(value_type = Vec<Object>)]
     pub access_log: Vec<AccessEntry>,
     pub segments: Vec<omni_domain::customers::SegmentId>,
+    /// The SKUs on the customer's wishlist, in their order.
+    pub wishlist: Vec<String>,
     #[schema(value_type = String, format = DateTime)]
     pub exported_at: Timestamp,
 }
@@ -138,6 +140,12 @@ pub async fn export_customer(
         merges: store.merges_of(t, c.id).await?,
         access_log: store.access_log(t, c.id).await?,
         segments,
+        wishlist: store
+            .wishlist(t, c.id)
+            .await?
+            .into_iter()
+            .map(|i| i.sku)
+            .collect(),
         exported_at: now,
     }))
 }

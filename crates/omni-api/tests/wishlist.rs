@@ -135,6 +135,16 @@ async fn a_wishlist_holds_only_catalog_skus_and_stays_in_its_tenant() {
     assert_eq!(r.status(), 200);
     assert_eq!(strings(&body(r).await, "items", "sku"), vec!["CAP-1"]);
 
+    let export = body(
+        app.get(&format!("/v1/customers/{ann}/export"), &app.a.admin)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        export["wishlist"],
+        json!(["CAP-1"]),
+        "held data is exported"
+    );
     let r = app
         .post(
             &format!("/v1/customers/{ann}/erasure"),
