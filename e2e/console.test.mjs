@@ -518,3 +518,310 @@ test("a call-center agent continues a conversation started in another channel", 
   await page.screenshot({ path: join(shots, "agent-thread-phone.png"), fullPage: true });
   await page.close();
 });
+
+/** Whether the page is no wider than its (phone-sized) window. */
+async function fitsScreen(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+test("a marketer creates a promotion, dry-runs a sample cart with it and sees each discount explained, then runs and archives it", async () => {
+  const marketer = keys.marketer;
+  const categories = await apiCall("GET", "/v1/catalog/categories?limit=100", marketer);
+  const running = categories.body.data.find((c) => c.code === "running-shoes");
+  const found = await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent("кроссовки")}&category=running-shoes&limit=5`, marketer);
+  const sku = (found.body.hits[0].product || found.body.hits[0]).skus[0];
+
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, marketer);
+  await usable(page, "products", Date.now());
+  assert.ok(!(await page.$('nav a[href="#/locations"]')), "a marketer does not manage locations");
+  let started = Date.now();
+  await page.click('nav a[href="#/promotions"]');
+  let took = await usable(page, "promotions", started);
+  assert.ok(took < USABLE_MS, `the promotions list became usable in ${took} ms`);
+  assert.ok((await page.$$("[data-promotion]")).length >= 10, "the demo's promotions are listed");
+  assert.ok(await fitsScreen(page) <= 0, "the list fits a phone");
+  await page.screenshot({ path: join(shots, "marketer-promotions.png") });
+
+  started = Date.now();
+  await page.click('a[href="#/promotions/new"]');
+  took = await usable(page, "promotions", started);
+  await page.waitForSelector('form[data-form="promotion"]');
+  assert.ok(took < USABLE_MS, `the promotion form became usable in ${took} ms`);
+  const name = `E2E бег ${Date.now()}`;
+  await page.fill("form input[name=name]", name);
+  await page.fill("form input[name=reason]", "E2E: −20% на беговые кроссовки");
+  await page.selectOption("form select[name=kind]", "percent_off");
+  await page.fill("form input[name=value]", "0");
+  await page.selectOption("form select[name=category]", running.id);
+  await page.check('form input[name=channel][value="web"]');
+  await page.click("form button[type=submit]");
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /effect\.percent_bp/, "the API's field error is shown");
+  assert.ok(await page.$("input[name=value].invalid"), "the field it names is marked");
+  await page.screenshot({ path: join(shots, "marketer-promotion-new.png"), fullPage: true });
+  await page.fill("form input[name=value]", "20");
+  await page.click("form button[type=submit]");
+
+  // saved as a draft, the dry-run opens with it ticked
+  await page.waitForFunction(() => location.hash === "#/promotions/dry-run");
+  await page.waitForSelector("textarea[name=lines]");
+  const drafts = await apiCall("GET", "/v1/promotions?status=draft&limit=100", marketer);
+  const promo = drafts.body.data.find((p) => p.name === name);
+  assert.ok(promo, "the promotion is saved as a draft");
+  assert.deepEqual(promo.effect, { type: "percent_off", percent_bp: 2000 });
+  assert.deepEqual(promo.conditions.target.categories, [running.id]);
+  assert.deepEqual(promo.conditions.audience.channels, ["web"]);
+  assert.ok(await page.isChecked(`input[name=draft][value="${promo.id}"]`), "the new draft is the one tried");
+
+  await page.fill("textarea[name=lines]", `${sku} × 2\nnot a line at all`);
+  await page.click("form button[type=submit]");
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /lines/, "a bad cart line is named");
+  await page.fill("textarea[name=lines]", `${sku} × 2`);
+  await page.selectOption("select[name=channel]", "web");
+  started = Date.now();
+  await page.click("form button[type=submit]");
+  await page.waitForSelector("[data-dry-run]");
+  took = Date.now() - started;
+  assert.ok(took < USABLE_MS, `the dry-run answered in ${took} ms`);
+  const change = Number(await page.getAttribute("[data-dry-run]", "data-dry-run"));
+  assert.ok(change < 0, `the draft makes the cart cheaper (${change})`);
+  const explained = await page.textContent(`tr[data-sku="${sku}"] li.bo-discount.draft`);
+  assert.match(explained, /E2E: −20% на беговые кроссовки/, "the draft's discount is explained by its reason");
+  assert.match(explained, new RegExp(name), "and names the promotion");
+  // the same cart through the API: the page shows the server's figures
+  const api = await apiCall("POST", "/v1/pricing/dry-runs", marketer, {
+    cart: { channel: "web", currency: "RUB", lines: [{ sku, quantity: 2 }] },
+    promotions: [{ name, reason: promo.reason, currency: "RUB", priority: promo.priority, stacking: promo.stacking,
+      conditions: promo.conditions, effect: promo.effect, limits: promo.limits }],
+  });
+  assert.equal(api.body.total_change, change);
+  assert.ok(await fitsScreen(page) <= 0, "the dry-run fits a phone");
+  await page.screenshot({ path: join(shots, "marketer-dry-run.png"), fullPage: true });
+
+  // in the kiosk the web-only draft gives nothing
+  await page.selectOption("select[name=channel]", "kiosk");
+  await page.click("form button[type=submit]");
+  await page.waitForSelector('[data-dry-run="0"]');
+
+  // activate it, hand out coupons, archive it
+  await page.click('a[href="#/promotions"]');
+  await usable(page, "promotions", Date.now());
+  await page.click('button[data-filter="draft"]');
+  const card = `li[data-promotion="${promo.id}"]`;
+  await page.waitForSelector(`${card}[data-status="draft"]`);
+  await page.click(`${card} button[data-activate]`);
+  await page.waitForSelector(`${card}[data-status="active"]`);
+  await page.click(`${card} button[data-coupons]`);
+  await page.fill(`${card} input[name=prefix]`, "E2E");
+  await page.fill(`${card} input[name=count]`, "5");
+  await page.click(`${card} .bo-coupons button[type=submit]`);
+  await page.waitForSelector(`${card} [data-codes="5"]`);
+  const codes = (await page.inputValue(`${card} textarea.bo-codes`)).split("\n");
+  assert.equal(codes.length, 5);
+  assert.ok(codes.every((c) => c.startsWith("E2E")), codes.join(","));
+  await page.screenshot({ path: join(shots, "marketer-promotion-coupons.png"), fullPage: true });
+  await page.click(`${card} button[data-archive]`);
+  await page.waitForSelector(`${card}[data-status="archived"]`);
+  const stored = await apiCall("GET", `/v1/promotions/${promo.id}`, marketer);
+  assert.equal(stored.body.status, "archived");
+  await page.close();
+});
+
+test("a marketer defines a segment from rules and materialises it", async () => {
+  const marketer = keys.marketer;
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, marketer);
+  await usable(page, "products", Date.now());
+  const started = Date.now();
+  await page.click('nav a[href="#/segments"]');
+  const took = await usable(page, "segments", started);
+  assert.ok(took < USABLE_MS, `segments became usable in ${took} ms`);
+
+  await page.click('form[data-form="segment"] button[type=submit]');
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /name/, "a nameless segment is refused by field");
+
+  const name = `E2E серебро+ ${Date.now()}`;
+  await page.fill("input[name=name]", name);
+  await page.selectOption("select[name=tier_mode]", "tier_at_least");
+  await page.selectOption("select[name=tier]", "silver");
+  await page.click('form[data-form="segment"] button[type=submit]');
+  await page.waitForSelector("li.bo-new[data-segment]");
+  const id = await page.getAttribute("li.bo-new[data-segment]", "data-segment");
+  const created = await apiCall("GET", `/v1/segments/${id}`, marketer);
+  assert.equal(created.body.name, name);
+  assert.deepEqual(created.body.rule, { all: [{ tier_at_least: "silver" }] });
+
+  const materialize = Date.now();
+  await page.click(`[data-materialize="${id}"]`);
+  await page.waitForSelector(`li[data-segment="${id}"] [data-materialized]`);
+  assert.ok(Date.now() - materialize < USABLE_MS, "materialised within the budget");
+  const members = Number(await page.getAttribute(`li[data-segment="${id}"] [data-materialized]`, "data-materialized"));
+  const base = Number(await page.getAttribute(`li[data-segment="${id}"] [data-materialized]`, "data-base"));
+  assert.ok(members > 0 && members < base, `${members} of ${base} customers are silver or higher`);
+  assert.match(await page.textContent(`li[data-segment="${id}"] [data-materialized]`), /мс/, "the timings are shown");
+  const stored = await apiCall("GET", `/v1/segments/${id}`, marketer);
+  assert.equal(stored.body.member_count, members, "the count is the stored materialisation");
+  assert.ok(await fitsScreen(page) <= 0, "segments fit a phone");
+  await page.screenshot({ path: join(shots, "marketer-segments.png"), fullPage: true });
+
+  // a stricter rule has fewer members
+  await page.fill("input[name=name]", `${name} платина`);
+  await page.selectOption("select[name=tier_mode]", "tier_is");
+  await page.selectOption("select[name=tier]", "platinum");
+  await page.click('form[data-form="segment"] button[type=submit]');
+  await page.waitForFunction((n) => document.querySelector("li.bo-new[data-segment] strong")?.textContent === n, `${name} платина`);
+  const strict = await page.getAttribute("li.bo-new[data-segment]", "data-segment");
+  await page.click(`[data-materialize="${strict}"]`);
+  await page.waitForSelector(`li[data-segment="${strict}"] [data-materialized]`);
+  const few = Number(await page.getAttribute(`li[data-segment="${strict}"] [data-materialized]`, "data-materialized"));
+  assert.ok(few < members, `platinum only (${few}) is fewer than silver and up (${members})`);
+  await page.close();
+});
+
+test("a marketer edits a trigger chain, reads the change back, is told of a stale edit and creates a chain", async () => {
+  const marketer = keys.marketer;
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, marketer);
+  await usable(page, "products", Date.now());
+  let started = Date.now();
+  await page.click('nav a[href="#/triggers"]');
+  let took = await usable(page, "triggers", started);
+  assert.ok(took < USABLE_MS, `trigger chains became usable in ${took} ms`);
+  assert.match(await page.textContent('[data-chain="abandoned_cart"]'), /cart\.updated/);
+  assert.ok(await fitsScreen(page) <= 0, "the chains fit a phone");
+  await page.screenshot({ path: join(shots, "marketer-triggers.png"), fullPage: true });
+
+  started = Date.now();
+  await page.click('[data-edit="abandoned_cart"]');
+  took = await usable(page, "trigger", started);
+  assert.ok(took < USABLE_MS, `the chain editor became usable in ${took} ms`);
+  const before = await fetch(`${base}/v1/engagement/triggers/abandoned_cart`, { headers: { Authorization: `Bearer ${marketer}` } });
+  const version = Number((before.headers.get("etag") || "").replace(/\D/g, ""));
+  assert.equal(await page.inputValue("input[name=wait_minutes]"), String((await before.json()).wait_minutes));
+  assert.equal(await page.inputValue("[data-condition] input[name=cond_path]"), "units", "the condition is in the editor");
+  await page.fill("input[name=wait_minutes]", "45");
+  await page.click("[data-save]");
+  await page.waitForSelector(`[data-saved="${version + 1}"]`);
+  assert.equal(await page.inputValue("input[name=wait_minutes]"), "45", "the editor shows the saved chain");
+  let stored = await apiCall("GET", "/v1/engagement/triggers/abandoned_cart", marketer);
+  assert.equal(stored.body.wait_minutes, 45);
+  assert.deepEqual(stored.body.conditions, [{ data_at_least: { path: "units", value: 1 } }], "the conditions survive the round trip");
+  assert.deepEqual(stored.body.unless, ["order.placed", "cart.cleared"]);
+  await page.reload();
+  await usable(page, "trigger", Date.now());
+  assert.equal(await page.inputValue("input[name=wait_minutes]"), "45", "read back after a reload");
+  await page.screenshot({ path: join(shots, "marketer-trigger-edit.png"), fullPage: true });
+
+  // someone else saves meanwhile: this editor's version is stale
+  const elsewhere = await fetch(`${base}/v1/engagement/triggers/abandoned_cart`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${marketer}`, "Content-Type": "application/json", "If-Match": `"${version + 1}"` },
+    body: JSON.stringify({ ...stored.body, name: "Changed elsewhere" }),
+  });
+  assert.equal(elsewhere.status, 200, await elsewhere.text());
+  await page.fill("input[name=wait_minutes]", "30");
+  await page.click("[data-save]");
+  await page.waitForSelector("[data-conflict]");
+  assert.match(await page.textContent("[data-conflict]"), /изменил кто-то другой/);
+  await page.screenshot({ path: join(shots, "marketer-trigger-conflict.png"), fullPage: true });
+  stored = await apiCall("GET", "/v1/engagement/triggers/abandoned_cart", marketer);
+  assert.equal(stored.body.wait_minutes, 45, "the stale edit did not overwrite");
+  await page.click("[data-reload]");
+  await page.waitForFunction(() => document.querySelector("input[name=name]")?.value === "Changed elsewhere");
+  assert.equal(await page.inputValue("input[name=wait_minutes]"), "45");
+
+  // a new chain, created with If-Match "0"
+  await page.goto(`${base}/console/#/triggers/new`);
+  await usable(page, "trigger", Date.now());
+  const id = `e2e_${Date.now()}`;
+  await page.fill("input[name=id]", id);
+  await page.fill("input[name=name]", "E2E: gold buyers get points");
+  await page.fill("input[name=on]", "order.placed");
+  await page.click("[data-add-condition]");
+  await page.selectOption("[data-condition] select[name=cond_kind]", "tier_at_least");
+  await page.selectOption("[data-condition] select[name=cond_tier]", "gold");
+  await page.click("[data-add-condition]");
+  await page.fill("[data-condition]:nth-child(2) input[name=cond_path]", "total_minor");
+  await page.fill("[data-condition]:nth-child(2) input[name=cond_value]", "500000");
+  await page.selectOption("select[name=action_kind]", "gift_points");
+  await page.fill("input[name=action_points]", "100");
+  await page.uncheck("input[name=active]");
+  await page.click("[data-save]");
+  await page.waitForSelector('[data-saved="1"]');
+  const made = await apiCall("GET", `/v1/engagement/triggers/${id}`, marketer);
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  assert.deepEqual(made.body.conditions, [{ tier_at_least: "gold" }, { data_at_least: { path: "total_minor", value: 500000 } }]);
+  assert.deepEqual(made.body.action, { kind: "gift_points", points: 100 });
+  assert.equal(made.body.active, false);
+  await page.close();
+});
+
+test("an admin adds a pickup point with its hours and capabilities, then edits it", async () => {
+  const admin = keys.admin;
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, admin);
+  await usable(page, "products", Date.now());
+  let started = Date.now();
+  await page.click('nav a[href="#/locations"]');
+  let took = await usable(page, "locations", started);
+  assert.ok(took < USABLE_MS, `locations became usable in ${took} ms`);
+  assert.ok(await page.$('tr[data-code="MSK-001"]'), "the demo's stores are listed");
+  await page.screenshot({ path: join(shots, "admin-locations.png"), fullPage: true });
+
+  started = Date.now();
+  await page.click("[data-new-location]");
+  took = await usable(page, "location", started);
+  assert.ok(took < USABLE_MS, `the location form became usable in ${took} ms`);
+  const code = `E2E-${String(Date.now()).slice(-6)}`;
+  await page.fill("input[name=code]", code);
+  await page.fill("input[name=name]", "Пункт выдачи E2E");
+  await page.selectOption("select[name=kind]", "pickup_point");
+  await page.selectOption("select[name=country]", "RU");
+  await page.fill("input[name=city]", "Москва");
+  await page.fill("input[name=address]", "ул. Тверская, 1");
+  await page.fill("input[name=lat]", "55.7575");
+  await page.fill("input[name=lon]", "37.6135");
+  await page.fill("input[name=time_zone]", "Mars/Olympus");
+  await page.fill("input[name=open_mon]", "10:00");
+  await page.fill("input[name=close_mon]", "22:00");
+  await page.click("[data-same-hours]");
+  await page.fill("input[name=open_sun]", "");
+  await page.fill("input[name=close_sun]", "");
+  for (const cap of ["sell_in_store", "returns"]) await page.uncheck(`input[name=capability][value="${cap}"]`);
+  await page.click("[data-save]");
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /time_zone/, "a bad time zone is named");
+  assert.ok(await page.$("input[name=time_zone].invalid"));
+  await page.fill("input[name=time_zone]", "");
+  await page.click("[data-save]");
+  await page.waitForSelector('[data-saved="1"]');
+  assert.ok(await fitsScreen(page) <= 0, "the location form fits a phone");
+  await page.screenshot({ path: join(shots, "admin-location-created.png"), fullPage: true });
+  const id = await page.getAttribute("form[data-location-form]", "data-location-form");
+  const stored = await apiCall("GET", `/v1/locations/${id}`, admin);
+  assert.equal(stored.status, 200, JSON.stringify(stored.body));
+  assert.equal(stored.body.code, code);
+  assert.equal(stored.body.kind, "pickup_point");
+  assert.equal(stored.body.time_zone, "Europe/Moscow", "the country's time zone by default");
+  assert.deepEqual(stored.body.geo, { lat: 55.7575, lon: 37.6135 });
+  assert.deepEqual(stored.body.opening_hours.sat, [{ open: "10:00", close: "22:00" }]);
+  assert.equal(stored.body.opening_hours.sun, undefined, "Sunday is closed");
+  assert.deepEqual(stored.body.capabilities, ["pickup"]);
+
+  await page.fill("input[name=name]", "Пункт выдачи E2E, Тверская");
+  await page.selectOption("select[name=status]", "temporarily_closed");
+  await page.click("[data-save]");
+  await page.waitForSelector('[data-saved="2"]');
+  const edited = await apiCall("GET", `/v1/locations/${id}`, admin);
+  assert.equal(edited.body.name, "Пункт выдачи E2E, Тверская");
+  assert.equal(edited.body.status, "temporarily_closed");
+  assert.deepEqual(edited.body.opening_hours, stored.body.opening_hours, "the hours are kept");
+
+  await page.click('a[href="#/locations"]');
+  await usable(page, "locations", Date.now());
+  assert.ok(await page.$(`tr[data-code="${code}"]`), "the new point is in the list");
+  await page.close();
+});

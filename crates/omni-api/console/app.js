@@ -1,4 +1,5 @@
-// omniretail console: three small scripts (this core, orders.js and inbox.js), no framework and no build
+// omniretail console: a few small scripts (this core, orders.js, inbox.js, dashboards.js and
+// backoffice.js), no framework and no build
 // step. It signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what
 // the key may do, and shows the screens of that role. Every text the API returns is inserted
 // as text, never as HTML.
@@ -142,8 +143,8 @@ function screensFor(me) {
   switch (me && me.role) {
     case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock"];
     case "agent": return ["inbox", "shopper", "search", "cart", "stock"];
-    case "admin": return ["products", "search", "stock", "keys", "inbox", "dashboards"];
-    case "marketer": return ["products", "search", "dashboards"];
+    case "admin": return ["products", "search", "stock", "keys", "inbox", "dashboards", "promotions", "segments", "triggers", "locations"];
+    case "marketer": return ["products", "search", "dashboards", "promotions", "segments", "triggers"];
     case "app": return ["search", "cart"];
     default: return [];
   }
@@ -427,7 +428,7 @@ function frame() {
   signout.hidden = !me;
   signout.textContent = t("signout");
   document.getElementById("nav").replaceChildren(...screensFor(me).map((s) =>
-    h("a", { href: `#/${s}`, class: s === current ? "active" : "" }, t(s))));
+    h("a", { href: `#/${s}`, class: s === current ? "active" : "" }, TEXT[lang][`nav_${s}`] ?? t(s))));
   document.title = me ? `omniretail · ${me.tenant_name}` : "omniretail";
 }
 

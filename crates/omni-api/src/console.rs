@@ -1,5 +1,5 @@
 //! The web console, served by `omni serve` itself at `/console/`: a small single-page app
-//! (plain HTML, CSS and three scripts, embedded in the binary, no build step and no Node) that
+//! (plain HTML, CSS and a few scripts, embedded in the binary, no build step and no Node) that
 //! talks to the same JSON API as every other client with the key its user signs in with.
 //! The associate's handheld, the call center and the back office are screens of one app;
 //! which ones show depends on the key's role (`GET /v1/me`).
@@ -100,6 +100,12 @@ static DASHBOARDS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
         "text/javascript; charset=utf-8",
     )
 });
+static BACKOFFICE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/backoffice.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
 static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../console/app.css"),
@@ -131,6 +137,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/dashboards.js",
             get(|h: HeaderMap| async move { DASHBOARDS_SCRIPT.respond(&h) }),
+        )
+        .route(
+            "/console/backoffice.js",
+            get(|h: HeaderMap| async move { BACKOFFICE_SCRIPT.respond(&h) }),
         )
         .route(
             "/console/app.css",
