@@ -519,6 +519,12 @@ test("a call-center agent continues a conversation started in another channel", 
   await page.close();
 });
 
+/** A full-page screenshot from the top (the sticky bar stays where it belongs). */
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, name), fullPage: true });
+}
+
 /** Whether the page is no wider than its (phone-sized) window. */
 async function fitsScreen(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -541,7 +547,7 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
   assert.ok(took < USABLE_MS, `the promotions list became usable in ${took} ms`);
   assert.ok((await page.$$("[data-promotion]")).length >= 10, "the demo's promotions are listed");
   assert.ok(await fitsScreen(page) <= 0, "the list fits a phone");
-  await page.screenshot({ path: join(shots, "marketer-promotions.png") });
+  await shot(page, "marketer-promotions.png");
 
   started = Date.now();
   await page.click('a[href="#/promotions/new"]');
@@ -559,7 +565,7 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
   await page.waitForSelector(".error");
   assert.match(await page.textContent(".error"), /effect\.percent_bp/, "the API's field error is shown");
   assert.ok(await page.$("input[name=value].invalid"), "the field it names is marked");
-  await page.screenshot({ path: join(shots, "marketer-promotion-new.png"), fullPage: true });
+  await shot(page, "marketer-promotion-new.png");
   await page.fill("form input[name=value]", "20");
   await page.click("form button[type=submit]");
 
@@ -598,7 +604,7 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
   });
   assert.equal(api.body.total_change, change);
   assert.ok(await fitsScreen(page) <= 0, "the dry-run fits a phone");
-  await page.screenshot({ path: join(shots, "marketer-dry-run.png"), fullPage: true });
+  await shot(page, "marketer-dry-run.png");
 
   // in the kiosk the web-only draft gives nothing
   await page.selectOption("select[name=channel]", "kiosk");
@@ -621,11 +627,17 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
   const codes = (await page.inputValue(`${card} textarea.bo-codes`)).split("\n");
   assert.equal(codes.length, 5);
   assert.ok(codes.every((c) => c.startsWith("E2E")), codes.join(","));
-  await page.screenshot({ path: join(shots, "marketer-promotion-coupons.png"), fullPage: true });
+  await shot(page, "marketer-promotion-coupons.png");
   await page.click(`${card} button[data-archive]`);
   await page.waitForSelector(`${card}[data-status="archived"]`);
   const stored = await apiCall("GET", `/v1/promotions/${promo.id}`, marketer);
   assert.equal(stored.body.status, "archived");
+
+  // the same form on a desktop: fields side by side
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/console/#/promotions/new`);
+  await page.waitForSelector('form[data-form="promotion"]');
+  await shot(page, "marketer-promotion-new-desktop.png");
   await page.close();
 });
 
@@ -665,7 +677,7 @@ test("a marketer defines a segment from rules and materialises it", async () => 
   const stored = await apiCall("GET", `/v1/segments/${id}`, marketer);
   assert.equal(stored.body.member_count, members, "the count is the stored materialisation");
   assert.ok(await fitsScreen(page) <= 0, "segments fit a phone");
-  await page.screenshot({ path: join(shots, "marketer-segments.png"), fullPage: true });
+  await shot(page, "marketer-segments.png");
 
   // a stricter rule has fewer members
   await page.fill("input[name=name]", `${name} платина`);
@@ -692,7 +704,7 @@ test("a marketer edits a trigger chain, reads the change back, is told of a stal
   assert.ok(took < USABLE_MS, `trigger chains became usable in ${took} ms`);
   assert.match(await page.textContent('[data-chain="abandoned_cart"]'), /cart\.updated/);
   assert.ok(await fitsScreen(page) <= 0, "the chains fit a phone");
-  await page.screenshot({ path: join(shots, "marketer-triggers.png"), fullPage: true });
+  await shot(page, "marketer-triggers.png");
 
   started = Date.now();
   await page.click('[data-edit="abandoned_cart"]');
@@ -713,7 +725,7 @@ test("a marketer edits a trigger chain, reads the change back, is told of a stal
   await page.reload();
   await usable(page, "trigger", Date.now());
   assert.equal(await page.inputValue("input[name=wait_minutes]"), "45", "read back after a reload");
-  await page.screenshot({ path: join(shots, "marketer-trigger-edit.png"), fullPage: true });
+  await shot(page, "marketer-trigger-edit.png");
 
   // someone else saves meanwhile: this editor's version is stale
   const elsewhere = await fetch(`${base}/v1/engagement/triggers/abandoned_cart`, {
@@ -726,7 +738,7 @@ test("a marketer edits a trigger chain, reads the change back, is told of a stal
   await page.click("[data-save]");
   await page.waitForSelector("[data-conflict]");
   assert.match(await page.textContent("[data-conflict]"), /изменил кто-то другой/);
-  await page.screenshot({ path: join(shots, "marketer-trigger-conflict.png"), fullPage: true });
+  await shot(page, "marketer-trigger-conflict.png");
   stored = await apiCall("GET", "/v1/engagement/triggers/abandoned_cart", marketer);
   assert.equal(stored.body.wait_minutes, 45, "the stale edit did not overwrite");
   await page.click("[data-reload]");
@@ -737,6 +749,14 @@ test("a marketer edits a trigger chain, reads the change back, is told of a stal
   await page.goto(`${base}/console/#/triggers/new`);
   await usable(page, "trigger", Date.now());
   const id = `e2e_${Date.now()}`;
+  await page.fill("input[name=id]", "abandoned_cart");
+  await page.fill("input[name=name]", "A second abandoned cart");
+  await page.fill("input[name=on]", "cart.updated");
+  await page.fill("input[name=template]", "abandoned_cart");
+  await page.click("[data-save]");
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /exists/, "a new chain cannot take an existing key");
+  assert.ok(await page.$("input[name=id].invalid"));
   await page.fill("input[name=id]", id);
   await page.fill("input[name=name]", "E2E: gold buyers get points");
   await page.fill("input[name=on]", "order.placed");
@@ -769,7 +789,7 @@ test("an admin adds a pickup point with its hours and capabilities, then edits i
   let took = await usable(page, "locations", started);
   assert.ok(took < USABLE_MS, `locations became usable in ${took} ms`);
   assert.ok(await page.$('tr[data-code="MSK-001"]'), "the demo's stores are listed");
-  await page.screenshot({ path: join(shots, "admin-locations.png"), fullPage: true });
+  await shot(page, "admin-locations.png");
 
   started = Date.now();
   await page.click("[data-new-location]");
@@ -799,7 +819,7 @@ test("an admin adds a pickup point with its hours and capabilities, then edits i
   await page.click("[data-save]");
   await page.waitForSelector('[data-saved="1"]');
   assert.ok(await fitsScreen(page) <= 0, "the location form fits a phone");
-  await page.screenshot({ path: join(shots, "admin-location-created.png"), fullPage: true });
+  await shot(page, "admin-location-created.png");
   const id = await page.getAttribute("form[data-location-form]", "data-location-form");
   const stored = await apiCall("GET", `/v1/locations/${id}`, admin);
   assert.equal(stored.status, 200, JSON.stringify(stored.body));

@@ -51,7 +51,7 @@
     bo_a_gift_points: "подарить баллы", bo_template: "Шаблон", bo_unless: "Отменяют ожидание (события через запятую)", bo_purpose: "Цель",
     bo_p_marketing: "маркетинг (нужно согласие)", bo_p_service: "сервисное", bo_cap: "Не чаще, раз в день на покупателя", bo_activeChain: "Включена",
     bo_save: "Сохранить", bo_saved: "Сохранено, версия", bo_version: "версия", bo_conflict: "Цепочку уже изменил кто-то другой, пока вы её редактировали: ваши правки не сохранены. Загрузите текущую версию и внесите их заново.",
-    bo_reload: "Загрузить текущую версию", bo_chainOn: "по событию", bo_unlessShort: "кроме", bo_off: "выключена",
+    bo_reload: "Загрузить текущую версию", bo_perDay: "в день", bo_chainOn: "по событию", bo_unlessShort: "кроме", bo_off: "выключена",
     bo_g_send: "отправлено", bo_g_apply: "начислено", bo_g_defer: "отложено до", bo_g_drop: "не отправлено",
     bo_r_no_consent: "нет согласия", bo_r_withdrawn: "согласие отозвано", bo_r_unavailable: "профиль недоступен", bo_r_frequency_cap: "лимит в день",
     bo_when: "Когда", bo_chain: "Цепочка", bo_customer: "Покупатель", bo_result: "Результат",
@@ -110,7 +110,7 @@
     bo_a_gift_points: "gift points", bo_template: "Template", bo_unless: "Cancelled by (event types, comma-separated)", bo_purpose: "Purpose",
     bo_p_marketing: "marketing (needs consent)", bo_p_service: "service", bo_cap: "At most, per customer per day", bo_activeChain: "Active",
     bo_save: "Save", bo_saved: "Saved, version", bo_version: "version", bo_conflict: "Someone else changed this chain while you were editing it: your changes were not saved. Load the current version and make them again.",
-    bo_reload: "Load the current version", bo_chainOn: "on", bo_unlessShort: "unless", bo_off: "off",
+    bo_reload: "Load the current version", bo_perDay: "a day", bo_chainOn: "on", bo_unlessShort: "unless", bo_off: "off",
     bo_g_send: "sent", bo_g_apply: "applied", bo_g_defer: "deferred until", bo_g_drop: "not sent",
     bo_r_no_consent: "no consent", bo_r_withdrawn: "consent withdrawn", bo_r_unavailable: "profile unavailable", bo_r_frequency_cap: "daily cap",
     bo_when: "When", bo_chain: "Chain", bo_customer: "Customer", bo_result: "Result",
@@ -685,7 +685,7 @@
           h("div", {}, [`${t("bo_chainOn")} ${c.on}`, c.conditions.length ? c.conditions.map(conditionText).join(t("bo_and")) : null,
             c.wait_minutes ? `${t("bo_wait")}: ${c.wait_minutes}` : null, actionText(c.action)].filter(Boolean).join(" → ")),
           h("div", { class: "muted" }, [c.unless.length ? `${t("bo_unlessShort")} ${c.unless.join(", ")}` : null,
-            t(`bo_p_${c.purpose}`), `≤ ${c.max_per_customer_per_day}/${lang === "ru" ? "день" : "day"}`, `${t("bo_version")} ${version}`,
+            t(`bo_p_${c.purpose}`), `≤ ${c.max_per_customer_per_day} ${t("bo_perDay")}`, `${t("bo_version")} ${version}`,
             c.id].filter(Boolean).join(" · ")),
           h("div", { class: "bo-actions" }, h("a", { href: `#/triggers/${encodeURIComponent(c.id)}`, class: "button", "data-edit": c.id }, t("bo_edit")))))),
         h("h2", { class: "queue-title" }, t("bo_firings")),
@@ -804,11 +804,14 @@
           return;
         } catch (err) {
           markInvalid(controls, err);
-          if (err.status === 412 || err.status === 409) {
+          if (id && (err.status === 412 || err.status === 409)) {
             status.replaceChildren(h("div", { class: "error bo-conflict", role: "alert", "data-conflict": err.status },
               h("p", {}, t("bo_conflict")), h("p", { class: "muted" }, err.message),
               h("button", { type: "button", "data-reload": "", onclick: () => chainScreen(id) }, t("bo_reload"))));
-          } else status.replaceChildren(problemBox(err));
+          } else {
+            if (err.status === 409) f.id.classList.add("invalid"); // a new chain under a key already taken
+            status.replaceChildren(problemBox(err));
+          }
         }
         save.disabled = false;
       } },
