@@ -98,6 +98,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "birthdays_wishlists",
         include_str!("../migrations/sqlite/0013_birthdays_wishlists.sql"),
     ),
+    (
+        14,
+        "movements_by_stock",
+        include_str!("../migrations/sqlite/0014_movements_by_stock.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -164,6 +169,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "birthdays_wishlists",
         include_str!("../migrations/postgres/0013_birthdays_wishlists.sql"),
+    ),
+    (
+        14,
+        "movements_by_stock",
+        include_str!("../migrations/postgres/0014_movements_by_stock.sql"),
     ),
 ];
 

@@ -28,11 +28,39 @@ pub const BULK_FEED_BATCH_ROWS: usize = 50_000;
 const JOIN: &str =
     "LEFT JOIN stock s ON s.tenant_id = $2 AND s.sku = f.sku AND s.location_id = f.location_id";
 
-/// The in-memory staging table of a SQLite connection (the same columns as the migrated one).
+/// The in-memory staging table of a SQLite connection: the migrated one's columns plus the
+/// stock row's on-hand and reserved as staged (`NULL`: no stock row yet).
 const SQLITE_STAGE: &str = "CREATE TEMP TABLE IF NOT EXISTS feed_stage (\
     batch_id TEXT NOT NULL, seq INTEGER NOT NULL, sku TEXT NOT NULL, location_id TEXT NOT NULL, \
     quantity INTEGER NOT NULL, kind TEXT NOT NULL, safety_stock INTEGER, movement_id TEXT NOT NULL, \
-    PRIMARY KEY (batch_id, seq))";
+    on_hand INTEGER, reserved INTEGER, PRIMARY KEY (batch_id, seq))";
+
+/// Where the statements over a staged batch find a stock row's current on-hand and reserved.
+struct Current {
+    /// Joined to the staged rows `f` (empty when they carry the values).
+    join: &'static str,
+    on_hand: &'static str,
+    reserved: &'static str,
+    /// Leaves out of a snapshot's upsert the rows restating their on-hand (when known here).
+    changed_only: &'static str,
+}
+
+/// SQLite: read once while staging — its single writer holds the write lock from staging to
+/// commit, so nothing changes them meanwhile — and never looked up again.
+const STAGED: Current = Current {
+    join: "",
+    on_hand: "f.on_hand",
+    reserved: "f.reserved",
+    changed_only: "AND (f.on_hand IS NULL OR f.on_hand <> f.quantity)",
+};
+
+/// PostgreSQL: looked up by each statement, which sees the rows committed before it.
+const JOINED: Current = Current {
+    join: JOIN,
+    on_hand: "s.on_hand",
+    reserved: "s.reserved",
+    changed_only: "",
+};
 
 impl WriteTx {
     /// The staging table for this transaction's backend, created on first use.
@@ -46,25 +74,35 @@ impl WriteTx {
         }
     }
 
+    /// Stages the rows; says where the statements that follow find the current stock.
     async fn stage(
         &mut self,
         table: &str,
         batch: &str,
+        tenant: &str,
         rows: &[CheckedRow],
-    ) -> Result<(), StoreError> {
+    ) -> Result<&'static Current, StoreError> {
         match self.backend() {
-            crate::Backend::Sqlite => self.stage_as_json(table, batch, rows).await,
-            crate::Backend::Postgres => self.stage_in_rows(table, batch, rows).await,
+            crate::Backend::Sqlite => {
+                self.stage_as_json(table, batch, tenant, rows).await?;
+                Ok(&STAGED)
+            }
+            crate::Backend::Postgres => {
+                self.stage_in_rows(table, batch, rows).await?;
+                Ok(&JOINED)
+            }
         }
     }
 
     /// SQLite: the whole batch in one statement, as one JSON array that `json_each` splits —
     /// one round trip to the connection's thread instead of thousands of small inserts, and
-    /// no parameter-name lookups (see `rows_per_statement`).
+    /// no parameter-name lookups (see `rows_per_statement`) — with each row's current stock
+    /// looked up once, here, instead of by every statement after.
     async fn stage_as_json(
         &mut self,
         table: &str,
         batch: &str,
+        tenant: &str,
         rows: &[CheckedRow],
     ) -> Result<(), StoreError> {
         let values: Vec<_> = rows
@@ -83,13 +121,16 @@ impl WriteTx {
             .collect();
         let json = serde_json::to_string(&values).map_err(StoreError::corrupt)?;
         let sql = format!(
-            "INSERT INTO {table} (batch_id, seq, sku, location_id, quantity, kind, safety_stock, movement_id) \
-             SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 \
-             FROM json_each($2)"
+            "INSERT INTO {table} (batch_id, seq, sku, location_id, quantity, kind, safety_stock, movement_id, on_hand, reserved) \
+             SELECT $1, j.seq, j.sku, j.location_id, j.quantity, j.kind, j.safety_stock, j.movement_id, s.on_hand, s.reserved \
+             FROM (SELECT value ->> 0 AS seq, value ->> 1 AS sku, value ->> 2 AS location_id, value ->> 3 AS quantity, \
+                          value ->> 4 AS kind, value ->> 5 AS safety_stock, value ->> 6 AS movement_id FROM json_each($2)) j \
+             LEFT JOIN stock s ON s.tenant_id = $3 AND s.sku = j.sku AND s.location_id = j.location_id"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(batch.to_owned())
             .bind(json)
+            .bind(tenant.to_owned())
             .execute(self.conn())
             .await?;
         Ok(())
@@ -135,15 +176,23 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<Vec<FeedReject>, StoreError> {
         let batch = MovementId::new().to_string();
-        let stage = self.stage_table().await?;
-        self.stage(stage, &batch, rows).await?;
         let t = tenant.to_string();
+        let stage = self.stage_table().await?;
+        let current = self.stage(stage, &batch, &t, rows).await?;
+        let Current {
+            join,
+            on_hand,
+            reserved,
+            ..
+        } = current;
         let undercut = match mode {
-            FeedMode::Snapshot => "s.reserved > f.quantity",
-            FeedMode::Delta => "COALESCE(s.on_hand, 0) + f.quantity < COALESCE(s.reserved, 0)",
+            FeedMode::Snapshot => format!("{reserved} > f.quantity"),
+            FeedMode::Delta => {
+                format!("COALESCE({on_hand}, 0) + f.quantity < COALESCE({reserved}, 0)")
+            }
         };
         let sql =
-            format!("SELECT f.seq FROM {stage} f {JOIN} WHERE f.batch_id = $1 AND {undercut}");
+            format!("SELECT f.seq FROM {stage} f {join} WHERE f.batch_id = $1 AND {undercut}");
         let refused = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(batch.clone())
             .bind(t.clone())
@@ -167,8 +216,8 @@ impl WriteTx {
         let ledger = match mode {
             FeedMode::Snapshot => format!(
                 "INSERT INTO stock_movements (tenant_id, id, sku, location_id, kind, quantity, reference, occurred_at) \
-                     SELECT $2, f.movement_id, f.sku, f.location_id, 'count', f.quantity - COALESCE(s.on_hand, 0), $3, $4 \
-                     FROM {stage} f {JOIN} WHERE f.batch_id = $1 AND f.quantity <> COALESCE(s.on_hand, 0)"
+                     SELECT $2, f.movement_id, f.sku, f.location_id, 'count', f.quantity - COALESCE({on_hand}, 0), $3, $4 \
+                     FROM {stage} f {join} WHERE f.batch_id = $1 AND f.quantity <> COALESCE({on_hand}, 0)"
             ),
             FeedMode::Delta => format!(
                 "INSERT INTO stock_movements (tenant_id, id, sku, location_id, kind, quantity, reference, occurred_at) \
@@ -184,7 +233,10 @@ impl WriteTx {
             .execute(self.conn())
             .await?;
         match mode {
-            FeedMode::Snapshot => self.upsert_snapshot(stage, &batch, &t, now).await?,
+            FeedMode::Snapshot => {
+                self.upsert_snapshot(stage, current, &batch, &t, now)
+                    .await?
+            }
             FeedMode::Delta => self.add_deltas(stage, &batch, &t, now).await?,
         }
         let sql = format!("DELETE FROM {stage} WHERE batch_id = $1");
@@ -218,18 +270,19 @@ impl WriteTx {
     async fn upsert_snapshot(
         &mut self,
         stage: &str,
+        current: &Current,
         batch: &str,
         tenant: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        for (given, safety) in [
-            ("IS NULL", "stock.safety_stock"),
-            ("IS NOT NULL", "excluded.safety_stock"),
+        for (given, safety, only) in [
+            ("IS NULL", "stock.safety_stock", current.changed_only),
+            ("IS NOT NULL", "excluded.safety_stock", ""),
         ] {
             let sql = format!(
                 "INSERT INTO stock (tenant_id, sku, location_id, on_hand, reserved, safety_stock, in_transit, updated_at) \
                  SELECT $2, f.sku, f.location_id, f.quantity, 0, COALESCE(f.safety_stock, 0), 0, $3 \
-                 FROM {stage} f WHERE f.batch_id = $1 AND f.safety_stock {given} \
+                 FROM {stage} f WHERE f.batch_id = $1 AND f.safety_stock {given} {only} \
                  ON CONFLICT (tenant_id, sku, location_id) DO UPDATE SET on_hand = excluded.on_hand, \
                  safety_stock = {safety}, updated_at = excluded.updated_at \
                  WHERE stock.on_hand <> excluded.on_hand OR stock.safety_stock <> {safety}"
