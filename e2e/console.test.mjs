@@ -44,10 +44,10 @@ function startServer() {
   });
 }
 
-async function apiCall(method, path, key, body) {
+async function apiCall(method, path, key, body, headers = {}) {
   const res = await fetch(base + path, {
     method,
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...headers },
     body: body && JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
@@ -843,5 +843,178 @@ test("an admin adds a pickup point with its hours and capabilities, then edits i
   await page.click('a[href="#/locations"]');
   await usable(page, "locations", Date.now());
   assert.ok(await page.$(`tr[data-code="${code}"]`), "the new point is in the list");
+  await page.close();
+});
+
+/** A carry-out sale rung up at `key`'s till through the API: the order as checkout answers it. */
+async function tillSale(key, customer, lines) {
+  const cart = await apiCall("POST", "/v1/carts", key, { customer_id: customer, lines });
+  assert.ok([200, 201].includes(cart.status), JSON.stringify(cart.body));
+  const placed = await apiCall("POST", "/v1/checkouts", key,
+    { cart_id: cart.body.id, fulfilment: { method: "carry_out" }, payment: { method: "cash" } },
+    { "Idempotency-Key": `e2e_${Date.now()}_${Math.random().toString(16).slice(2)}` });
+  assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  assert.equal(placed.body.order.status, "completed", "a carry-out sale is complete at once");
+  return placed.body.order;
+}
+
+/** A fresh shopper with a verified phone (through the storefront's key). */
+async function newShopper(given_name) {
+  const digits = String(Math.floor(Math.random() * 1e7)).padStart(7, "0");
+  const created = await apiCall("POST", "/v1/customers", keys["app:web"], {
+    identifiers: [{ kind: "phone", value: `+7926${digits}`, verified: true }], given_name,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body.id;
+}
+
+test("two associates see the same consultation request; exactly one takes it, the other is told, and the winner chats and attributes a sale", async () => {
+  const first = keys.associate;
+  const store = (await apiCall("GET", "/v1/me", first)).body.store;
+  // the second associate works in another store: requests reach the expertise anywhere
+  const stores = await apiCall("GET", "/v1/locations?kind=store&limit=100", keys.admin);
+  const otherStore = stores.body.data.find((l) => l.id !== store).id;
+  const minted = await apiCall("POST", "/v1/api-keys", keys.admin, { name: "E2E consultant", role: "associate", store: otherStore });
+  assert.equal(minted.status, 201, JSON.stringify(minted.body));
+  const second = minted.body.token;
+
+  const pages = [];
+  for (const key of [first, second]) {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await ctx.newPage();
+    await signIn(page, key);
+    await usable(page, "shopper", Date.now());
+    const started = Date.now();
+    await page.click('nav a[href="#/consult"]');
+    const took = await usable(page, "consult", started);
+    assert.ok(took < USABLE_MS, `the consultations screen became usable in ${took} ms`);
+    await page.check('input[name=skill][value="running-shoes"]');
+    await page.check("input[name=available]");
+    await page.click("[data-save-skills]");
+    await page.waitForSelector("[data-skills-saved]");
+    pages.push(page);
+  }
+  assert.ok(await fitsScreen(pages[0]) <= 0, "the consultations screen fits a phone");
+
+  // The shopper asks in the app after both associates opened the screen: the list refreshes itself.
+  const shopper = await newShopper("Вера");
+  const { sku } = await stockedAt(store, "кроссовки", keys["app:web"], first);
+  const asked = await apiCall("POST", "/v1/consultations", keys["app:web"],
+    { customer_id: shopper, skill: "running-shoes", sku, question: "Подойдут ли эти кроссовки для полумарафона по асфальту?" });
+  assert.equal(asked.status, 201, JSON.stringify(asked.body));
+  const id = asked.body.id;
+  const card = `li[data-consultation="${id}"]`;
+  for (const page of pages) {
+    await page.waitForSelector(`${card} [data-accept]`, { timeout: 10_000 });
+    assert.match(await page.textContent(card), /полумарафона/);
+  }
+  await shot(pages[0], "associate-consult-requests.png");
+
+  // Both tap "Accept" at once: one takes it, the other is told someone was faster.
+  const tapped = Date.now();
+  await Promise.all(pages.map((page) => page.click(`${card} [data-accept]`)));
+  const outcome = await Promise.all(pages.map(async (page) => {
+    const el = await page.waitForSelector(`[data-consultation="${id}"][data-mine="yes"], [data-conflict="${id}"]`);
+    return (await el.getAttribute("data-conflict")) === null ? "won" : "lost";
+  }));
+  assert.deepEqual([...outcome].sort(), ["lost", "won"], `exactly one associate takes the request: ${outcome}`);
+  const winner = pages[outcome.indexOf("won")];
+  const loser = pages[outcome.indexOf("lost")];
+  const winnerKey = outcome[0] === "won" ? first : second;
+  const loserKey = outcome[0] === "won" ? second : first;
+  assert.match(await loser.textContent(`[data-conflict="${id}"]`), /другой продавец/);
+  assert.equal(await loser.$(card), null, "the taken request left the loser's refreshed list");
+  await shot(loser, "associate-consult-conflict.png");
+  const stored = await apiCall("GET", `/v1/consultations/${id}`, first);
+  assert.equal(stored.body.status, "accepted");
+  assert.equal(stored.body.consultant, (await apiCall("GET", "/v1/me", winnerKey)).body.key_id, "the server agrees who won");
+
+  // The winner sees the shopper, the product asked about, and answers in the chat.
+  const took = await usable(winner, "consultation", tapped);
+  assert.ok(took < USABLE_MS, `the taken request became usable in ${took} ms`);
+  assert.match(await winner.textContent(`[data-consultation="${id}"]`), /Вера/);
+  await winner.waitForSelector(`#discussed [data-card-sku="${sku}"]`);
+  const other = (await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent("кроссовки")}&limit=5`, winnerKey))
+    .body.hits.map((hit) => (hit.product || hit).skus[0]).find((s) => s !== sku);
+  await winner.fill("textarea[name=text]", `Да, подойдут. Ещё посмотрите ${other}.`);
+  await winner.click("[data-send]");
+  await winner.waitForSelector(`[data-chat] [data-author="staff"]`);
+  assert.match(await winner.textContent("[data-chat]"), new RegExp(other));
+  await winner.waitForSelector(`#discussed [data-card-sku="${other}"]`);
+  await shot(winner, "associate-consult-chat.png");
+  assert.ok(await fitsScreen(winner) <= 0, `the consultation fits a phone (${await fitsScreen(winner)} px too wide)`);
+  assert.match(await pages[0].textContent("#skills summary"), /Кроссовки для бега/, "the saved expertise is summed up");
+
+  // The sale made through the consultation goes to the consultant; the loser may not claim it.
+  const winnerStore = (await apiCall("GET", "/v1/me", winnerKey)).body.store;
+  const stocked = await stockedAt(winnerStore, "", winnerKey, winnerKey);
+  const order = await tillSale(winnerKey, shopper, [{ sku: stocked.sku, quantity: 1 }]);
+  await winner.fill("input[name=order_number]", "0000000");
+  await winner.click("[data-attribute]");
+  await winner.waitForSelector("[data-sale-form] .error");
+  await winner.fill("input[name=order_number]", order.number);
+  await winner.click("[data-attribute]");
+  await winner.waitForSelector(`[data-sale="${order.number}"]`);
+  await shot(winner, "associate-consult-sale.png");
+  const attributed = await apiCall("GET", `/v1/consultations/${id}`, first);
+  assert.equal(attributed.body.sale, order.id, "the order is attributed to the consultation");
+  const stolen = await apiCall("POST", `/v1/consultations/${id}/sale`, loserKey, { order_id: order.id });
+  assert.equal(stolen.status, 403, "only the consultant attributes a sale");
+  for (const page of pages) await page.context().close();
+});
+
+test("an associate takes a partial return at the store, sees the refund, and a return beyond what remains is refused", async () => {
+  const associate = keys.associate;
+  const store = (await apiCall("GET", "/v1/me", associate)).body.store;
+  const shopper = await newShopper("Глеб");
+  const a = await stockedAt(store, "кроссовки", associate, associate);
+  const b = await stockedAt(store, "", associate, associate);
+  const lines = a.sku === b.sku ? [{ sku: a.sku, quantity: 3 }] : [{ sku: a.sku, quantity: 2 }, { sku: b.sku, quantity: 1 }];
+  const order = await tillSale(associate, shopper, lines);
+  const line = order.lines[0];
+  assert.ok(line.quantity >= 2, "the first line has units to return in parts");
+
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, associate);
+  await usable(page, "shopper", Date.now());
+  await page.click('nav a[href="#/returns"]');
+  await usable(page, "returns", Date.now());
+  await page.fill("input[name=number]", "999999999");
+  await page.click("[data-find-order]");
+  await page.waitForSelector("[data-no-order]");
+  await page.fill("input[name=number]", order.number);
+  const started = Date.now();
+  await page.click("[data-find-order]");
+  await page.waitForSelector(`form[data-order="${order.number}"]`);
+  assert.ok(Date.now() - started < USABLE_MS, `the order was found and shown in ${Date.now() - started} ms`);
+  assert.equal(await page.getAttribute('tr[data-line="0"]', "data-left"), String(line.quantity));
+  await shot(page, "associate-return-order.png");
+  assert.ok(await fitsScreen(page) <= 0, `the return form fits a phone (${await fitsScreen(page)} px too wide)`);
+
+  // One unit of the first line: the refund is its share of what was paid, points clawed back.
+  await page.fill("input[name=qty_0]", "1");
+  await page.fill("input[name=reason]", "Не подошёл размер");
+  await page.click("[data-accept-return]");
+  await page.waitForSelector("[data-refund]");
+  const paid = line.total - line.paid_with_points;
+  const share = (amount) => Math.floor(amount / line.quantity);
+  assert.equal(Number(await page.getAttribute("[data-refund]", "data-refund")), share(paid), "the money actually paid for one unit");
+  assert.equal(Number(await page.getAttribute("[data-points-clawed-back]", "data-points-clawed-back")), share(line.points_earned));
+  assert.ok(line.points_earned > 0, "the sale earned points to claw back");
+  assert.equal(await page.getAttribute('tr[data-line="0"]', "data-left"), String(line.quantity - 1), "what remains is shown at once");
+  await shot(page, "associate-return-refund.png");
+
+  // More than remains: refused clearly, nothing recorded.
+  await page.fill("input[name=qty_0]", String(line.quantity));
+  await page.click("[data-accept-return]");
+  await page.waitForSelector("[data-refused]");
+  assert.match(await page.textContent("[data-refused]"), new RegExp(`1–${line.quantity - 1}`));
+  assert.ok(await page.$('input[name=qty_0].invalid'), "the line's units are marked");
+  await shot(page, "associate-return-refused.png");
+  const returns = await apiCall("GET", `/v1/orders/${order.id}/returns`, associate);
+  assert.equal(returns.body.length, 1, "only the first return was recorded");
+  const after = await apiCall("GET", `/v1/orders/${order.id}`, associate);
+  assert.equal(after.body.lines[0].returned, 1);
+  assert.equal(after.body.status, "completed", "a partial return leaves the order open for more");
   await page.close();
 });

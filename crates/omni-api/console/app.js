@@ -141,7 +141,7 @@ function render(view, ...children) {
 
 function screensFor(me) {
   switch (me && me.role) {
-    case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock"];
+    case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock", "consult", "returns"];
     case "agent": return ["inbox", "shopper", "search", "cart", "stock"];
     case "admin": return ["products", "search", "stock", "keys", "inbox", "dashboards", "promotions", "segments", "triggers", "locations"];
     case "marketer": return ["products", "search", "dashboards", "promotions", "segments", "triggers"];
@@ -278,19 +278,22 @@ function results(r, filters, run) {
     h("p", { class: "muted", "data-total": r.total }, `${t("found")}: ${r.total}`),
     facetChips(t("category"), r.facets.category, "category", filters, run),
     facetChips(t("brand"), r.facets.brand, "brand", filters, run),
-    h("ul", { class: "hits" }, r.hits.map((hit) => {
-      const p = hit.product || hit;
-      const [cur, minor] = Object.entries(p.min_price || {}).sort(([a], [b]) => (a === "RUB" ? -1 : b === "RUB" ? 1 : 0))[0] || [];
-      const sku = (p.skus || [])[0];
-      const sells = screensFor(session.me).includes("cart") && sku;
-      return h("li", { class: "hit", "data-article": p.article },
-        h("img", { src: p.image, alt: "", loading: "lazy", onerror: (e) => e.target.classList.add("none") }),
-        h("div", { class: "info" },
-          h("div", { class: "name" }, p.name),
-          h("div", { class: "muted" }, [p.brand, p.article].filter(Boolean).join(" · ")),
-          cur ? h("div", { class: "price" }, money(minor, cur)) : null),
-        sells ? h("button", { type: "button", "data-add": sku, onclick: (e) => addButton(e.currentTarget, sku, p.name) }, t("addToCart")) : null);
-    })));
+    h("ul", { class: "hits" }, r.hits.map((hit) => hitCard(hit))));
+}
+
+/** A product of the search results as a card; "Add to cart" adds `sku` (else its first SKU). */
+function hitCard(hit, sku) {
+  const p = hit.product || hit;
+  const [cur, minor] = Object.entries(p.min_price || {}).sort(([a], [b]) => (a === "RUB" ? -1 : b === "RUB" ? 1 : 0))[0] || [];
+  const adds = sku || (p.skus || [])[0];
+  const sells = screensFor(session.me).includes("cart") && adds;
+  return h("li", { class: "hit", "data-article": p.article },
+    h("img", { src: p.image, alt: "", loading: "lazy", onerror: (e) => e.target.classList.add("none") }),
+    h("div", { class: "info" },
+      h("div", { class: "name" }, p.name),
+      h("div", { class: "muted" }, [p.brand, p.article, sku].filter(Boolean).join(" · ")),
+      cur ? h("div", { class: "price" }, money(minor, cur)) : null),
+    sells ? h("button", { type: "button", "data-add": adds, onclick: (e) => addButton(e.currentTarget, adds, p.name) }, t("addToCart")) : null);
 }
 
 // ---- back office: enrichment and publication per channel ------------------------------

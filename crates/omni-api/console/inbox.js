@@ -45,6 +45,14 @@ function authorName(a) {
   return t(`author_${a.type}`);
 }
 
+/** A thread's messages, oldest first, each with its channel, author and time. */
+function messageList(messages) {
+  return h("ol", { class: "messages" }, messages.map((m) => h("li", {
+    class: `msg from-${m.author.type}`, "data-message": m.id, "data-channel": m.channel, "data-author": m.author.type },
+    h("div", { class: "meta" }, channelTag(m.channel), h("span", {}, ` · ${authorName(m.author)} · ${dateTime(m.at)}`)),
+    h("div", { class: "text" }, m.text))));
+}
+
 /** The queue: threads waiting for a person (oldest first), then the ones in progress. */
 async function inbox() {
   const out = h("div", { id: "inbox" });
@@ -126,10 +134,7 @@ async function thread(id, notice) {
         h("div", { class: "chips", "aria-label": t("channels") }, c.channels.map(channelTag)),
         notice ? problemBox(notice) : null,
         h("h2", {}, t("history")),
-        h("ol", { class: "messages" }, messages.map((m) => h("li", {
-          class: `msg from-${m.author.type}`, "data-message": m.id, "data-channel": m.channel, "data-author": m.author.type },
-          h("div", { class: "meta" }, channelTag(m.channel), h("span", {}, ` · ${authorName(m.author)} · ${dateTime(m.at)}`)),
-          h("div", { class: "text" }, m.text)))),
+        messageList(messages),
         open ? h("form", { class: "reply", onsubmit: send },
           text,
           h("p", { class: "muted", "data-reply-channel": c.last_channel }, `${t("willSendVia")}: `, channelTag(c.last_channel)),

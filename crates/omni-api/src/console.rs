@@ -106,6 +106,12 @@ static BACKOFFICE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
         "text/javascript; charset=utf-8",
     )
 });
+static ASSOCIATE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/associate.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
 static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../console/app.css"),
@@ -141,6 +147,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/backoffice.js",
             get(|h: HeaderMap| async move { BACKOFFICE_SCRIPT.respond(&h) }),
+        )
+        .route(
+            "/console/associate.js",
+            get(|h: HeaderMap| async move { ASSOCIATE_SCRIPT.respond(&h) }),
         )
         .route(
             "/console/app.css",
