@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::shop::{body, points};
+use common::triggers::install_example;
 use common::{TestApp, problem, spawn_app, strings};
 use omni_api::customers_birthdays::{BirthdayProducer, BirthdayReport};
 use omni_api::engagement_worker::TriggerWorker;
@@ -296,18 +297,7 @@ async fn a_leap_day_birthday_is_celebrated_on_feb_28_in_common_years() {
 async fn a_customer_whose_birthday_it_is_gets_500_points_from_the_example_chain() {
     let app = spawn_app().await;
     for chain in TriggerChain::examples() {
-        let r = app
-            .req(
-                reqwest::Method::PUT,
-                &format!("/v1/engagement/triggers/{}", chain.id),
-                &app.a.marketer,
-            )
-            .header("if-match", "\"0\"")
-            .json(&chain)
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(r.status(), 201, "{:?}", r.text().await);
+        install_example(&app, &chain.id).await;
     }
     let clock = clock();
     let mut worker = TriggerWorker::new(app.db.store.clone(), clock.clone(), "test-node");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Timelike, Utc};
 use common::shop::{body, cart, catalog, checkout, customer, pickup_at, place, receive};
+use common::triggers::firings;
 use common::{TestApp, spawn_app};
 use omni_api::engagement_worker::{RoundReport, TriggerWorker};
 use omni_kernel::FixedClock;
@@ -25,16 +26,7 @@ async fn round(w: &mut TriggerWorker) -> RoundReport {
 
 async fn put_chain(app: &TestApp, chain: &Value, version: &str) -> reqwest::Response {
     let id = chain["id"].as_str().expect("id");
-    app.req(
-        reqwest::Method::PUT,
-        &format!("/v1/engagement/triggers/{id}"),
-        &app.a.marketer,
-    )
-    .header("if-match", version)
-    .json(chain)
-    .send()
-    .await
-    .expect("send")
+    common::triggers::put_chain(app, id, chain, version).await
 }
 
 /// A customer who agreed to marketing by SMS (their preferred channel), with quiet hours if given.
@@ -58,18 +50,6 @@ async fn reachable(app: &TestApp, phone: &str, quiet: Option<(u32, u32)>) -> Str
         .expect("send");
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     id
-}
-
-async fn firings(app: &TestApp, who: &str) -> Vec<Value> {
-    let page = body(
-        app.get(
-            &format!("/v1/engagement/triggers/firings?customer_id={who}"),
-            &app.a.marketer,
-        )
-        .await,
-    )
-    .await;
-    page["data"].as_array().cloned().unwrap_or_default()
 }
 
 fn abandoned_cart() -> Value {

@@ -8,33 +8,13 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use common::shop::{body, catalog, place, receive};
+use common::triggers::{firings, install_example};
 use common::{TestApp, problem, spawn_app, strings};
 use omni_api::engagement_worker::TriggerWorker;
-use omni_domain::engagement::TriggerChain;
 use omni_kernel::FixedClock;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn install_wishlist_chain(app: &TestApp) {
-    let chain = TriggerChain::examples()
-        .into_iter()
-        .find(|c| c.id == "wishlist_nearby")
-        .expect("example chain");
-    let r = app
-        .req(
-            Method::PUT,
-            "/v1/engagement/triggers/wishlist_nearby",
-            &app.a.marketer,
-        )
-        .header("if-match", "\"0\"")
-        .json(&chain)
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(r.status(), 201, "{:?}", r.text().await);
-}
-
-/// A customer who agreed to marketing pushes.
 async fn pushable(app: &TestApp, phone: &str) -> String {
     let id = common::shop::customer(app, phone).await;
     let b = json!({"changes": [{"purpose": "marketing", "channel": "push", "granted": true,
@@ -68,18 +48,6 @@ async fn near(app: &TestApp, who: &str, location: &str) -> reqwest::Response {
         &json!({"location_id": location}),
     )
     .await
-}
-
-async fn pushes(app: &TestApp, who: &str) -> Vec<Value> {
-    let page = body(
-        app.get(
-            &format!("/v1/engagement/triggers/firings?customer_id={who}"),
-            &app.a.marketer,
-        )
-        .await,
-    )
-    .await;
-    page["data"].as_array().cloned().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -171,7 +139,7 @@ async fn near_a_store_with_a_wishlist_item_in_stock_the_app_pushes_and_without_o
     let store = place(&app, "ST-W", "store", &["sell_in_store"], 55.75, 37.61).await;
     let other = place(&app, "ST-X", "store", &["sell_in_store"], 55.76, 37.62).await;
     receive(&app, "JKT-M", &other, 2).await;
-    install_wishlist_chain(&app).await;
+    install_example(&app, "wishlist_nearby").await;
     let clock = Arc::new(FixedClock::at(Utc::now() + Duration::minutes(1)));
     let mut worker = TriggerWorker::new(app.db.store.clone(), clock.clone(), "test-node");
     worker.run_round().await.expect("load");
@@ -187,7 +155,7 @@ async fn near_a_store_with_a_wishlist_item_in_stock_the_app_pushes_and_without_o
     assert_eq!(seen["skus"], json!([]));
     let r = worker.run_round().await.expect("round");
     assert_eq!((r.started, r.sent), (0, 0), "nothing in stock here: {r:?}");
-    assert!(pushes(&app, &ann).await.is_empty());
+    assert!(firings(&app, &ann).await.is_empty());
 
     receive(&app, "CAP-1", &store, 3).await;
     let seen = body(near(&app, &ann, &store).await).await;
@@ -196,7 +164,7 @@ async fn near_a_store_with_a_wishlist_item_in_stock_the_app_pushes_and_without_o
     assert_eq!(seen["location_id"], json!(store));
     let r = worker.run_round().await.expect("round");
     assert_eq!(r.sent, 1, "{r:?}");
-    let log = pushes(&app, &ann).await;
+    let log = firings(&app, &ann).await;
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["chain_id"], "wishlist_nearby");
     assert_eq!(

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod shop;
+pub mod triggers;
 
 use std::sync::Arc;
 
