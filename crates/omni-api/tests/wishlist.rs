@@ -185,3 +185,72 @@ async fn near_a_store_with_a_wishlist_item_in_stock_the_app_pushes_and_without_o
     assert_eq!(visits[1]["location_id"], json!(store));
     assert_eq!(visits[1]["data"]["wishlist_in_stock"], 1);
 }
+
+fn wishlist_skus(v: &Value) -> Vec<&str> {
+    let mut skus = strings(v, "items", "sku");
+    skus.sort_unstable();
+    skus
+}
+
+async fn wishlist_of(app: &TestApp, who: &str) -> Value {
+    body(
+        app.get(&format!("/v1/customers/{who}/wishlist"), &app.a.agent)
+            .await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_wishlist_follows_its_customer_through_a_merge_and_back_on_reversal() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let ann = pushable(&app, "+79161240021").await;
+    let r = app
+        .post(
+            "/v1/customers",
+            &app.a.app,
+            &json!({"identifiers": [{"kind": "email", "value": "ann.w@example.com", "verified": true}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let twin = body(r).await["id"].as_str().expect("id").to_owned();
+    for (who, skus) in [(&ann, json!(["JKT-M"])), (&twin, json!(["CAP-1", "JKT-M"]))] {
+        let r = put_wishlist(&app, &app.a.app, who, skus).await;
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    }
+    // The twin proves Ann's phone: the profiles merge into Ann's, the older one.
+    let r = app
+        .post(
+            &format!("/v1/customers/{twin}/identifiers"),
+            &app.a.app,
+            &json!({"kind": "phone", "value": "+79161240021", "verified": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    assert_eq!(body(r).await["id"], ann.as_str(), "merged into Ann");
+    let merged = wishlist_of(&app, &ann).await;
+    assert_eq!(wishlist_skus(&merged), ["CAP-1", "JKT-M"], "{merged}");
+
+    let merges = body(
+        app.get("/v1/customer-merges?status=merged", &app.a.agent)
+            .await,
+    )
+    .await;
+    let merge = merges["data"][0]["id"].as_str().expect("merge").to_owned();
+    let r = app
+        .post(
+            &format!("/v1/customer-merges/{merge}/reversal"),
+            &app.a.agent,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let back = wishlist_of(&app, &ann).await;
+    assert_eq!(wishlist_skus(&back), ["JKT-M"], "Ann's own list: {back}");
+    let twins = wishlist_of(&app, &twin).await;
+    assert_eq!(
+        wishlist_skus(&twins),
+        ["CAP-1", "JKT-M"],
+        "the twin's list whole again, its JKT-M never moved: {twins}"
+    );
+}

@@ -103,6 +103,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "movements_by_stock",
         include_str!("../migrations/sqlite/0014_movements_by_stock.sql"),
     ),
+    (
+        15,
+        "wishlist_follows_merges",
+        include_str!("../migrations/sqlite/0015_wishlist_follows_merges.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -174,6 +179,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "movements_by_stock",
         include_str!("../migrations/postgres/0014_movements_by_stock.sql"),
+    ),
+    (
+        15,
+        "wishlist_follows_merges",
+        include_str!("../migrations/postgres/0015_wishlist_follows_merges.sql"),
     ),
 ];
 

@@ -19,10 +19,14 @@ fn merge_doc(m: &Merge) -> Result<String, StoreError> {
     serde_json::to_string(m).map_err(StoreError::corrupt)
 }
 
-const MOVED: [&str; 3] = [
-    "customer_identifiers",
-    "customer_timeline",
-    "customer_consents",
+/// The tables whose rows follow a customer through a merge, each with the columns that name
+/// the same item: a loser's item the survivor already holds (an identifier, a wishlist SKU)
+/// stays with the loser, whose id resolves to the survivor anyway.
+const MOVED: [(&str, &[&str]); 4] = [
+    ("customer_identifiers", &["kind", "value"]),
+    ("customer_timeline", &[]),
+    ("customer_consents", &[]),
+    ("customer_wishlist", &["sku"]),
 ];
 
 impl WriteTx {
@@ -96,36 +100,29 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Moves what belongs to the loser to the survivor, stamped with the merge. Identifiers the
-    /// survivor already holds stay on the loser (whose id resolves to the survivor anyway).
+    /// Moves what belongs to the loser to the survivor, stamped with the merge (see [`MOVED`]
+    /// for the items the survivor already holds).
     pub async fn move_to_survivor(&mut self, m: &Merge) -> Result<(), StoreError> {
-        let (t, s, l, id) = (
-            m.tenant_id.to_string(),
-            m.survivor.to_string(),
-            m.loser.to_string(),
-            m.id.to_string(),
-        );
-        sqlx::query(
-            "UPDATE customer_identifiers SET customer_id = $1, merge_id = $2 \
-             WHERE tenant_id = $3 AND customer_id = $4 AND NOT EXISTS (SELECT 1 FROM customer_identifiers s \
-             WHERE s.tenant_id = $3 AND s.kind = customer_identifiers.kind AND s.value = customer_identifiers.value \
-             AND s.customer_id = $1)",
-        )
-        .bind(s.clone())
-        .bind(id.clone())
-        .bind(t.clone())
-        .bind(l.clone())
-        .execute(self.conn())
-        .await?;
-        for table in &MOVED[1..] {
+        for (table, item) in MOVED {
+            let held: String = item
+                .iter()
+                .map(|c| format!(" AND s.{c} = {table}.{c}"))
+                .collect();
+            let not_held = if item.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.tenant_id = $3 AND s.customer_id = $1{held})"
+                )
+            };
             let sql = sqlx::AssertSqlSafe(format!(
-                "UPDATE {table} SET customer_id = $1, merge_id = $2 WHERE tenant_id = $3 AND customer_id = $4"
+                "UPDATE {table} SET customer_id = $1, merge_id = $2 WHERE tenant_id = $3 AND customer_id = $4{not_held}"
             ));
             sqlx::query(sql)
-                .bind(s.clone())
-                .bind(id.clone())
-                .bind(t.clone())
-                .bind(l.clone())
+                .bind(m.survivor.to_string())
+                .bind(m.id.to_string())
+                .bind(m.tenant_id.to_string())
+                .bind(m.loser.to_string())
                 .execute(self.conn())
                 .await?;
         }
@@ -134,7 +131,7 @@ impl WriteTx {
 
     /// Moves back exactly what the merge moved.
     pub async fn move_back_to_loser(&mut self, m: &Merge) -> Result<(), StoreError> {
-        for table in MOVED {
+        for (table, _) in MOVED {
             let sql = sqlx::AssertSqlSafe(format!(
                 "UPDATE {table} SET customer_id = $1, merge_id = NULL WHERE tenant_id = $2 AND merge_id = $3"
             ));
