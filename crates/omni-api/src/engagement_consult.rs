@@ -8,10 +8,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use omni_domain::access::Action;
+use omni_domain::access::{Action, Role};
 use omni_domain::engagement::{
-    Consultation, ConsultationDraft, ConsultationError, ConsultationId, Conversation,
-    MessageChannel, valid_skill,
+    Closer, Consultation, ConsultationDraft, ConsultationError, ConsultationId, ConsultationStatus,
+    Conversation, MessageChannel, valid_skill,
 };
 use omni_domain::events::DomainEvent;
 use omni_kernel::OrderId;
@@ -26,10 +26,11 @@ use crate::{ApiError, AppState};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/consultations", post(request).get(open_for_me))
-        .route("/consultations/skills", put(set_skills))
+        .route("/consultations/skills", put(set_skills).get(my_skills))
         .route("/consultations/{id}", get(show))
         .route("/consultations/{id}/acceptance", post(accept))
         .route("/consultations/{id}/sale", post(attribute_sale))
+        .route("/consultations/{id}/closure", post(close))
 }
 
 /// What an associate can advise on and whether they are free now.
@@ -75,6 +76,22 @@ pub async fn set_skills(
     .await?;
     tx.commit().await?;
     Ok(Json(body.value))
+}
+
+/// The calling associate's expertise and availability as last set (none and unavailable
+/// before the first `PUT`), so any device they sign in on shows it.
+#[utoipa::path(get, path = "/v1/consultations/skills", tag = "engagement", security(("api_key" = [])),
+    responses((status = 200, body = Skills), (status = 403, body = Problem)))]
+pub async fn my_skills(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Skills>, ApiError> {
+    principal.require(Action::Consult)?;
+    let (skills, available) = state
+        .store
+        .skills(principal.tenant, &principal.key_id.to_string())
+        .await?;
+    Ok(Json(Skills { skills, available }))
 }
 
 /// Opens a request for advice, with its chat thread; matching free associates see it at once.
@@ -180,10 +197,16 @@ pub async fn accept(
             ConsultationError::Taken => {
                 ApiError::Conflict("another associate already took this request")
             }
-            ConsultationError::NotExpert => ApiError::Forbidden,
+            ConsultationError::NotExpert | ConsultationError::NotConsultant => ApiError::Forbidden,
+            ConsultationError::Closed => ApiError::Conflict("the consultation is closed"),
         })?;
     let mut tx = state.store.write().await?;
-    tx.take_consultation(&c).await?;
+    tx.advance_consultation(
+        &c,
+        ConsultationStatus::Open,
+        "another associate already took this request",
+    )
+    .await?;
     tx.record(&DomainEvent::new(
         principal.tenant,
         "consultation.accepted",
@@ -236,5 +259,50 @@ pub async fn attribute_sale(
     ))
     .await?;
     tx.commit().await?;
+    Ok(Json(c))
+}
+
+/// Ends a consultation: the associate who took it closes it; the shopper's side (their app,
+/// the contact center) withdraws a request nobody took yet or ends the chat. A request
+/// accepted or closed meanwhile gets a 409, a closed one stays closed.
+#[utoipa::path(post, path = "/v1/consultations/{id}/closure", tag = "engagement", security(("api_key" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Consultation), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn close(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathId(id): PathId<ConsultationId>,
+) -> Result<Json<Consultation>, ApiError> {
+    principal.require(Action::Converse)?;
+    let key = principal.key_id.to_string();
+    let by = match principal.role {
+        Role::Associate { .. } => Closer::Consultant(&key),
+        _ => Closer::Shopper,
+    };
+    let mut c = state.store.consultation(principal.tenant, id).await?;
+    let was = c.status;
+    let now = state.clock.now();
+    c.close(by, now).map_err(|e| match e {
+        ConsultationError::NotConsultant | ConsultationError::NotExpert => ApiError::Forbidden,
+        ConsultationError::Closed | ConsultationError::Taken => {
+            ApiError::Conflict("the consultation is already closed")
+        }
+    })?;
+    let mut tx = state.store.write().await?;
+    tx.advance_consultation(&c, was, "the consultation changed meanwhile; read it again")
+        .await?;
+    tx.record(&DomainEvent::new(
+        principal.tenant,
+        "consultation.closed",
+        c.id,
+        now,
+        json!({"consultation_id": c.id, "consultant": c.consultant, "by": match by {
+            Closer::Consultant(_) => "consultant",
+            Closer::Shopper => "shopper",
+        }}),
+    ))
+    .await?;
+    tx.commit().await?;
+    state.events_written.notify_one();
     Ok(Json(c))
 }

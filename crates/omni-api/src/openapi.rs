@@ -47,7 +47,7 @@ use crate::AppState;
         crate::orders_sourcing::show_rules, crate::orders_sourcing::put_rules, crate::orders_sourcing::run_simulation,
         crate::engagement::inbound, crate::engagement::list, crate::engagement::show, crate::engagement::staff_reply, crate::engagement::close, crate::engagement::automation,
         crate::engagement_consult::set_skills, crate::engagement_consult::request, crate::engagement_consult::open_for_me, crate::engagement_consult::show,
-        crate::engagement_consult::accept, crate::engagement_consult::attribute_sale,
+        crate::engagement_consult::accept, crate::engagement_consult::attribute_sale, crate::engagement_consult::my_skills, crate::engagement_consult::close,
         crate::engagement_triggers::list, crate::engagement_triggers::show, crate::engagement_triggers::put, crate::engagement_triggers::runs, crate::engagement_triggers::firings,
         crate::access::list_keys, crate::access::create_key, crate::access::revoke_key,
         crate::events::list_events, crate::events::list_webhooks, crate::events::show_webhook, crate::events::create_webhook, crate::events::delete_webhook,

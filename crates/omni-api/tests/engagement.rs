@@ -218,3 +218,89 @@ async fn two_associates_accepting_one_consultation_get_it_once() {
     assert_eq!(problem(r, 422).await["errors"][0]["field"], "skills[0]");
     problem(app.get("/v1/consultations", &app.a.marketer).await, 403).await;
 }
+
+#[tokio::test]
+async fn a_consultation_is_closed_by_its_consultant_or_withdrawn_by_the_shopper() {
+    let app = spawn_app().await;
+    let skills = json!({"skills": ["running", "tents"], "available": true});
+    let r = app
+        .req(Method::PUT, "/v1/consultations/skills", &app.a.associate)
+        .json(&skills)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let mine = body(app.get("/v1/consultations/skills", &app.a.associate).await).await;
+    assert_eq!(mine, skills, "the skills read back as set");
+    let fresh = body(app.get("/v1/consultations/skills", &app.a.admin).await).await;
+    assert_eq!(
+        fresh,
+        json!({"skills": [], "available": false}),
+        "none before a PUT"
+    );
+    problem(app.get("/v1/consultations/skills", &app.a.app).await, 403).await;
+
+    let ask = |question: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    "/v1/consultations",
+                    &app.a.app,
+                    &json!({"skill": "running", "question": question}),
+                )
+                .await;
+            assert_eq!(r.status(), 201, "{:?}", r.text().await);
+            body(r).await["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let close = |id: String, key: String| {
+        let app = &app;
+        async move {
+            app.post(&format!("/v1/consultations/{id}/closure"), &key, &json!({}))
+                .await
+        }
+    };
+    // Taken, then closed by its consultant only.
+    let taken = ask("Which shoes for a first marathon?").await;
+    let r = app
+        .post(
+            &format!("/v1/consultations/{taken}/acceptance"),
+            &app.a.associate,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let other = {
+        let r = app
+            .post(
+                "/v1/api-keys",
+                &app.a.admin,
+                &json!({"name": "Тверь", "role": "associate", "store": app.a.store}),
+            )
+            .await;
+        body(r).await["token"].as_str().expect("token").to_owned()
+    };
+    problem(close(taken.clone(), other).await, 403).await;
+    let r = close(taken.clone(), app.a.associate.clone()).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let closed = body(r).await;
+    assert_eq!(closed["status"], "closed");
+    assert!(closed["closed_at"].is_string(), "{closed}");
+    problem(close(taken.clone(), app.a.app.clone()).await, 409).await;
+
+    // Withdrawn by the shopper before anyone took it: gone from the list, cannot be taken.
+    let withdrawn = ask("Do you have trail shoes in 44?").await;
+    let r = close(withdrawn.clone(), app.a.app.clone()).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let open = body(app.get("/v1/consultations", &app.a.associate).await).await;
+    assert_eq!(open, json!([]), "nothing left open: {open}");
+    let r = app
+        .post(
+            &format!("/v1/consultations/{withdrawn}/acceptance"),
+            &app.a.associate,
+            &json!({}),
+        )
+        .await;
+    problem(r, 409).await;
+}

@@ -73,6 +73,9 @@ pub struct Consultation {
     pub requested_at: Timestamp,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub accepted_at: Option<Timestamp>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub closed_at: Option<Timestamp>,
 }
 
 /// Why an acceptance was refused.
@@ -82,6 +85,20 @@ pub enum ConsultationError {
     Taken,
     #[error("this associate does not have the expertise asked for")]
     NotExpert,
+    #[error("only the associate who took the consultation may close it")]
+    NotConsultant,
+    #[error("the consultation is already closed")]
+    Closed,
+}
+
+/// Who ends a consultation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closer<'a> {
+    /// An associate (their key's id): only the one who took it.
+    Consultant(&'a str),
+    /// The shopper's side — their app, the contact center: withdraws an untaken request or
+    /// ends the chat at any time.
+    Shopper,
 }
 
 /// Normalises a skill code: lowercase letters, digits, `_` and `-`, 1–40 characters.
@@ -130,6 +147,7 @@ impl ConsultationDraft {
             sale: None,
             requested_at: now,
             accepted_at: None,
+            closed_at: None,
         })
     }
 }
@@ -154,5 +172,68 @@ impl Consultation {
         self.consultant_store = store;
         self.accepted_at = Some(now);
         Ok(())
+    }
+
+    /// Ends the consultation: the consultant closes the one they took (so it stops counting
+    /// as their open work), the shopper's side withdraws or ends it. Closed is final.
+    pub fn close(&mut self, by: Closer<'_>, now: Timestamp) -> Result<(), ConsultationError> {
+        if self.status == ConsultationStatus::Closed {
+            return Err(ConsultationError::Closed);
+        }
+        if let Closer::Consultant(who) = by
+            && self.consultant.as_deref() != Some(who)
+        {
+            return Err(ConsultationError::NotConsultant);
+        }
+        self.status = ConsultationStatus::Closed;
+        self.closed_at = Some(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn request() -> Consultation {
+        let draft = ConsultationDraft {
+            customer_id: None,
+            skill: "running".into(),
+            sku: None,
+            question: "Which shoes for a marathon?".into(),
+        };
+        draft
+            .open(TenantId::new(), ConversationId::new(), Utc::now())
+            .expect("valid")
+    }
+
+    #[test]
+    fn only_the_consultant_or_the_shopper_closes_and_closed_is_final() {
+        let mut c = request();
+        let skills = ["running".to_owned()];
+        c.accept("key-a", None, &skills, Utc::now()).expect("taken");
+        assert_eq!(
+            c.close(Closer::Consultant("key-b"), Utc::now()),
+            Err(ConsultationError::NotConsultant)
+        );
+        assert_eq!(c.status, ConsultationStatus::Accepted);
+        c.close(Closer::Consultant("key-a"), Utc::now())
+            .expect("closed");
+        assert_eq!(c.status, ConsultationStatus::Closed);
+        assert!(c.closed_at.is_some());
+        assert_eq!(
+            c.close(Closer::Shopper, Utc::now()),
+            Err(ConsultationError::Closed)
+        );
+        let mut withdrawn = request();
+        withdrawn
+            .close(Closer::Shopper, Utc::now())
+            .expect("withdrawn");
+        assert_eq!(
+            withdrawn.accept("key-a", None, &skills, Utc::now()),
+            Err(ConsultationError::Taken),
+            "a withdrawn request cannot be taken"
+        );
     }
 }

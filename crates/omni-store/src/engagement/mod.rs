@@ -4,7 +4,8 @@
 pub mod triggers;
 
 use omni_domain::engagement::{
-    Consultation, ConsultationId, Conversation, ConversationId, ConversationStatus, Message,
+    Consultation, ConsultationId, ConsultationStatus, Conversation, ConversationId,
+    ConversationStatus, Message,
 };
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::Row;
@@ -144,22 +145,27 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Stores an accepted (or closed) request only if it was still open: of two associates
-    /// accepting at once, exactly one gets the row (409 for the other).
-    pub async fn take_consultation(&mut self, c: &Consultation) -> Result<(), StoreError> {
+    /// Stores a request's new status only if it still has the status `from` it was read in:
+    /// of two associates accepting at once exactly one gets the row, and a request withdrawn
+    /// meanwhile cannot be taken (the other gets `conflict`, a 409).
+    pub async fn advance_consultation(
+        &mut self,
+        c: &Consultation,
+        from: ConsultationStatus,
+        conflict: &'static str,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE consultations SET status = $1, doc = $2 WHERE tenant_id = $3 AND id = $4 AND status = 'open'",
+            "UPDATE consultations SET status = $1, doc = $2 WHERE tenant_id = $3 AND id = $4 AND status = $5",
         )
         .bind(c.status.as_str())
         .bind(doc(c)?)
         .bind(c.tenant_id.to_string())
         .bind(c.id.to_string())
+        .bind(from.as_str())
         .execute(self.conn())
         .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "another associate already took this request",
-            ));
+            return Err(StoreError::Conflict(conflict));
         }
         Ok(())
     }
