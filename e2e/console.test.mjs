@@ -960,6 +960,17 @@ test("two associates see the same consultation request; exactly one takes it, th
   assert.equal(attributed.body.sale, order.id, "the order is attributed to the consultation");
   const stolen = await apiCall("POST", `/v1/consultations/${id}/sale`, loserKey, { order_id: order.id });
   assert.equal(stolen.status, 403, "only the consultant attributes a sale");
+  // The winner ends the consultation; the skills they saved read back on a fresh visit.
+  await winner.click(`[data-close-consultation="${id}"]`);
+  await winner.waitForSelector(`[data-consultation="${id}"][data-status="closed"]`);
+  assert.equal((await apiCall("GET", `/v1/consultations/${id}`, first)).body.status, "closed");
+  const device = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  await signIn(device, winnerKey);
+  await usable(device, "shopper", Date.now());
+  await device.click('nav a[href="#/consult"]');
+  await usable(device, "consult", Date.now());
+  assert.ok(await device.isChecked('input[name=skill][value="running-shoes"]'), "another device shows the saved skills");
+  await device.context().close();
   for (const page of pages) await page.context().close();
 });
 

@@ -15,7 +15,7 @@ Object.assign(TEXT.ru, {
   accept: "Принять", taken: "Запрос уже принял другой продавец. Список обновлён.",
   notExpert: "У вас нет компетенции, нужной для этого запроса.", refreshedAt: "Обновлено",
   skill: "Компетенция", question: "Вопрос", requested: "Запрошено", anonymousShopper: "Покупатель без карты",
-  cs_open: "открыт", cs_accepted: "принят", cs_closed: "закрыт", mineTaken: "Вы консультируете",
+  cs_open: "открыт", cs_accepted: "принят", cs_closed: "закрыт", closeConsultation: "Завершить консультацию", mineTaken: "Вы консультируете",
   takenByOther: "Запрос ведёт другой продавец.", toRequests: "К запросам", chat: "Чат с покупателем",
   noMessages: "Сообщений пока нет.", productsDiscussed: "Обсуждаемые товары", addSku: "Артикул SKU",
   showProduct: "Показать", noProduct: "Товар не найден", saleAttribution: "Продажа по консультации",
@@ -35,7 +35,7 @@ Object.assign(TEXT.en, {
   accept: "Accept", taken: "Another associate has already taken this request. The list is refreshed.",
   notExpert: "You do not have the expertise this request needs.", refreshedAt: "Refreshed",
   skill: "Expertise", question: "Question", requested: "Requested", anonymousShopper: "Shopper without a card",
-  cs_open: "open", cs_accepted: "accepted", cs_closed: "closed", mineTaken: "You are consulting",
+  cs_open: "open", cs_accepted: "accepted", cs_closed: "closed", closeConsultation: "End the consultation", mineTaken: "You are consulting",
   takenByOther: "Another associate handles this request.", toRequests: "To the requests", chat: "Chat with the shopper",
   noMessages: "No messages yet.", productsDiscussed: "Products discussed", addSku: "SKU",
   showProduct: "Show", noProduct: "No such product", saleAttribution: "Sale through the consultation",
@@ -64,28 +64,25 @@ function pollWhile(view, tick) {
   consultTimer = id;
 }
 
-/** The API has no read of one's skills: the console keeps what this key last saved. */
-const mySkills = {
-  name() { return `omni.skills.${session.me.key_id}`; },
-  get() { try { return JSON.parse(localStorage.getItem(mySkills.name())) || { skills: [], available: false }; } catch { return { skills: [], available: false }; } },
-  set(s) { localStorage.setItem(mySkills.name(), JSON.stringify(s)); },
-};
-
 async function consultScreen(arg) {
   if (arg) return consultation(arg);
   // the list is redrawn every few seconds; a notice (a lost race) stays until the next action
   const board = { list: h("div", { id: "requests" }), notice: h("div", { id: "consult-notice" }) };
   render("consult", h("h1", {}, t("consultations")), h("div", { id: "skills" }), board.notice, h("h2", {}, t("openRequests")), board.list);
-  const [categories] = await Promise.all([
-    api("GET", "/v1/catalog/categories").then((r) => r.data).catch(() => []), loadRequests(board)]);
-  document.getElementById("skills").replaceWith(skillsForm(categories, board));
+  const none = { skills: [], available: false };
+  const [categories, saved] = await Promise.all([
+    api("GET", "/v1/catalog/categories").then((r) => r.data).catch(() => []),
+    api("GET", "/v1/consultations/skills").catch(() => none)]);
+  board.available = saved.available;
+  await loadRequests(board);
+  document.getElementById("skills").replaceWith(skillsForm(categories, saved, board));
   ready("consult");
   pollWhile("consult", () => loadRequests(board));
 }
 
-/** Expertise as category chips (plus any code typed in) and availability; saved with PUT. */
-function skillsForm(categories, board) {
-  const saved = mySkills.get();
+/** Expertise as category chips (plus any code typed in) and availability, as last saved from
+ * any device; saved with PUT. */
+function skillsForm(categories, saved, board) {
   const codes = [...new Set([...categories.map((c) => c.code), ...saved.skills])];
   const label = (code) => { const c = categories.find((x) => x.code === code); return c ? (c.name && (c.name[lang] || c.name.ru)) || code : code; };
   const boxes = codes.map((code) => h("input", { type: "checkbox", name: "skill", value: code, checked: saved.skills.includes(code) }));
@@ -100,7 +97,7 @@ function skillsForm(categories, board) {
     const skills = [...boxes.filter((b) => b.checked).map((b) => b.value), ...other.value.split(/[\s,]+/).filter(Boolean)];
     try {
       const s = await api("PUT", "/v1/consultations/skills", { skills: [...new Set(skills)], available: available.checked });
-      mySkills.set(s);
+      board.available = s.available;
       sum(s);
       out.replaceChildren(h("p", { class: "muted", "data-skills-saved": "" }, `✓ ${t("skillsSaved")}`));
       board.notice.replaceChildren();
@@ -123,7 +120,7 @@ async function loadRequests(board) {
     const open = await api("GET", "/v1/consultations");
     list.replaceChildren(open.length
       ? h("ul", { class: "hits" }, open.map((c) => requestCard(c, board)))
-      : h("p", { class: "muted" }, mySkills.get().available ? t("noRequests") : t("notAvailable")),
+      : h("p", { class: "muted" }, board.available ? t("noRequests") : t("notAvailable")),
     h("p", { class: "muted", "data-refreshed": Date.now() }, `${t("refreshedAt")}: ${new Date().toLocaleTimeString(lang === "ru" ? "ru-RU" : "en-GB")}`));
     fillNames(list);
   } catch (err) { list.replaceChildren(problemBox(err)); }
@@ -174,7 +171,8 @@ async function consultation(id) {
         mine ? h("p", { class: "muted" }, `${t("mineTaken")} · ${dateTime(c.accepted_at)}`) : h("div", { class: "error" }, t("takenByOther"))),
       mine && thread ? chatCard(thread) : null,
       mine ? h("section", { class: "card" }, h("h2", {}, t("productsDiscussed")), skuForm(c, cards), cards) : null,
-      mine ? saleCard(c, sale) : null);
+      mine ? saleCard(c, sale) : null,
+      mine && c.status === "accepted" ? closeCard(c) : null);
     ready("consultation");
     fillNames(out);
     if (mine) {
@@ -277,6 +275,20 @@ function saleCard(c, sale) {
   return h("section", { class: "card", "data-sale-form": "" }, h("h2", {}, t("saleAttribution")),
     h("form", { class: "row", onsubmit: attribute }, number, h("button", { class: "primary", type: "submit", "data-attribute": "" }, t("attribute"))),
     out, c.sale ? h("p", { class: "muted", "data-sale-order": c.sale }, `${t("saleAttributed")} ${sale ? sale.number : c.sale}`) : null);
+}
+
+/** Ends the consultation (the shopper was helped); it leaves the associate's open work. */
+function closeCard(c) {
+  const out = h("div");
+  const close = async (e) => {
+    e.currentTarget.disabled = true;
+    try {
+      await api("POST", `/v1/consultations/${c.id}/closure`);
+      await consultation(c.id);
+    } catch (err) { out.replaceChildren(problemBox(err)); }
+  };
+  return h("section", { class: "card" },
+    h("button", { type: "button", "data-close-consultation": c.id, onclick: close }, t("closeConsultation")), out);
 }
 
 // ---- returns at the store ---------------------------------------------------------------
