@@ -54,6 +54,7 @@ pub mod payments;
 mod pricing;
 mod refresh;
 mod request;
+mod storefront;
 mod system;
 mod tenancy;
 mod write;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(openapi::routes())
         .merge(console::routes())
+        .merge(storefront::routes())
         .fallback(error::not_found_fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::Extension(limiter))
