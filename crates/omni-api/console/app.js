@@ -141,9 +141,9 @@ function render(view, ...children) {
 
 function screensFor(me) {
   switch (me && me.role) {
-    case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock", "consult", "returns"];
-    case "agent": return ["inbox", "shopper", "search", "cart", "stock"];
-    case "admin": return ["products", "search", "stock", "keys", "inbox", "dashboards", "promotions", "segments", "triggers", "locations"];
+    case "associate": return ["shopper", "search", "cart", "picklist", "pickup", "stock", "consult", "returns", "orderdesk"];
+    case "agent": return ["inbox", "shopper", "orderdesk", "search", "cart", "stock"];
+    case "admin": return ["products", "search", "stock", "keys", "inbox", "dashboards", "promotions", "segments", "triggers", "locations", "orderdesk", "sourcing"];
     case "marketer": return ["products", "search", "dashboards", "promotions", "segments", "triggers"];
     case "app": return ["search", "cart"];
     default: return [];
@@ -210,7 +210,7 @@ function summaryCard(s) {
       h("dt", {}, t("preferences")), h("dd", {}, pairs(s.preferences)),
       h("dt", {}, t("sizes")), h("dd", {}, pairs(s.sizes)),
       h("dt", {}, t("lastPurchases")), h("dd", {}, list(s.last_purchases, (p) => `${p.reference}: ${money(p.total, p.currency)}`)),
-      h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, openOrder)),
+      h("dt", {}, t("openOrders")), h("dd", {}, list(s.open_orders, (o) => (o && o.number && screensFor(session.me).includes("orderdesk") ? h("a", { href: `#/orderdesk/${encodeURIComponent(o.number)}`, "data-open-order": o.number }, openOrder(o)) : openOrder(o)))),
       h("dt", {}, t("offers")), h("dd", { "data-offers": "" }, list(s.personal_offers, (o) => o.reason || o.name))),
     h("p", {}, h("button", { type: "button", class: "primary", "data-sell": "", onclick: (e) => startSale(s, e.currentTarget) }, t("sellTo"))));
 }

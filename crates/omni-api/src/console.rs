@@ -112,6 +112,12 @@ static ASSOCIATE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
         "text/javascript; charset=utf-8",
     )
 });
+static OPS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_str!("../console/ops.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
 static STYLE: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../console/app.css"),
@@ -151,6 +157,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/associate.js",
             get(|h: HeaderMap| async move { ASSOCIATE_SCRIPT.respond(&h) }),
+        )
+        .route(
+            "/console/ops.js",
+            get(|h: HeaderMap| async move { OPS_SCRIPT.respond(&h) }),
         )
         .route(
             "/console/app.css",
