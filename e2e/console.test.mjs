@@ -1029,3 +1029,197 @@ test("an associate takes a partial return at the store, sees the refund, and a r
   assert.equal(after.body.status, "completed", "a partial return leaves the order open for more");
   await page.close();
 });
+
+/** An online courier order of two lines (1 + 2 units) placed for `customer` through the API. */
+async function courierOrder(key, customer) {
+  const found = await apiCall("GET", "/v1/catalog/search?q=&limit=40", key);
+  const skus = [];
+  for (const hit of found.body.hits) {
+    const sku = (hit.product || hit).skus[0];
+    const level = await apiCall("GET", `/v1/stock/${sku}`, key);
+    if (level.status === 200 && level.body.available >= 3) skus.push(sku);
+    if (skus.length === 2) break;
+  }
+  assert.equal(skus.length, 2, "two SKUs with stock in the network");
+  const cart = await apiCall("POST", "/v1/carts", key,
+    { customer_id: customer, lines: [{ sku: skus[0], quantity: 1 }, { sku: skus[1], quantity: 2 }] });
+  assert.ok([200, 201].includes(cart.status), JSON.stringify(cart.body));
+  const geo = { lat: 55.75, lon: 37.62 };
+  const placed = await apiCall("POST", "/v1/checkouts", key,
+    { cart_id: cart.body.id, fulfilment: { method: "courier", address: { text: "Тверская ул., 1", geo } }, payment: { method: "card", token: "tok_ok" } },
+    { "Idempotency-Key": `e2e_${Date.now()}_${Math.random().toString(16).slice(2)}` });
+  assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  return placed.body.order;
+}
+
+test("a call-center agent finds a customer's order by phone and by number, cancels a line, and a cancellation the status forbids is refused clearly", async (t) => {
+  const digits = String(Math.floor(Math.random() * 1e7)).padStart(7, "0");
+  const created = await apiCall("POST", "/v1/customers", keys["app:web"], {
+    identifiers: [{ kind: "phone", value: `+7927${digits}`, verified: true }], given_name: "Ольга",
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const order = await courierOrder(keys.agent, created.body.id);
+  assert.ok(["placed", "allocated"].includes(order.status), order.status);
+
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, keys.agent);
+  await usable(page, "inbox", Date.now());
+  let started = Date.now();
+  await page.click('nav a[href="#/orderdesk"]');
+  let took = await usable(page, "orderdesk", started);
+  assert.ok(took < USABLE_MS, `the orders desk became usable in ${took} ms`);
+  t.diagnostic(`orders desk usable in ${took} ms`);
+
+  // By the customer's phone, written the way they say it: their orders, then the one.
+  await page.selectOption("select[name=kind]", "phone");
+  await page.fill("input[name=value]", `8 (927) ${digits.slice(0, 3)}-${digits.slice(3, 5)}-${digits.slice(5)}`);
+  started = Date.now();
+  await page.click("[data-find]");
+  await page.waitForSelector(`[data-open-order="${order.number}"]`);
+  took = Date.now() - started;
+  assert.ok(took < USABLE_MS, `the customer's orders were listed in ${took} ms`);
+  t.diagnostic(`orders by phone listed in ${took} ms`);
+  await page.click(`[data-open-order="${order.number}"]`);
+  await page.waitForSelector(`[data-order="${order.number}"]`);
+  await shot(page, "agent-orders-by-phone.png");
+
+  // By number: lines, delivery, payment and history; an agent gets no fulfilment steps.
+  await page.selectOption("select[name=kind]", "number");
+  await page.fill("input[name=value]", order.number);
+  started = Date.now();
+  await page.click("[data-find]");
+  await usable(page, "orderdesk", started);
+  const card = `[data-order="${order.number}"]`;
+  await page.waitForSelector(card);
+  took = Date.now() - started;
+  assert.ok(took < USABLE_MS, `the order was found by number and shown in ${took} ms`);
+  t.diagnostic(`order by number shown in ${took} ms`);
+  assert.equal(await page.getAttribute(card, "data-status"), order.status);
+  assert.equal(await page.getAttribute('tr[data-line="1"]', "data-kept"), "2");
+  assert.equal(await page.getAttribute("[data-method]", "data-method"), "courier");
+  assert.match(await page.textContent(card), /Тверская ул\., 1/);
+  assert.ok((await page.$$(`${card} .op-history li`)).length >= 1, "the history of transitions is shown");
+  assert.equal((await page.$$("[data-action]")).length, 0, "an agent is offered no picking or shipping steps");
+  assert.ok(await page.$("[data-cancel-order]"), "cancelling is offered while the goods are held");
+  assert.ok(await fitsScreen(page) <= 0, `the order fits a phone (${await fitsScreen(page)} px too wide)`);
+  await shot(page, "agent-order.png");
+
+  // Cancel the second line only: it shows cancelled, the order stays open, money is released.
+  await page.check('input[name="cancel_1"]');
+  await page.fill(`${card} input[name=reason]`, "Покупатель передумал");
+  started = Date.now();
+  await page.click("[data-cancel-lines]");
+  await page.waitForSelector('tr[data-line="1"][data-kept="0"]');
+  took = Date.now() - started;
+  assert.ok(took < USABLE_MS, `the cancellation answered in ${took} ms`);
+  t.diagnostic(`line cancelled and shown in ${took} ms`);
+  assert.ok(await page.$("[data-done]"), "the change is confirmed");
+  assert.equal(await page.getAttribute('tr[data-line="1"]', "data-cancelled"), "2");
+  assert.equal(await page.getAttribute('tr[data-line="0"]', "data-kept"), "1");
+  assert.equal(await page.getAttribute(card, "data-status"), order.status, "the order itself stays open");
+  assert.ok(Number(await page.getAttribute("[data-released]", "data-released")) > 0, "the cancelled line's money is released");
+  assert.equal(await page.$('input[name="cancel_1"]'), null, "a cancelled line cannot be ticked again");
+  let now = (await apiCall("GET", `/v1/orders/${order.id}`, keys.agent)).body;
+  assert.deepEqual(now.lines.map((l) => l.cancelled), [0, 2]);
+  await shot(page, "agent-order-line-cancelled.png");
+
+  // Meanwhile the warehouse ships it; the agent's screen still offers "cancel": refused, said why.
+  for (const action of ["start_picking", "pack", "ship"]) {
+    const moved = await apiCall("POST", `/v1/orders/${order.id}/transitions`, keys.admin, { action });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  }
+  await page.click("[data-cancel-order]");
+  await page.waitForSelector("[data-refused]");
+  assert.match(await page.textContent("[data-refused]"), /shipped cannot be cancelled/);
+  assert.equal(await page.getAttribute("[data-now]", "data-now"), "shipped");
+  assert.match(await page.textContent("[data-refused]"), /отгружен/, "the current status in the agent's words");
+  assert.equal(await page.getAttribute(card, "data-status"), "shipped", "the order is shown as it is now");
+  assert.equal(await page.$("[data-cancel-order]"), null, "cancelling is no longer offered");
+  now = (await apiCall("GET", `/v1/orders/${order.id}`, keys.agent)).body;
+  assert.equal(now.status, "shipped");
+  assert.deepEqual(now.lines.map((l) => l.cancelled), [0, 2], "nothing more was cancelled");
+  await shot(page, "agent-order-cancel-refused.png");
+
+  // The shopper summary's open orders lead to the desk.
+  await page.click('nav a[href="#/shopper"]');
+  await usable(page, "shopper", Date.now());
+  await page.selectOption("select[name=kind]", "phone");
+  await page.fill("input[name=value]", `+7927${digits}`);
+  await page.click("button[type=submit]");
+  await page.click(`[data-customer] a[data-open-order="${order.number}"]`);
+  await page.waitForSelector(`${card}[data-status="shipped"]`);
+  await page.close();
+});
+
+test("an admin edits a sourcing weight, simulates it over the demo's history against the live rules, saves it, and a stale save is refused", async (t) => {
+  const admin = keys.admin;
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, admin);
+  await usable(page, "products", Date.now());
+  let started = Date.now();
+  await page.click('nav a[href="#/sourcing"]');
+  const took = await usable(page, "sourcing", started);
+  assert.ok(took < USABLE_MS, `the sourcing rules became usable in ${took} ms`);
+  t.diagnostic(`sourcing rules usable in ${took} ms`);
+  const live = await fetch(`${base}/v1/sourcing/rules`, { headers: { Authorization: `Bearer ${admin}` } });
+  const rules = await live.json();
+  assert.equal(await page.inputValue("input[name=distance_weight]"), String(rules.sourcing.distance_weight));
+  assert.equal(await page.getAttribute("[data-version]", "data-version"), live.headers.get("ETag").replace(/\W/g, ""));
+  await shot(page, "admin-sourcing-rules.png");
+
+  // Distance ten times as costly, replayed over the last 90 days of the demo's orders.
+  await page.fill("input[name=distance_weight]", "5");
+  started = Date.now();
+  await page.click("[data-simulate]");
+  await page.waitForSelector("[data-simulation]", { timeout: 30_000 });
+  t.diagnostic(`simulation shown in ${Date.now() - started} ms`);
+  const from = await page.inputValue("input[name=from]");
+  const to = await page.inputValue("input[name=to]");
+  const draft = { ...rules, sourcing: { ...rules.sourcing, distance_weight: 5 } };
+  const toNext = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const expected = (await apiCall("POST", "/v1/sourcing/simulations", admin,
+    { draft, from: `${from}T00:00:00Z`, to: `${toNext}T00:00:00Z` })).body;
+  assert.ok(expected.current.orders > 0, "the demo has orders to replay");
+  const metric = async (k, side) => Number(await page.getAttribute(`tr[data-metric="${k}"]`, `data-${side}`));
+  assert.equal(await metric("orders", "live"), expected.current.orders);
+  assert.equal(await metric("cost", "live"), expected.current.cost);
+  assert.equal(await metric("cost", "draft"), expected.draft.cost);
+  assert.equal(await metric("splits", "draft"), expected.draft.splits);
+  assert.ok(expected.changed_orders > 0, "a tenfold distance weight moves some orders");
+  assert.equal(Number(await page.getAttribute("[data-changed-orders]", "data-changed-orders")), expected.changed_orders);
+  assert.equal((await page.$$('[data-chart="cost"] .chart-row')).length, 2, "live and draft cost as bars");
+  assert.ok((await page.$$('[data-chart="load"] .chart-row.op-draft')).length >= 1, "the stores' load under the draft");
+  assert.ok(await fitsScreen(page) <= 0, `the comparison fits a phone (${await fitsScreen(page)} px too wide)`);
+  await shot(page, "admin-sourcing-simulation.png");
+
+  // Saved with If-Match: the rules in force change and their version moves on.
+  await page.click("[data-save-rules]");
+  await page.waitForSelector("[data-saved]");
+  const saved = await fetch(`${base}/v1/sourcing/rules`, { headers: { Authorization: `Bearer ${admin}` } });
+  const savedRules = await saved.json();
+  assert.equal(savedRules.sourcing.distance_weight, 5);
+  assert.equal(await page.getAttribute("[data-saved]", "data-saved"), saved.headers.get("ETag").replace(/\W/g, ""));
+
+  // Another admin saves meanwhile; this page's next save is refused, nothing overwritten.
+  const other = await apiCall("PUT", "/v1/sourcing/rules", admin, { ...savedRules, sourcing: { ...savedRules.sourcing, time_weight: 21 } },
+    { "If-Match": saved.headers.get("ETag") });
+  assert.equal(other.status, 200, JSON.stringify(other.body));
+  await page.fill("input[name=time_weight]", "30");
+  await page.click("[data-save-rules]");
+  await page.waitForSelector("[data-conflict]");
+  assert.match(await page.textContent("[data-conflict]"), /кто-то другой/);
+  const after = await apiCall("GET", "/v1/sourcing/rules", admin);
+  assert.equal(after.body.sourcing.time_weight, 21, "the other admin's save stands");
+  await shot(page, "admin-sourcing-conflict.png");
+  started = Date.now();
+  await page.click("[data-reload]");
+  const reloaded = await usable(page, "sourcing", started);
+  assert.ok(reloaded < USABLE_MS, `the fresh rules became usable in ${reloaded} ms`);
+  assert.equal(await page.inputValue("input[name=time_weight]"), "21", "the fresh rules are loaded");
+
+  // Leave the demo's defaults in force for whatever runs next.
+  const current = await fetch(`${base}/v1/sourcing/rules`, { headers: { Authorization: `Bearer ${admin}` } });
+  const restored = await apiCall("PUT", "/v1/sourcing/rules", admin, rules, { "If-Match": current.headers.get("ETag") });
+  assert.equal(restored.status, 200, JSON.stringify(restored.body));
+  await page.close();
+});
