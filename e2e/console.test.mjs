@@ -4,59 +4,14 @@
 //   cargo build -p omni && (cd e2e && npm ci && npm test)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { startDemo, apiCall as callApi, usable, shots, USABLE_MS } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const targetDir = process.env.CARGO_TARGET_DIR || join(here, "..", "target");
-const omniBin = process.env.OMNI_BIN || join(targetDir, "debug", "omni");
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-const shots = join(here, "screenshots");
-/** The issue's budget: no screen takes longer than this to become usable. */
-const USABLE_MS = 300;
+let demo, browser, base, keys = {};
 
-let server, dataDir, browser, base, keys = {};
-
-/** Starts `omni serve --demo` on a free port and reads its URL and demo keys. */
-function startServer() {
-  dataDir = mkdtempSync(join(tmpdir(), "omni-e2e-"));
-  server = spawn(omniBin, ["serve", "--demo", "--data-dir", dataDir, "--listen", "127.0.0.1:0"], {
-    env: { ...process.env, RUST_LOG: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`omni serve did not start:\n${out}`)), 60_000);
-    server.on("exit", (code) => reject(new Error(`omni serve exited with ${code}:\n${out}`)));
-    server.stdout.on("data", (chunk) => {
-      out += chunk;
-      for (const line of out.split("\n")) {
-        const key = line.match(/^\s+(\S+).*?\s(omk_\S+)$/);
-        if (key) keys[key[1]] = key[2];
-      }
-      const url = out.match(/listening on (http:\/\/\S+)/);
-      if (url) { clearTimeout(timer); resolve(url[1]); }
-    });
-  });
-}
-
-async function apiCall(method, path, key, body, headers = {}) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...headers },
-    body: body && JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-/** Waits until the page marks `view` usable and returns how long it took. */
-async function usable(page, view, since) {
-  await page.waitForSelector(`body[data-ready="${view}"]`, { timeout: 10_000 });
-  return Date.now() - since;
+/** A JSON API call against the demo server (set-up and checks). */
+function apiCall(method, path, key, body, headers = {}) {
+  return callApi(base, method, path, key, body, headers);
 }
 
 async function signIn(page, key) {
@@ -67,21 +22,12 @@ async function signIn(page, key) {
 }
 
 before(async () => {
-  assert.ok(existsSync(omniBin), `build the binary first: ${omniBin}`);
-  assert.ok(existsSync(chromiumPath), `install Debian's chromium: ${chromiumPath}`);
-  mkdirSync(shots, { recursive: true });
-  base = await startServer();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  demo = await startDemo();
+  ({ base, keys, browser } = demo);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 test("an associate signs in on a handheld, identifies a shopper by a local phone number and sees the masked summary", async () => {

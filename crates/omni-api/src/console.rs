@@ -14,15 +14,16 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 
-/// One embedded file with its content type and strong ETag.
-struct Asset {
+/// One embedded file with its content type and strong ETag (the console's and the
+/// storefront's files).
+pub(crate) struct Asset {
     body: &'static str,
     content_type: &'static str,
     etag: String,
 }
 
 impl Asset {
-    fn new(body: &'static str, content_type: &'static str) -> Asset {
+    pub(crate) fn new(body: &'static str, content_type: &'static str) -> Asset {
         let digest = Sha256::digest(body.as_bytes());
         let etag = format!("\"{}\"", hex(&digest[..12]));
         Asset {
@@ -32,8 +33,9 @@ impl Asset {
         }
     }
 
-    /// The file, or 304 when the browser already holds this version.
-    fn respond(&self, headers: &HeaderMap) -> Response {
+    /// The file, or 304 when the browser already holds this version; never framed, no inline
+    /// script or style (pages set styles by class and handlers by `addEventListener`).
+    pub(crate) fn respond(&self, headers: &HeaderMap) -> Response {
         let fresh = headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())

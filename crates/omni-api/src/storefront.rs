@@ -10,78 +10,16 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::Redirect;
 use axum::routing::get;
-use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::console::Asset;
 
-/// One embedded file with its content type and strong ETag (as the console's files).
-pub(crate) struct Asset {
-    body: &'static str,
-    content_type: &'static str,
-    etag: String,
-}
+const PAGE: &str = include_str!("../shop/index.html");
 
-impl Asset {
-    pub(crate) fn new(body: &'static str, content_type: &'static str) -> Asset {
-        let digest = Sha256::digest(body.as_bytes());
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
-        Asset {
-            body,
-            content_type,
-            etag,
-        }
-    }
-
-    /// The file, or 304 when the browser already holds this version; never framed, no inline
-    /// script or style (the page sets styles by class and handlers by `addEventListener`).
-    pub(crate) fn respond(&self, headers: &HeaderMap) -> Response {
-        let fresh = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == self.etag));
-        let mut response = if fresh {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            ([(header::CONTENT_TYPE, self.content_type)], self.body).into_response()
-        };
-        let h = response.headers_mut();
-        if let Ok(etag) = HeaderValue::from_str(&self.etag) {
-            h.insert(header::ETAG, etag);
-        }
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'",
-            ),
-        );
-        h.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        response
-    }
-}
-
-static INDEX: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../shop/index.html"),
-        "text/html; charset=utf-8",
-    )
-});
+static INDEX: LazyLock<Asset> = LazyLock::new(|| Asset::new(PAGE, "text/html; charset=utf-8"));
 static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new(
         include_str!("../shop/shop.js"),
@@ -112,6 +50,7 @@ pub fn routes() -> Router<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{StatusCode, header};
 
     #[test]
     fn the_page_carries_a_strict_policy_and_revalidates_by_etag() {
@@ -126,8 +65,8 @@ mod tests {
         );
         let csp = h[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii");
         assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"));
-        assert!(INDEX.body.contains("/shop/shop.js") && INDEX.body.contains("/shop/shop.css"));
-        assert!(!INDEX.body.contains("style=") && !INDEX.body.contains("<script>"));
+        assert!(PAGE.contains("/shop/shop.js") && PAGE.contains("/shop/shop.css"));
+        assert!(!PAGE.contains("style=") && !PAGE.contains("<script>"));
 
         let mut again = HeaderMap::new();
         again.insert(header::IF_NONE_MATCH, h[header::ETAG].clone());
