@@ -1,6 +1,5 @@
-// omniretail console: a few small scripts (this core, orders.js, inbox.js, dashboards.js and
-// backoffice.js), no framework and no build
-// step. It signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what
+// omniretail console: a few small scripts (dom.js, this core, orders.js, inbox.js,
+// dashboards.js, backoffice.js, associate.js and ops.js), no framework and no build step. It signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what
 // the key may do, and shows the screens of that role. Every text the API returns is inserted
 // as text, never as HTML.
 "use strict";
@@ -64,21 +63,6 @@ const TEXT = {
 
 let lang = localStorage.getItem("omni.lang") === "en" ? "en" : "ru";
 const t = (k) => TEXT[lang][k] ?? k;
-
-/** Builds an element: `h("a", {href: "#/", class: "x", onclick: fn}, "text", child)`. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-    else if (name === "class") el.className = value;
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const c of children.flat()) {
-    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  }
-  return el;
-}
 
 const session = {
   get key() { return sessionStorage.getItem("omni.key"); },

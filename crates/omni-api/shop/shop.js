@@ -65,21 +65,6 @@ const DEFAULT_POINT = { lat: 55.7558, lon: 37.6173 };
 /** The test payment provider approves any token but these two (see payments.rs). */
 const TOKENS = { card: "tok_demo_visa", decline: "tok_decline" };
 
-/** Builds an element: `h("a", {href: "#/", class: "x", onclick: fn}, "text", child)`. */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-    else if (name === "class") el.className = value;
-    else el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const c of children.flat()) {
-    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  }
-  return el;
-}
-
 function uid() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));

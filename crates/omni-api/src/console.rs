@@ -7,12 +7,13 @@
 use std::sync::LazyLock;
 
 use axum::Router;
+use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
+use crate::{ApiError, AppState};
 
 /// One embedded file with its content type and strong ETag (the console's and the
 /// storefront's files).
@@ -78,54 +79,43 @@ static INDEX: LazyLock<Asset> = LazyLock::new(|| {
         "text/html; charset=utf-8",
     )
 });
-static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/app.js"),
-        "text/javascript; charset=utf-8",
-    )
+
+/// The console's scripts and stylesheet by the name the page asks for (`dom.js` is shared
+/// with the storefront).
+static FILES: LazyLock<Vec<(&'static str, Asset)>> = LazyLock::new(|| {
+    let js = |body| Asset::new(body, "text/javascript; charset=utf-8");
+    vec![
+        ("dom.js", js(include_str!("../console/dom.js"))),
+        ("app.js", js(include_str!("../console/app.js"))),
+        ("orders.js", js(include_str!("../console/orders.js"))),
+        ("inbox.js", js(include_str!("../console/inbox.js"))),
+        (
+            "dashboards.js",
+            js(include_str!("../console/dashboards.js")),
+        ),
+        (
+            "backoffice.js",
+            js(include_str!("../console/backoffice.js")),
+        ),
+        ("associate.js", js(include_str!("../console/associate.js"))),
+        ("ops.js", js(include_str!("../console/ops.js"))),
+        (
+            "app.css",
+            Asset::new(
+                include_str!("../console/app.css"),
+                "text/css; charset=utf-8",
+            ),
+        ),
+    ]
 });
-static ORDERS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/orders.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
-static INBOX_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/inbox.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
-static DASHBOARDS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/dashboards.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
-static BACKOFFICE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/backoffice.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
-static ASSOCIATE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/associate.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
-static OPS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/ops.js"),
-        "text/javascript; charset=utf-8",
-    )
-});
-static STYLE: LazyLock<Asset> = LazyLock::new(|| {
-    Asset::new(
-        include_str!("../console/app.css"),
-        "text/css; charset=utf-8",
-    )
-});
+
+/// One of the console's files, or a 404 problem.
+async fn file(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    match FILES.iter().find(|(n, _)| *n == name) {
+        Some((_, asset)) => asset.respond(&headers),
+        None => ApiError::NotFound.into_response(),
+    }
+}
 
 /// `/` and `/console` lead to the console; its files are served from memory.
 pub fn routes() -> Router<AppState> {
@@ -136,36 +126,5 @@ pub fn routes() -> Router<AppState> {
             "/console/",
             get(|h: HeaderMap| async move { INDEX.respond(&h) }),
         )
-        .route(
-            "/console/app.js",
-            get(|h: HeaderMap| async move { SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/orders.js",
-            get(|h: HeaderMap| async move { ORDERS_SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/inbox.js",
-            get(|h: HeaderMap| async move { INBOX_SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/dashboards.js",
-            get(|h: HeaderMap| async move { DASHBOARDS_SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/backoffice.js",
-            get(|h: HeaderMap| async move { BACKOFFICE_SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/associate.js",
-            get(|h: HeaderMap| async move { ASSOCIATE_SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/ops.js",
-            get(|h: HeaderMap| async move { OPS_SCRIPT.respond(&h) }),
-        )
-        .route(
-            "/console/app.css",
-            get(|h: HeaderMap| async move { STYLE.respond(&h) }),
-        )
+        .route("/console/{file}", get(file))
 }

@@ -37,7 +37,34 @@ async fn the_root_leads_to_the_console_and_its_files_are_cached_by_etag() {
             .expect("csp")
             .contains("default-src 'self'")
     );
-    assert!(page.text().await.expect("html").contains("/console/app.js"));
+    let html = page.text().await.expect("html");
+    assert!(html.contains("/console/app.js"));
+    // every file the page links is served, with its type; anything else is a 404 problem
+    let linked: Vec<&str> = html
+        .split('"')
+        .filter(|s| s.starts_with("/console/") && s.len() > "/console/".len())
+        .collect();
+    assert!(
+        linked.len() >= 9,
+        "the page links its scripts and style: {linked:?}"
+    );
+    for path in linked {
+        let r = plain
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("file");
+        assert_eq!(r.status(), 200, "{path}");
+        let kind = r.headers()[CONTENT_TYPE].to_str().expect("type").to_owned();
+        assert!(kind.starts_with("text/"), "{path}: {kind}");
+    }
+    let missing = plain
+        .get(format!("{}/console/nope.js", app.base))
+        .send()
+        .await
+        .expect("missing");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()[CONTENT_TYPE], "application/problem+json");
 
     let script = plain
         .get(format!("{}/console/app.js", app.base))
