@@ -1,6 +1,7 @@
 // omniretail console: a few small scripts (dom.js, this core, orders.js, inbox.js,
-// dashboards.js, backoffice.js, associate.js and ops.js), no framework and no build step. It signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what
-// the key may do, and shows the screens of that role. Every text the API returns is inserted
+// dashboards.js, backoffice.js, associate.js and ops.js), no framework and no build step. It
+// signs in with an API key (kept in this tab's sessionStorage only), asks /v1/me what the key
+// may do, and shows the screens of that role. Every text the API returns is inserted
 // as text, never as HTML.
 "use strict";
 
