@@ -152,6 +152,32 @@ async fn known_customer(
     }
 }
 
+/// Refuses a line whose SKU the chain's catalog does not have (read before the write), with
+/// the field that names it: a typo must not sit in a cart until checkout fails on it.
+async fn in_catalog<'s>(
+    state: &AppState,
+    principal: &Principal,
+    named: impl IntoIterator<Item = (String, &'s String)>,
+) -> Result<(), ApiError> {
+    let named: Vec<(String, &String)> = named.into_iter().collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let skus: Vec<String> = named.iter().map(|(_, s)| (*s).clone()).collect();
+    let known = state.store.sku_owners(principal.tenant, &skus).await?;
+    let mut v = omni_domain::Violations::new();
+    for (field, sku) in &named {
+        if !known.contains_key(*sku) {
+            v.push(
+                field.clone(),
+                "unknown",
+                format!("no SKU `{sku}` in the catalog"),
+            );
+        }
+    }
+    Ok(v.finish(())?)
+}
+
 /// Opens the owner's cart, or returns the one already open (200): a customer has one cart
 /// whichever channel asks. Lines sent with the request are added to it.
 #[utoipa::path(post, path = "/v1/carts", tag = "orders", security(("api_key" = [])),
@@ -168,6 +194,13 @@ pub async fn open_cart(
     if let Some(c) = draft.customer_id {
         draft.customer_id = Some(known_customer(&state, &principal, c).await?);
     }
+    let named = draft.lines.iter().enumerate();
+    in_catalog(
+        &state,
+        &principal,
+        named.map(|(i, l)| (format!("lines[{i}].sku"), &l.sku)),
+    )
+    .await?;
     let currency = match draft.currency {
         Some(c) => c,
         None => books
@@ -331,6 +364,9 @@ pub async fn set_line(
     let id: CartId = id.parse().map_err(|_| ApiError::NotFound)?;
     let now = state.clock.now();
     let qty = body.value.quantity;
+    if qty > 0 {
+        in_catalog(&state, &principal, [("sku".to_owned(), &sku)]).await?;
+    }
     let cart = change(&state, &principal, id, |c, ch| {
         c.set_quantity(&sku, qty, ch, now)
     })

@@ -96,6 +96,43 @@ async fn a_cart_started_on_the_phone_continues_on_the_web_and_merges_when_the_de
 }
 
 #[tokio::test]
+async fn a_cart_line_must_name_a_sku_of_the_catalog() {
+    let app = spawn_app().await;
+    catalog(&app).await;
+    let owner = json!({"device_id": "app-install-9", "lines": [
+        {"sku": "JKT-M", "quantity": 1}, {"sku": "JKT-XXL", "quantity": 1}]});
+    let p = problem(app.post("/v1/carts", &app.a.app, &owner).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "lines[1].sku", "{p}");
+    let id = cart(
+        &app,
+        &app.a.app,
+        json!({"device_id": "app-install-9"}),
+        &[("JKT-M", 1)],
+    )
+    .await;
+    let typo = app
+        .req(
+            Method::PUT,
+            &format!("/v1/carts/{id}/lines/JKT-N"),
+            &app.a.app,
+        )
+        .json(&json!({"quantity": 1}))
+        .send()
+        .await
+        .expect("send");
+    let p = problem(typo, 422).await;
+    assert_eq!(p["errors"][0]["field"], "sku", "{p}");
+    let kept = body(app.get(&format!("/v1/carts/{id}"), &app.a.app).await).await;
+    let skus: Vec<&str> = kept["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["sku"].as_str())
+        .collect();
+    assert_eq!(skus, ["JKT-M"], "the refused line was not added: {kept}");
+}
+
+#[tokio::test]
 async fn delivery_options_cover_every_method_and_a_courier_order_splits_only_when_it_must() {
     let app = spawn_app().await;
     catalog(&app).await;
