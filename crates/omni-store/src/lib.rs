@@ -68,6 +68,26 @@ where
     from_doc(&row)
 }
 
+/// Every row `sql` selects by tenant (`$1`) and one key (`$2`: a customer, a device), decoded,
+/// through a pool or a transaction's connection.
+pub(crate) async fn rows_by_key<'e, T, E>(
+    ex: E,
+    sql: String,
+    tenant: omni_kernel::TenantId,
+    key: String,
+    decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(key)
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(decode).collect()
+}
+
 /// A page of rows and whether more follow (cursor pagination).
 #[derive(Debug, Clone)]
 pub struct Page<T> {

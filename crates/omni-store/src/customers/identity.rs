@@ -104,15 +104,10 @@ impl WriteTx {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<StoredIdentifier>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT {COLUMNS} FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, value"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(customer.to_string())
-            .fetch_all(self.conn())
-            .await?;
-        rows.iter().map(decode).collect()
+        );
+        crate::rows_by_key(self.conn(), sql, tenant, customer.to_string(), decode).await
     }
 }
 
@@ -150,14 +145,9 @@ impl Store {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<StoredIdentifier>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT {COLUMNS} FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, value"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(customer.to_string())
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(decode).collect()
+        );
+        crate::rows_by_key(self.pool(), sql, tenant, customer.to_string(), decode).await
     }
 }

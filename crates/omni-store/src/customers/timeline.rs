@@ -112,15 +112,10 @@ impl Store {
         tenant: TenantId,
         device: &str,
     ) -> Result<Vec<TimelineEntry>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT {COLUMNS} FROM customer_timeline WHERE tenant_id = $1 AND device_id = $2 AND customer_id IS NULL ORDER BY id LIMIT 1000"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(device.to_owned())
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(decode).collect()
+        );
+        crate::rows_by_key(self.pool(), sql, tenant, device.to_owned(), decode).await
     }
 
     /// Every entry of a customer (export; bounded by what one person does).
@@ -129,14 +124,9 @@ impl Store {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<TimelineEntry>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT {COLUMNS} FROM customer_timeline WHERE tenant_id = $1 AND customer_id = $2 ORDER BY id"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(customer.to_string())
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(decode).collect()
+        );
+        crate::rows_by_key(self.pool(), sql, tenant, customer.to_string(), decode).await
     }
 }
