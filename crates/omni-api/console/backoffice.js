@@ -1,6 +1,6 @@
-// omniretail console, back office for marketers and admins: promotions (create, activate,
-// archive, coupon batches and a dry-run on a sample cart with every discount explained),
-// rule-based segments (create, materialise), trigger chains (list, edit with If-Match, create,
+// omniretail console, back office for marketers and admins: promotions of every kind (create,
+// edit with If-Match, activate, archive, coupon batches and a dry-run on a sample cart with every
+// discount explained), rule-based segments (create, materialise), trigger chains (list, edit with If-Match, create,
 // the firing log) and, for admins, the chain's locations (create, edit with If-Match).
 // Loaded after app.js, whose helpers (h, t, api, call, money, render, ready, problemBox,
 // session, TEXT, SCREENS, EXPONENT) it uses; everything else stays inside this file's scope.
@@ -15,6 +15,13 @@
     bo_k_percent_off: "Процент с товара", bo_k_amount_off: "Сумма с каждой единицы", bo_k_cart_percent_off: "Процент с суммы корзины",
     bo_k_cart_amount_off: "Сумма с корзины", bo_k_fixed_price: "Фиксированная цена", bo_k_free_delivery: "Бесплатная доставка",
     bo_k_gift_points: "Подарочные баллы",
+    bo_k_buy_x_get_y: "Купи X — получи Y", bo_k_nth_item: "Каждый N-й товар со скидкой", bo_k_bundle_price: "Комплект за цену",
+    bo_k_points_multiplier: "Множитель баллов", bo_k_discount_matrix: "Матрица скидок",
+    bo_v_buy: "Купить, шт.", bo_v_get: "Получить, шт.", bo_v_getPercent: "Скидка на полученные, % (100 — бесплатно)", bo_v_n: "Каждый N-й",
+    bo_v_quantity: "Штук в комплекте", bo_v_bundlePrice: "Цена комплекта", bo_v_factor: "Множитель (2 — вдвое больше баллов)",
+    bo_v_cells: "ячейки матрицы сохраняются как есть", bo_group: "группа",
+    bo_promoConflict: "Промоакцию уже изменил кто-то другой (или перевёл в архив), пока вы её редактировали: ваши правки не сохранены. Загрузите текущую версию и внесите их заново.",
+    bo_archivedReadOnly: "Промоакция в архиве: её нельзя изменить.",
     bo_v_percent: "Скидка, %", bo_v_amount: "Сумма", bo_v_price: "Цена за единицу", bo_v_points: "Баллы", bo_v_none: "Значение не нужно",
     bo_category: "Категория", bo_anyCategory: "все категории", bo_skus: "Артикулы SKU (через запятую)", bo_from: "Действует с", bo_to: "Действует по",
     bo_channels: "Каналы (пусто — все)", bo_priority: "Приоритет", bo_stacking: "Совмещение", bo_stackable: "суммируется с другими",
@@ -74,6 +81,13 @@
     bo_k_percent_off: "Percent off each item", bo_k_amount_off: "Amount off each unit", bo_k_cart_percent_off: "Percent off the subtotal",
     bo_k_cart_amount_off: "Amount off the subtotal", bo_k_fixed_price: "Fixed unit price", bo_k_free_delivery: "Free delivery",
     bo_k_gift_points: "Gift points",
+    bo_k_buy_x_get_y: "Buy X, get Y", bo_k_nth_item: "Every Nth item discounted", bo_k_bundle_price: "Bundle price",
+    bo_k_points_multiplier: "Points multiplier", bo_k_discount_matrix: "Discount matrix",
+    bo_v_buy: "Buy, units", bo_v_get: "Get, units", bo_v_getPercent: "Off the units got, % (100: free)", bo_v_n: "Every Nth",
+    bo_v_quantity: "Units in the bundle", bo_v_bundlePrice: "Bundle price", bo_v_factor: "Factor (2: double points)",
+    bo_v_cells: "matrix cells kept as they are", bo_group: "group",
+    bo_promoConflict: "Someone else changed this promotion (or archived it) while you were editing it: your changes were not saved. Load the current version and make them again.",
+    bo_archivedReadOnly: "The promotion is archived: it cannot change.",
     bo_v_percent: "Discount, %", bo_v_amount: "Amount", bo_v_price: "Unit price", bo_v_points: "Points", bo_v_none: "No value needed",
     bo_category: "Category", bo_anyCategory: "all categories", bo_skus: "SKUs (comma-separated)", bo_from: "Valid from", bo_to: "Valid to",
     bo_channels: "Channels (none: all)", bo_priority: "Priority", bo_stacking: "Stacking", bo_stackable: "combines with others",
@@ -189,11 +203,39 @@
 
   // ---- promotions ---------------------------------------------------------------------
 
-  const KINDS = ["percent_off", "amount_off", "cart_percent_off", "cart_amount_off", "fixed_price", "free_delivery", "gift_points"];
-  const VALUE_OF = {
-    percent_off: ["percent_bp", "bo_v_percent"], cart_percent_off: ["percent_bp", "bo_v_percent"],
-    amount_off: ["amount", "bo_v_amount"], cart_amount_off: ["amount", "bo_v_amount"],
-    fixed_price: ["price", "bo_v_price"], gift_points: ["points", "bo_v_points"], free_delivery: [null, "bo_v_none"],
+  const KINDS = ["percent_off", "amount_off", "cart_percent_off", "cart_amount_off", "fixed_price", "free_delivery", "gift_points",
+    "buy_x_get_y", "nth_item", "bundle_price", "points_multiplier"];
+  /**
+   * Each kind's fields: [effect key, label, how it is typed]. `pct` is a percentage in the form
+   * and basis points in the API, `factor` a multiplier (2 = double) and ×10 000 in the API,
+   * `money` minor units of the promotion's currency. A discount matrix is kept as it is (no fields).
+   */
+  const EFFECT_FIELDS = {
+    percent_off: [["percent_bp", "bo_v_percent", "pct"]], cart_percent_off: [["percent_bp", "bo_v_percent", "pct"]],
+    amount_off: [["amount", "bo_v_amount", "money"]], cart_amount_off: [["amount", "bo_v_amount", "money"]],
+    fixed_price: [["price", "bo_v_price", "money"]], gift_points: [["points", "bo_v_points", "int"]], free_delivery: [],
+    buy_x_get_y: [["buy", "bo_v_buy", "int"], ["get", "bo_v_get", "int"], ["percent_bp", "bo_v_getPercent", "pct"]],
+    nth_item: [["n", "bo_v_n", "int"], ["percent_bp", "bo_v_percent", "pct"]],
+    bundle_price: [["quantity", "bo_v_quantity", "int"], ["price", "bo_v_bundlePrice", "money"]],
+    points_multiplier: [["factor_bp", "bo_v_factor", "factor"]], discount_matrix: [],
+  };
+  const EFFECT_KEYS = [...new Set(Object.values(EFFECT_FIELDS).flat().map(([k]) => k))];
+  /** A decimal typed with a comma or a dot, times `scale`, as an integer; NaN when it is not one. */
+  const scaled = (text, scale) => {
+    const s = String(text).trim().replace(",", ".");
+    return /^\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * scale) : NaN;
+  };
+  const EFFECT_TYPES = {
+    pct: { read: (text) => scaled(text, 100), show: (v) => String(v / 100) },
+    factor: { read: (text) => scaled(text, 10000), show: (v) => String(v / 10000) },
+    int: { read: (text) => int(text), show: (v) => String(v) },
+    money: { read: (text, currency) => toMinor(text, currency), show: (v, currency) => fromMinor(v, currency) },
+  };
+  /** A timestamp as a datetime-local value (the browser's time zone, to the minute). */
+  const localInput = (ts) => {
+    if (!ts) return "";
+    const d = new Date(ts);
+    return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
   };
   /** What the dry-run screen tries next (set by "Dry-run on a cart" or a fresh draft). */
   let tryNext = null;
@@ -259,7 +301,7 @@
         } catch (err) { markInvalid({ prefix, count, uses_per_code: uses }, err); out.replaceChildren(problemBox(err)); }
       } }, field(t("bo_prefix"), prefix), field(t("bo_count"), count), field(t("bo_usesPerCode"), uses),
       h("div", { class: "bo-actions" }, h("button", { type: "submit", class: "primary" }, t("bo_generate"))));
-      coupons.replaceChildren(c.coupon ? null : h("p", { class: "muted" }, t("bo_notCouponOnly")), form, out);
+      coupons.replaceChildren(...(c.coupon ? [] : [h("p", { class: "muted" }, t("bo_notCouponOnly"))]), form, out);
       prefix.focus();
     };
     const audience = c.audience.channels.length ? c.audience.channels.map((ch) => t(`ch_${ch}`)).join(", ") : t("bo_everywhere");
@@ -273,6 +315,7 @@
       h("div", { class: "bo-actions" },
         p.status === "draft" ? h("button", { type: "button", class: "primary", "data-activate": "", onclick: () => setStatus("active") }, t("bo_activate")) : null,
         p.status !== "archived" ? h("button", { type: "button", "data-archive": "", onclick: () => setStatus("archived") }, t("bo_archive")) : null,
+        p.status !== "archived" ? h("a", { href: `#/promotions/${encodeURIComponent(p.id)}`, class: "button", "data-edit": p.id }, t("bo_edit")) : null,
         p.status === "draft" ? h("button", { type: "button", "data-try": "", onclick: () => { tryNext = p.id; location.hash = "#/promotions/dry-run"; } }, t("bo_tryIt")) : null,
         p.status !== "archived" ? h("button", { type: "button", "data-coupons": "", onclick: showCoupons }, t("bo_coupons")) : null),
       notice, coupons);
@@ -290,96 +333,133 @@
     return opts;
   }
 
-  /** The new-promotion form: the common kinds, a category or SKUs, dates, channels. */
-  function promotionForm(tenant, categories, onCreated) {
+  /**
+   * The promotion form, for a new draft (`existing` undefined: POST) or to edit one
+   * (`existing` = { data, etag } from GET: PUT with If-Match, every field the form does not
+   * show kept as it was). `onSaved(promotion, version)` follows a save; on a stale version the
+   * form says so, keeps the typed values and offers `onReload`.
+   */
+  function promotionForm(tenant, categories, { existing, onSaved, onReload }) {
     const currencies = [...new Set(tenant.countries.map((c) => c.currency))];
+    const base = existing ? existing.data : { conditions: {}, limits: {}, stacking: { mode: "stackable" } };
+    const c0 = { audience: {}, schedule: {}, target: {}, ...base.conditions };
+    const [t0, s0, l0] = [{ categories: [], skus: [], ...c0.target }, c0.schedule, base.limits || {}];
+    const cur0 = base.currency || currencies[0];
+    const kinds = base.effect && !KINDS.includes(base.effect.type) ? [...KINDS, base.effect.type] : KINDS;
+    const stackings = [["stackable", t("bo_stackable")], ["exclusive", t("bo_exclusive")]];
+    if (base.stacking && base.stacking.mode === "group") stackings.push(["group", `${t("bo_group")}: ${base.stacking.group}`]);
+    const amountText = (v) => (v === null || v === undefined ? "" : fromMinor(v, cur0));
     const f = {
-      name: input("name", { required: true, maxlength: 200 }),
-      reason: input("reason", { required: true, maxlength: 500 }),
-      currency: select("currency", currencies.map((c) => [c, c])),
-      kind: select("kind", KINDS.map((k) => [k, t(`bo_k_${k}`)])),
-      value: input("value", { inputmode: "decimal", autocomplete: "off" }),
-      category: select("category", categoryOptions(categories)),
-      skus: input("skus", { placeholder: "SKU-000001, SKU-000002", autocomplete: "off" }),
-      valid_from: input("valid_from", { type: "datetime-local" }),
-      valid_to: input("valid_to", { type: "datetime-local" }),
-      priority: input("priority", { type: "number", value: "100" }),
-      stacking: select("stacking", [["stackable", t("bo_stackable")], ["exclusive", t("bo_exclusive")]]),
-      min_subtotal: input("min_subtotal", { inputmode: "decimal" }),
-      per_customer: input("per_customer", { type: "number", min: 1 }),
-      budget: input("budget", { inputmode: "decimal" }),
-      coupon: checkbox("coupon"),
-      first_order: checkbox("first_order"),
+      name: input("name", { required: true, maxlength: 200, value: base.name || "" }),
+      reason: input("reason", { required: true, maxlength: 500, value: base.reason || "" }),
+      currency: select("currency", currencies.map((c) => [c, c]), base.currency),
+      kind: select("kind", kinds.map((k) => [k, t(`bo_k_${k}`)]), base.effect && base.effect.type),
+      category: select("category", categoryOptions(categories), t0.categories[0] || ""),
+      skus: input("skus", { placeholder: "SKU-000001, SKU-000002", autocomplete: "off", value: t0.skus.join(", ") }),
+      valid_from: input("valid_from", { type: "datetime-local", value: localInput(s0.valid_from) }),
+      valid_to: input("valid_to", { type: "datetime-local", value: localInput(s0.valid_to) }),
+      priority: input("priority", { type: "number", value: String(base.priority ?? 100) }),
+      stacking: select("stacking", stackings, base.stacking && base.stacking.mode),
+      min_subtotal: input("min_subtotal", { inputmode: "decimal", value: amountText(c0.min_subtotal) }),
+      per_customer: input("per_customer", { type: "number", min: 1, value: l0.per_customer ?? "" }),
+      budget: input("budget", { inputmode: "decimal", value: amountText(l0.budget) }),
+      coupon: checkbox("coupon", c0.coupon),
+      first_order: checkbox("first_order", c0.first_order),
     };
-    const channels = ALL_CHANNELS.map((ch) => checkbox("channel", false, ch));
-    const valueLabel = h("span", {});
+    // what the marketer did not touch goes back exactly as it came (a category among several, a date to the second)
+    const initial = { category: f.category.value, valid_from: f.valid_from.value, valid_to: f.valid_to.value };
+    const untouched = (name) => existing && f[name].value === initial[name];
+    const chosen = new Set((c0.audience && c0.audience.channels) || []);
+    const channels = ALL_CHANNELS.map((ch) => checkbox("channel", chosen.has(ch), ch));
+    const effectIn = Object.fromEntries(EFFECT_KEYS.map((k) => [k, input(k, { inputmode: "decimal", autocomplete: "off" })]));
+    const effectFields = EFFECT_KEYS.map((k) => h("label", { class: "bo-field", "data-effect-field": k }, h("span", {}), effectIn[k]));
+    const noValue = h("p", { class: "bo-field muted", "data-effect-field": "" });
+    const kindField = field(t("bo_kind"), f.kind);
+    if (base.effect) {
+      for (const [k, , type] of EFFECT_FIELDS[base.effect.type] || []) effectIn[k].value = EFFECT_TYPES[type].show(base.effect[k], cur0);
+    }
     const syncKind = () => {
-      const [key, label] = VALUE_OF[f.kind.value];
-      valueLabel.textContent = t(label);
-      f.value.disabled = !key;
+      const spec = EFFECT_FIELDS[f.kind.value];
+      for (const el of effectFields) {
+        const hit = spec.find(([k]) => k === el.dataset.effectField);
+        el.hidden = !hit;
+        if (hit) el.firstChild.textContent = t(hit[1]);
+      }
+      kindField.after(...spec.map(([k]) => effectFields[EFFECT_KEYS.indexOf(k)]), noValue); // the kind's fields in its order
+      noValue.hidden = spec.length > 0;
+      noValue.textContent = f.kind.value === "discount_matrix" ? `${(base.effect.cells || []).length} · ${t("bo_v_cells")}` : t("bo_v_none");
     };
     f.kind.addEventListener("change", syncKind);
-    syncKind();
-    const errors = h("div");
+    const errors = h("div", { "aria-live": "polite" });
     const controls = {
-      name: f.name, reason: f.reason, currency: f.currency, effect: f.value, "conditions.target": f.skus,
+      name: f.name, reason: f.reason, currency: f.currency, "conditions.target": f.skus,
       "conditions.schedule.valid_from": f.valid_from, "conditions.schedule.valid_to": f.valid_to,
       "conditions.min_subtotal": f.min_subtotal, "limits.per_customer": f.per_customer, "limits.budget": f.budget, priority: f.priority,
+      ...Object.fromEntries(EFFECT_KEYS.map((k) => [`effect.${k}`, effectIn[k]])),
+    };
+    const readEffect = (kind, currency) => {
+      if (kind === "discount_matrix") return base.effect;
+      const effect = { type: kind };
+      for (const [k, , type] of EFFECT_FIELDS[kind]) {
+        const v = EFFECT_TYPES[type].read(effectIn[k].value, currency);
+        if (v === null || Number.isNaN(v)) throw localProblem(`effect.${k}`, t("bo_needNumber"));
+        effect[k] = v;
+      }
+      return effect;
     };
     const build = () => {
       const currency = f.currency.value;
-      const kind = f.kind.value;
-      const [key] = VALUE_OF[kind];
-      const effect = { type: kind };
-      if (key === "percent_bp") {
-        const v = Number(String(f.value.value).replace(",", "."));
-        if (!f.value.value.trim() || !Number.isFinite(v)) throw localProblem("effect.percent_bp", t("bo_needNumber"));
-        effect.percent_bp = Math.round(v * 100);
-      } else if (key === "points") {
-        const v = int(f.value.value);
-        if (v === null || Number.isNaN(v)) throw localProblem("effect.points", t("bo_needNumber"));
-        effect.points = v;
-      } else if (key) {
-        const v = toMinor(f.value.value, currency);
-        if (Number.isNaN(v)) throw localProblem(`effect.${key}`, t("bo_needNumber"));
-        effect[key] = v;
-      }
+      const effect = readEffect(f.kind.value, currency);
       const amount = (el, name) => {
         if (!el.value.trim()) return null;
         const v = toMinor(el.value, currency);
         if (Number.isNaN(v)) throw localProblem(name, t("bo_needNumber"));
         return v;
       };
-      const iso = (el) => (el.value ? new Date(el.value).toISOString() : null);
+      const iso = (name) => (untouched(name) ? s0[name] ?? null : f[name].value ? new Date(f[name].value).toISOString() : null);
       const perCustomer = int(f.per_customer.value);
       if (Number.isNaN(perCustomer)) throw localProblem("limits.per_customer", t("bo_needNumber"));
       const priority = int(f.priority.value);
       if (Number.isNaN(priority)) throw localProblem("priority", t("bo_needNumber"));
       return {
         name: f.name.value.trim(), reason: f.reason.value.trim(), currency, priority: priority ?? 0,
-        stacking: { mode: f.stacking.value },
+        stacking: f.stacking.value === "group" ? base.stacking : { mode: f.stacking.value },
         conditions: {
-          audience: { channels: channels.filter((c) => c.checked).map((c) => c.value) },
-          schedule: { valid_from: iso(f.valid_from), valid_to: iso(f.valid_to) },
-          target: { categories: f.category.value ? [f.category.value] : [], skus: f.skus.value.split(/[\s,;]+/).filter(Boolean) },
+          ...c0,
+          audience: { ...c0.audience, channels: channels.filter((c) => c.checked).map((c) => c.value) },
+          schedule: { ...s0, valid_from: iso("valid_from"), valid_to: iso("valid_to") },
+          target: { ...t0, categories: untouched("category") ? t0.categories : f.category.value ? [f.category.value] : [],
+            skus: f.skus.value.split(/[\s,;]+/).filter(Boolean) },
           min_subtotal: amount(f.min_subtotal, "conditions.min_subtotal"),
           coupon: f.coupon.checked, first_order: f.first_order.checked,
         },
         effect,
-        limits: { per_customer: perCustomer, budget: amount(f.budget, "limits.budget") },
+        limits: { ...l0, per_customer: perCustomer, budget: amount(f.budget, "limits.budget") },
       };
     };
-    const form = h("form", { class: "bo-form", "data-form": "promotion", novalidate: true, onsubmit: async (e) => {
+    const archived = existing && existing.data.status === "archived";
+    const save = h("button", { type: "submit", class: "primary", "data-save": "", disabled: archived }, existing ? t("bo_save") : t("bo_saveDraft"));
+    const form = h("form", { class: "bo-form", "data-form": "promotion", "data-version": existing ? existing.data.version : 0, novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
+      save.disabled = true;
       try {
-        const created = await api("POST", "/v1/promotions", build());
+        const body = build();
+        const res = existing
+          ? await call("PUT", `/v1/promotions/${encodeURIComponent(existing.data.id)}`, body, session.key, { "If-Match": existing.etag })
+          : await call("POST", "/v1/promotions", body);
         markInvalid(controls, null);
         errors.replaceChildren();
-        onCreated(created);
-      } catch (err) { markInvalid(controls, err); errors.replaceChildren(problemBox(err)); }
+        onSaved(res.data);
+        return;
+      } catch (err) {
+        markInvalid(controls, err);
+        errors.replaceChildren(existing && (err.status === 412 || err.status === 409)
+          ? conflictBox(err, t("bo_promoConflict"), onReload) : problemBox(err));
+      }
+      save.disabled = false;
     } },
     field(t("bo_name"), f.name, true), field(t("bo_reason"), f.reason, true),
-    field(t("bo_kind"), f.kind), h("label", { class: "bo-field" }, valueLabel, f.value), field(t("bo_currency"), f.currency),
+    kindField, ...effectFields, noValue, field(t("bo_currency"), f.currency),
     field(t("bo_category"), f.category), field(t("bo_skus"), f.skus),
     field(t("bo_from"), f.valid_from), field(t("bo_to"), f.valid_to),
     h("fieldset", { class: "bo-field wide chips" }, h("legend", {}, t("bo_channels")),
@@ -388,8 +468,16 @@
     field(t("bo_perCustomer"), f.per_customer), field(t("bo_budget"), f.budget),
     h("div", { class: "bo-field wide bo-checks" }, h("label", { class: "check" }, f.coupon, t("bo_couponOnly")),
       h("label", { class: "check" }, f.first_order, t("bo_firstOrder"))),
-    h("div", { class: "bo-actions wide" }, h("button", { type: "submit", class: "primary" }, t("bo_saveDraft"))), errors);
+    h("div", { class: "bo-actions wide" }, save), errors);
+    syncKind();
     return form;
+  }
+
+  /** A stale save refused (412, or 409 when the resource moved on): nothing was overwritten; reload offered. */
+  function conflictBox(err, text, onReload) {
+    return h("div", { class: "error bo-conflict", role: "alert", "data-conflict": err.status },
+      h("p", {}, text), h("p", { class: "muted" }, err.message),
+      h("button", { type: "button", "data-reload": "", onclick: onReload }, t("bo_reload")));
   }
 
   function promoTabs(active) {
@@ -431,12 +519,35 @@
     render("promotions", h("h1", {}, t("bo_newPromotion")), promoTabs("new"), out);
     try {
       const [tenant, categories] = await Promise.all([cached("/v1/tenant"), cached("/v1/catalog/categories?limit=100")]);
-      out.replaceChildren(h("section", { class: "card" }, promotionForm(tenant, categories.data, (created) => {
+      out.replaceChildren(h("section", { class: "card" }, promotionForm(tenant, categories.data, { onSaved: (created) => {
         tryNext = created.id;
         location.hash = "#/promotions/dry-run";
-      })));
+      } })));
     } catch (err) { out.replaceChildren(problemBox(err)); }
     ready("promotions");
+  }
+
+  /** One promotion in the form to edit it (PUT with its ETag); after a save, the new version and a way to try it. */
+  async function promotionScreen(id, notice) {
+    const out = h("div", { id: "promotion-edit" });
+    render("promotion", h("p", {}, h("a", { href: "#/promotions" }, `← ${t("back")}`)), out);
+    try {
+      const [tenant, categories, read] = await Promise.all([cached("/v1/tenant"), cached("/v1/catalog/categories?limit=100"),
+        call("GET", `/v1/promotions/${encodeURIComponent(id)}`)]);
+      const p = read.data;
+      const tryIt = p.status === "draft"
+        ? h("button", { type: "button", "data-try": "", onclick: () => { tryNext = p.id; location.hash = "#/promotions/dry-run"; } }, t("bo_tryIt")) : null;
+      const form = promotionForm(tenant, categories.data, {
+        existing: read,
+        onSaved: (saved) => promotionScreen(id, h("div", { class: "card ok", "data-saved": saved.version }, `${t("bo_saved")} ${saved.version}`)),
+        onReload: () => promotionScreen(id),
+      });
+      out.replaceChildren(...[
+        h("h1", {}, p.name, h("span", { class: "muted bo-version" }, ` · ${t(`bo_st_${p.status}`)} · ${t("bo_version")} ${p.version}`)),
+        notice, p.status === "archived" ? h("p", { class: "muted" }, t("bo_archivedReadOnly")) : null,
+        h("section", { class: "card" }, form), tryIt ? h("p", {}, tryIt) : null].filter(Boolean));
+    } catch (err) { out.replaceChildren(problemBox(err)); }
+    ready("promotion");
   }
 
   /** "SKU-1 × 2" / "SKU-1 2" / "SKU-1" per line → cart lines. */
@@ -805,9 +916,7 @@
         } catch (err) {
           markInvalid(controls, err);
           if (id && (err.status === 412 || err.status === 409)) {
-            status.replaceChildren(h("div", { class: "error bo-conflict", role: "alert", "data-conflict": err.status },
-              h("p", {}, t("bo_conflict")), h("p", { class: "muted" }, err.message),
-              h("button", { type: "button", "data-reload": "", onclick: () => chainScreen(id) }, t("bo_reload"))));
+            status.replaceChildren(conflictBox(err, t("bo_conflict"), () => chainScreen(id)));
           } else {
             if (err.status === 409) f.id.classList.add("invalid"); // a new chain under a key already taken
             status.replaceChildren(problemBox(err));
@@ -952,10 +1061,7 @@
           return;
         } catch (err) {
           markInvalid(controls, err);
-          status.replaceChildren(err.status === 412
-            ? h("div", { class: "error bo-conflict", role: "alert", "data-conflict": 412 }, h("p", {}, t("bo_locConflict")),
-              h("button", { type: "button", "data-reload": "", onclick: () => locationScreen(id) }, t("bo_reload")))
-            : problemBox(err));
+          status.replaceChildren(err.status === 412 ? conflictBox(err, t("bo_locConflict"), () => locationScreen(id)) : problemBox(err));
         }
         save.disabled = false;
       } },
@@ -973,7 +1079,7 @@
   }
 
   Object.assign(SCREENS, {
-    promotions: (arg) => (arg === "new" ? newPromotionScreen() : arg === "dry-run" ? dryRunScreen() : promotionsScreen()),
+    promotions: (arg) => (arg === "new" ? newPromotionScreen() : arg === "dry-run" ? dryRunScreen() : arg ? promotionScreen(arg) : promotionsScreen()),
     segments: () => segmentsScreen(),
     triggers: (arg) => (arg === "new" ? chainScreen(undefined) : arg ? chainScreen(arg) : triggersScreen()),
     locations: (arg) => (arg === "new" ? locationScreen(undefined) : arg ? locationScreen(arg) : locationsScreen()),
