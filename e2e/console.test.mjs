@@ -504,15 +504,15 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
   await page.fill("form input[name=name]", name);
   await page.fill("form input[name=reason]", "E2E: −20% на беговые кроссовки");
   await page.selectOption("form select[name=kind]", "percent_off");
-  await page.fill("form input[name=value]", "0");
+  await page.fill("form input[name=percent_bp]", "0");
   await page.selectOption("form select[name=category]", running.id);
   await page.check('form input[name=channel][value="web"]');
   await page.click("form button[type=submit]");
   await page.waitForSelector(".error");
   assert.match(await page.textContent(".error"), /effect\.percent_bp/, "the API's field error is shown");
-  assert.ok(await page.$("input[name=value].invalid"), "the field it names is marked");
+  assert.ok(await page.$("input[name=percent_bp].invalid"), "the field it names is marked");
   await shot(page, "marketer-promotion-new.png");
-  await page.fill("form input[name=value]", "20");
+  await page.fill("form input[name=percent_bp]", "20");
   await page.click("form button[type=submit]");
 
   // saved as a draft, the dry-run opens with it ticked
@@ -584,6 +584,128 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
   await page.goto(`${base}/console/#/promotions/new`);
   await page.waitForSelector('form[data-form="promotion"]');
   await shot(page, "marketer-promotion-new-desktop.png");
+  await page.close();
+});
+
+test("a marketer edits a draft promotion, dry-runs the edit, is told of a stale save, and creates a buy-X-get-Y promotion that round-trips", async () => {
+  const marketer = keys.marketer;
+  const categories = await apiCall("GET", "/v1/catalog/categories?limit=100", marketer);
+  const running = categories.body.data.find((c) => c.code === "running-shoes");
+  const found = await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent("кроссовки")}&category=running-shoes&limit=5`, marketer);
+  const sku = (found.body.hits[0].product || found.body.hits[0]).skus[0];
+  // an existing draft, with rule fields the form does not show (they must survive the edit)
+  const name = `E2E правка ${Date.now()}`;
+  const made = await apiCall("POST", "/v1/promotions", marketer, {
+    name, reason: "E2E: скидка на беговые", currency: "RUB", priority: 120, stacking: { mode: "group", group: "e2e-season" },
+    conditions: { audience: { channels: ["web"] }, schedule: { valid_from: "2020-01-01T00:00:00Z", hours: [0, 24] },
+      target: { categories: [running.id] }, min_quantity: 2 },
+    effect: { type: "percent_off", percent_bp: 1000 }, limits: { total: 1000 },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const id = made.body.id;
+  const rule = (p) => { const { id: _, version, uses, spent, status, ...r } = p; return r; };
+  const original = (await apiCall("GET", `/v1/promotions/${id}`, marketer)).body;
+  const timings = {};
+
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(page, marketer);
+  await usable(page, "products", Date.now());
+  let started = Date.now();
+  await page.click('nav a[href="#/promotions"]');
+  timings.list = await usable(page, "promotions", started);
+  await page.click('button[data-filter="draft"]');
+  await page.waitForSelector(`[data-edit="${id}"]`);
+  started = Date.now();
+  await page.click(`[data-edit="${id}"]`);
+  timings.edit = await usable(page, "promotion", started);
+  assert.equal(await page.inputValue("input[name=percent_bp]"), "10", "the form is prefilled from the API");
+  assert.equal(await page.inputValue("select[name=category]"), running.id);
+  assert.ok(await page.isChecked('input[name=channel][value="web"]'));
+  assert.equal(await page.inputValue("select[name=stacking]"), "group");
+  assert.ok(await fitsScreen(page) <= 0, "the editor fits a phone");
+  assert.doesNotMatch(await page.textContent("#promotion-edit"), /null|undefined/, "no placeholder leaks into the page");
+  await page.fill("input[name=percent_bp]", "abc");
+  await page.click("[data-save]");
+  await page.waitForSelector("input[name=percent_bp].invalid");
+  await page.fill("input[name=percent_bp]", "25");
+  await page.click("[data-save]");
+  await page.waitForSelector('[data-saved="2"]');
+  await usable(page, "promotion", Date.now());
+  let stored = (await apiCall("GET", `/v1/promotions/${id}`, marketer)).body;
+  assert.deepEqual(stored.effect, { type: "percent_off", percent_bp: 2500 }, "the API has the new discount");
+  assert.deepEqual(rule(stored), { ...rule(original), effect: { type: "percent_off", percent_bp: 2500 } }, "nothing else changed");
+  assert.equal(await page.inputValue("input[name=percent_bp]"), "25", "the editor shows the saved version");
+  await shot(page, "marketer-promotion-edit.png");
+
+  // the edited draft can be dry-run at once
+  await page.evaluate((line) => sessionStorage.setItem("omni.bo.cart", line), `${sku} × 2`);
+  started = Date.now();
+  await page.click("button[data-try]");
+  await page.waitForSelector("[data-dry-run]");
+  timings.dryRun = Date.now() - started;
+  assert.ok(await page.isChecked(`input[name=draft][value="${id}"]`), "the edited draft is the one tried");
+  assert.ok(Number(await page.getAttribute("[data-dry-run]", "data-dry-run")) < 0, "the edited draft discounts the cart");
+  assert.match(await page.textContent(`tr[data-sku="${sku}"] li.bo-discount.draft`), new RegExp(name));
+
+  // a concurrent change through the API: this editor's version 2 is stale
+  started = Date.now();
+  await page.goto(`${base}/console/#/promotions/${id}`);
+  await usable(page, "promotion", started);
+  const elsewhere = await apiCall("PUT", `/v1/promotions/${id}`, marketer,
+    { ...rule(stored), effect: { type: "percent_off", percent_bp: 3000 } }, { "If-Match": '"2"' });
+  assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.body));
+  await page.fill("input[name=percent_bp]", "40");
+  await page.click("[data-save]");
+  await page.waitForSelector("[data-conflict]");
+  assert.match(await page.textContent("[data-conflict]"), /изменил кто-то другой/);
+  assert.equal(await page.inputValue("input[name=percent_bp]"), "40", "the typed value stays for re-entry");
+  await shot(page, "marketer-promotion-conflict.png");
+  stored = (await apiCall("GET", `/v1/promotions/${id}`, marketer)).body;
+  assert.equal(stored.effect.percent_bp, 3000, "the stale save overwrote nothing");
+  assert.equal(stored.version, 3);
+  started = Date.now();
+  await page.click("[data-reload]");
+  timings.reload = await usable(page, "promotion", started);
+  assert.equal(await page.inputValue("input[name=percent_bp]"), "30", "the current version is loaded");
+  assert.equal(await page.getAttribute("form[data-form=promotion]", "data-version"), "3");
+
+  // a rarer kind through the form: buy 2, get 1 free
+  started = Date.now();
+  await page.goto(`${base}/console/#/promotions/new`);
+  await page.waitForSelector('form[data-form="promotion"]');
+  timings.form = await usable(page, "promotions", started);
+  const name2 = `E2E 2+1 ${Date.now()}`;
+  await page.fill("form input[name=name]", name2);
+  await page.fill("form input[name=reason]", "E2E: третий в подарок");
+  await page.selectOption("form select[name=kind]", "buy_x_get_y");
+  assert.ok(await page.isVisible("input[name=buy]") && await page.isVisible("input[name=get]"), "the kind's fields are shown");
+  assert.ok(!(await page.isVisible("input[name=amount]")), "other kinds' fields are not");
+  await page.fill("form input[name=buy]", "2");
+  await page.fill("form input[name=percent_bp]", "100");
+  await page.fill("form input[name=skus]", sku);
+  await page.click("form button[type=submit]");
+  await page.waitForSelector("input[name=get].invalid");
+  await page.fill("form input[name=get]", "1");
+  await page.click("form button[type=submit]");
+  await page.waitForFunction(() => location.hash === "#/promotions/dry-run");
+  await page.waitForSelector("[data-dry-run]"); // the new draft is tried on the remembered cart
+  const made2 = (await apiCall("GET", "/v1/promotions?status=draft&limit=100", marketer)).body.data.find((p) => p.name === name2);
+  assert.ok(made2, "the buy-X-get-Y draft is saved");
+  assert.deepEqual(made2.effect, { type: "buy_x_get_y", buy: 2, get: 1, percent_bp: 10000 }, "the exact effect");
+  assert.deepEqual(made2.conditions.target.skus, [sku]);
+  assert.deepEqual(made2.conditions.target.categories, []);
+  // and it round-trips: opened and saved unchanged, the API holds the same rule
+  started = Date.now();
+  await page.goto(`${base}/console/#/promotions/${made2.id}`);
+  timings.edit2 = await usable(page, "promotion", started);
+  assert.equal(await page.inputValue("select[name=kind]"), "buy_x_get_y");
+  assert.deepEqual([await page.inputValue("input[name=buy]"), await page.inputValue("input[name=get]"), await page.inputValue("input[name=percent_bp]")], ["2", "1", "100"]);
+  await shot(page, "marketer-promotion-buy-x-get-y.png");
+  await page.click("[data-save]");
+  await page.waitForSelector('[data-saved="2"]');
+  const again = (await apiCall("GET", `/v1/promotions/${made2.id}`, marketer)).body;
+  assert.deepEqual(rule(again), rule(made2), "an unchanged save changes nothing");
+  for (const [view, ms] of Object.entries(timings)) assert.ok(ms < USABLE_MS, `${view} became usable in ${ms} ms`);
   await page.close();
 });
 
