@@ -476,12 +476,17 @@ async function fitsScreen(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
+/** The demo's running-shoes category and a SKU in it (what the promotion tests discount). */
+async function runningShoes(key) {
+  const categories = await apiCall("GET", "/v1/catalog/categories?limit=100", key);
+  const running = categories.body.data.find((c) => c.code === "running-shoes");
+  const found = await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent("кроссовки")}&category=running-shoes&limit=5`, key);
+  return { running, sku: (found.body.hits[0].product || found.body.hits[0]).skus[0] };
+}
+
 test("a marketer creates a promotion, dry-runs a sample cart with it and sees each discount explained, then runs and archives it", async () => {
   const marketer = keys.marketer;
-  const categories = await apiCall("GET", "/v1/catalog/categories?limit=100", marketer);
-  const running = categories.body.data.find((c) => c.code === "running-shoes");
-  const found = await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent("кроссовки")}&category=running-shoes&limit=5`, marketer);
-  const sku = (found.body.hits[0].product || found.body.hits[0]).skus[0];
+  const { running, sku } = await runningShoes(marketer);
 
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   await signIn(page, marketer);
@@ -589,10 +594,7 @@ test("a marketer creates a promotion, dry-runs a sample cart with it and sees ea
 
 test("a marketer edits a draft promotion, dry-runs the edit, is told of a stale save, and creates a buy-X-get-Y promotion that round-trips", async () => {
   const marketer = keys.marketer;
-  const categories = await apiCall("GET", "/v1/catalog/categories?limit=100", marketer);
-  const running = categories.body.data.find((c) => c.code === "running-shoes");
-  const found = await apiCall("GET", `/v1/catalog/search?q=${encodeURIComponent("кроссовки")}&category=running-shoes&limit=5`, marketer);
-  const sku = (found.body.hits[0].product || found.body.hits[0]).skus[0];
+  const { running, sku } = await runningShoes(marketer);
   // an existing draft, with rule fields the form does not show (they must survive the edit)
   const name = `E2E правка ${Date.now()}`;
   const made = await apiCall("POST", "/v1/promotions", marketer, {
