@@ -110,16 +110,14 @@ impl Store {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<AccessEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, customer_id, key_id, role, action, reason, at FROM customer_access_log \
-             WHERE tenant_id = $1 AND customer_id = $2 ORDER BY id",
-        )
-        .bind(tenant.to_string())
-        .bind(customer.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
+        let sql = "SELECT id, customer_id, key_id, role, action, reason, at FROM customer_access_log \
+                   WHERE tenant_id = $1 AND customer_id = $2 ORDER BY id";
+        crate::rows_by_key(
+            self.pool(),
+            sql.into(),
+            tenant,
+            customer.to_string(),
+            |row| {
                 let id: String = row.try_get("id")?;
                 let customer: String = row.try_get("customer_id")?;
                 let key: String = row.try_get("key_id")?;
@@ -132,8 +130,9 @@ impl Store {
                     reason: row.try_get("reason")?,
                     at: from_millis(row.try_get("at")?),
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     /// Every merge a customer took part in, as survivor or loser.

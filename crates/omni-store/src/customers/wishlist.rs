@@ -97,22 +97,21 @@ impl Store {
         tenant: TenantId,
         customer: CustomerId,
     ) -> Result<Vec<WishlistItem>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT sku, added_at FROM customer_wishlist WHERE tenant_id = $1 AND customer_id = $2 \
-             ORDER BY position",
-        )
-        .bind(tenant.to_string())
-        .bind(customer.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
+        let sql = "SELECT sku, added_at FROM customer_wishlist WHERE tenant_id = $1 AND customer_id = $2 \
+                   ORDER BY position";
+        crate::rows_by_key(
+            self.pool(),
+            sql.into(),
+            tenant,
+            customer.to_string(),
+            |row| {
                 Ok(WishlistItem {
                     sku: row.try_get("sku")?,
                     added_at: from_millis(row.try_get("added_at")?),
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     /// The wishlist's SKUs `location` can sell now, in the wishlist's order, with their
