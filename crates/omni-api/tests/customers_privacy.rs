@@ -124,6 +124,7 @@ async fn erasure_leaves_no_trace_of_the_customer_anywhere_in_the_database() {
         "Канареечкин",
         "@canary_bird",
         "canary-device-7",
+        "1987-03-14",
     ];
     let id = new_customer(
         &app,
@@ -131,7 +132,7 @@ async fn erasure_leaves_no_trace_of_the_customer_anywhere_in_the_database() {
         {"kind": "phone", "value": "8 (916) 777-66-55", "verified": true},
         {"kind": "email", "value": "Canary.Erase@Example.com", "verified": true},
         {"kind": "telegram", "value": "@canary_bird", "verified": false}
-    ], "given_name": "Птица", "family_name": "Канареечкин", "city": "Москва"}),
+    ], "given_name": "Птица", "family_name": "Канареечкин", "city": "Москва", "birth_date": "1987-03-14"}),
     )
     .await;
     // A second profile merged into it, and all sorts of activity.
@@ -183,10 +184,12 @@ async fn erasure_leaves_no_trace_of_the_customer_anywhere_in_the_database() {
         &json!({"name": "Moscow", "rule": {"city_is": "Москва"}}),
     )
     .await;
-    assert!(
-        !occurrences(&app, "9167776655").await.is_empty(),
-        "the scan finds planted data"
-    );
+    for planted in ["9167776655", "1987-03-14"] {
+        assert!(
+            !occurrences(&app, planted).await.is_empty(),
+            "the scan finds planted data: {planted}"
+        );
+    }
 
     problem(
         app.post(
