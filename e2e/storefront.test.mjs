@@ -182,6 +182,8 @@ test("without a key the storefront asks for one, refuses a wrong one, and speaks
   await page.waitForFunction(() => location.hash.includes("q=running"));
   await usable(page, "catalog", Date.now());
   assert.ok(Number(await page.getAttribute("[data-total]", "data-total")) > 0, "English words find the products too");
+  const cardNames = await page.$$eval("a.card", (cards) => cards.map((c) => c.textContent));
+  assert.ok(cardNames.length > 0 && cardNames.every((n) => !/[а-яё]/i.test(n)), `English names on an English page: ${cardNames.slice(0, 3)}`);
   since = Date.now();
   await page.click("a.card");
   withinBudget(timings, "product (English)", await usable(page, "product", since));

@@ -275,10 +275,10 @@ function hitCard(hit, sku) {
   return h("li", { class: "hit", "data-article": p.article },
     h("img", { src: p.image, alt: "", loading: "lazy", onerror: (e) => e.target.classList.add("none") }),
     h("div", { class: "info" },
-      h("div", { class: "name" }, p.name),
+      h("div", { class: "name" }, hitName(p)),
       h("div", { class: "muted" }, [p.brand, p.article, sku].filter(Boolean).join(" · ")),
       cur ? h("div", { class: "price" }, money(minor, cur)) : null),
-    sells ? h("button", { type: "button", "data-add": adds, onclick: (e) => addButton(e.currentTarget, adds, p.name) }, t("addToCart")) : null);
+    sells ? h("button", { type: "button", "data-add": adds, onclick: (e) => addButton(e.currentTarget, adds, hitName(p)) }, t("addToCart")) : null);
 }
 
 // ---- back office: enrichment and publication per channel ------------------------------

@@ -17,3 +17,9 @@ function h(tag, attrs = {}, ...children) {
   }
   return el;
 }
+
+/** A search hit's name in the page's language: its English name on an English page when the
+ * product has one (`lang` is each page's current language). */
+function hitName(hit) {
+  return (lang === "en" && hit.name_en) || hit.name;
+}

@@ -245,9 +245,9 @@ async function catalog(params) {
     ? h("div", { class: "grid" }, hits.map((hit) => {
       const price = hit.min_price && hit.min_price[CURRENCY];
       return h("a", { class: "card", href: `#/p/${hit.id}`, "data-product": hit.id },
-        h("div", { class: "thumb", "aria-hidden": "true" }, (hit.brand || hit.name || "?").slice(0, 1)),
+        h("div", { class: "thumb", "aria-hidden": "true" }, (hit.brand || hitName(hit) || "?").slice(0, 1)),
         h("span", { class: "brandname" }, hit.brand || ""),
-        h("span", {}, hit.name),
+        h("span", {}, hitName(hit)),
         price !== undefined ? h("span", { class: "price" }, `${t("from")} ${money(price)}`) : null);
     }))
     : h("p", { class: "muted" }, t("nothing"));
@@ -349,7 +349,7 @@ async function lineNames(cart) {
   await Promise.all(missing.map(async (sku) => {
     try {
       const r = await api("GET", `/v1/catalog/search?q=${encodeURIComponent(sku)}&limit=1`);
-      if (r.hits && r.hits[0]) { names[sku] = r.hits[0].name; state.name(sku, r.hits[0].name); }
+      if (r.hits && r.hits[0]) { names[sku] = hitName(r.hits[0]); state.name(sku, names[sku]); }
     } catch { /* the SKU is shown instead */ }
   }));
   return names;

@@ -17,7 +17,11 @@ use crate::{SearchError, SearchIndex};
 pub struct IndexedProduct {
     pub id: String,
     pub article: String,
+    /// The name in the catalog's first language (Russian when given).
     pub name: String,
+    /// The English name when the product has one: a page shown in English uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub brand: Option<String>,
     /// Category codes from the root.
     pub category: Vec<String>,
@@ -136,6 +140,7 @@ impl SearchIndex {
             id: p.id.to_string(),
             article: p.article.clone(),
             name: p.name.best().to_owned(),
+            name_en: p.name.en.clone().filter(|n| !n.trim().is_empty()),
             brand: brand.map(|b| b.name.clone()),
             category: path,
             min_price,

@@ -328,3 +328,17 @@ fn drafts_are_invisible_to_shoppers_but_not_to_staff_and_tenants_are_isolated() 
     assert_eq!(articles(&index, &req(other.tenant, "пылесос")), ["XM-S10"]);
     assert!(articles(&index, &req(other.tenant, "kayano")).is_empty());
 }
+
+#[test]
+fn a_hit_carries_the_english_name_for_pages_shown_in_english() {
+    let (index, fx, _) = setup();
+    let found = index
+        .search(&req(fx.tenant, "XM-S10"))
+        .expect("search")
+        .hits;
+    let hit = &found.first().expect("a hit").product;
+    assert_eq!(hit.name, "Робот-пылесос Xiaomi Mi Robot Vacuum S10");
+    assert_eq!(hit.name_en.as_deref(), Some("Xiaomi robot vacuum"));
+    let card = serde_json::to_value(hit).expect("json");
+    assert_eq!(card["name_en"], "Xiaomi robot vacuum");
+}
