@@ -250,6 +250,17 @@ pub async fn warm(state: AppState) {
     }
 }
 
+/// Builds every tenant's analytics at start and then every `every`, so the models that work
+/// without a request — the trigger worker's abandoned-cart scores — see recent purchases
+/// even when nobody opens a report (a build older than five minutes is replaced in the
+/// background while it keeps serving). Run by `omni serve` until the process ends.
+pub async fn keep_warm(state: AppState, every: std::time::Duration) {
+    loop {
+        warm(state.clone()).await;
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Reads the tenant's data set and computes every report and model from it.
 async fn build(state: AppState, tenant: TenantId) -> Result<Built, ApiError> {
     let now = state.clock.now();

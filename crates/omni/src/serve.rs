@@ -81,7 +81,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         segment_snapshots,
         analytics,
     };
-    let analytics_warmup = tokio::spawn(omni_api::analytics::warm(state.clone()));
+    let analytics_warmup = tokio::spawn(omni_api::analytics::keep_warm(
+        state.clone(),
+        Duration::from_secs(15 * 60),
+    ));
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
     match &report {
