@@ -35,6 +35,11 @@ use crate::analytics::{AnalyticsCache, LiveCart};
 const BATCH: usize = 2_000;
 /// Batches per round before the due runs get their turn.
 const MAX_BATCHES: usize = 25;
+/// The pause after a round that caught up with the feed while events keep arriving: each
+/// round writes its lease and position, so going again at once would take SQLite's single
+/// writer from the requests hundreds of times a second for a handful of events each time;
+/// chains wait minutes, so 50 ms more latency costs nothing.
+const CAUGHT_UP_PAUSE: Duration = Duration::from_millis(50);
 
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -142,14 +147,18 @@ impl TriggerWorker {
     pub async fn run(mut self, interval: Duration, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         loop {
-            let busy = match self.run_round().await {
-                Ok(r) => r.events > 0,
+            let events = match self.run_round().await {
+                Ok(r) => r.events,
                 Err(e) => {
                     tracing::warn!(error = %e, "trigger round failed");
-                    false
+                    0
                 }
             };
-            let pause = if busy { Duration::ZERO } else { interval };
+            let pause = match events {
+                0 => interval,
+                n if n >= BATCH * MAX_BATCHES => Duration::ZERO,
+                _ => CAUGHT_UP_PAUSE.min(interval),
+            };
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = &mut stop => return,
