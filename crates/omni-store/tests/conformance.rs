@@ -348,3 +348,28 @@ async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_it
         "exactly their events (and the first location's)"
     );
 }
+
+#[tokio::test]
+async fn a_side_checkpoint_runs_on_either_backend_and_leaves_the_data_readable() {
+    let (db, t) = setup().await;
+    for i in 0..20 {
+        add_location(&db.store, &t, &format!("CP-{i:02}")).await;
+        if i % 5 == 0 {
+            db.store.checkpoint_wal().await.expect("checkpoint");
+        }
+    }
+    db.store.checkpoint_wal().await.expect("checkpoint");
+    let found = db
+        .store
+        .locations(
+            t.id,
+            &LocationFilter {
+                kind: None,
+                starting_after: None,
+                limit: 100,
+            },
+        )
+        .await
+        .expect("read");
+    assert_eq!(found.items.len(), 20, "the data is all there");
+}

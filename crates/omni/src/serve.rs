@@ -37,6 +37,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let birthdays = spawn_birthdays(&store, &args, events_written.clone(), stop_rx.clone());
     let expiry = tokio::spawn(crate::stock::expiry_worker(store.clone(), stop_rx.clone()));
     let maintenance = tokio::spawn(maintenance(store.clone(), stop_rx.clone()));
+    let checkpoints = tokio::spawn(checkpoints(store.clone(), stop_rx.clone()));
     let search = omni_search::SearchIndex::in_ram()?;
     let feeder = omni_search::Feeder::start(store.clone(), search.clone()).await?;
     let mut identities_stop = stop_rx.clone();
@@ -105,6 +106,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _ = triggers.await;
     let _ = birthdays.await;
     let _ = maintenance.await;
+    let _ = checkpoints.await;
     let _ = feeder.await;
     let _ = identity_feeder.await;
     let _ = snapshot_follower.await;
@@ -192,6 +194,22 @@ async fn maintenance(store: Store, mut stop: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Keeps SQLite's write-ahead log short from the side (see [`Store::checkpoint_wal`]).
+async fn checkpoints(store: Store, mut stop: watch::Receiver<bool>) {
+    if store.backend() != omni_store::Backend::Sqlite {
+        return;
+    }
+    loop {
+        if let Err(e) = store.checkpoint_wal().await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
             _ = stop.changed() => return,
         }
     }
