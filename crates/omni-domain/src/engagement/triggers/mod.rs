@@ -275,4 +275,6 @@ pub struct CustomerFactsView<'a> {
 }
 
 #[cfg(test)]
+mod gate_tests;
+#[cfg(test)]
 mod tests;
