@@ -101,14 +101,7 @@ async fn a_conversation_started_in_telegram_and_continued_by_phone_is_one_thread
     );
     assert_eq!(thread["conversation"]["status"], "assigned");
     // the customer's timeline shows the messages; another tenant sees nothing
-    let t = body(
-        app.get(
-            &format!("/v1/customers/{who}/timeline?kind=message"),
-            &app.a.agent,
-        )
-        .await,
-    )
-    .await;
+    let t = common::shop::timeline_of(&app, &who, "message").await;
     assert!(t["data"].as_array().is_some_and(|d| d.len() >= 3), "{t}");
     assert_eq!(
         app.get(&format!("/v1/conversations/{id}"), &app.b.agent)

@@ -81,14 +81,7 @@ async fn a_cart_started_on_the_phone_continues_on_the_web_and_merges_when_the_de
         .await;
     assert_eq!(again.status(), 200);
     assert_eq!(body(again).await["id"].as_str(), Some(web.as_str()));
-    let timeline = body(
-        app.get(
-            &format!("/v1/customers/{who}/timeline?kind=cart_changed"),
-            &app.a.agent,
-        )
-        .await,
-    )
-    .await;
+    let timeline = timeline_of(&app, &who, "cart_changed").await;
     assert!(
         timeline["data"].as_array().is_some_and(|t| t.len() >= 3),
         "{timeline}"

@@ -106,14 +106,7 @@ async fn a_pickup_order_is_picked_packed_and_handed_out_against_its_code() {
     let r = app.get(&format!("/v1/orders/{id}"), &app.a.associate).await;
     assert_eq!(r.status(), 404);
     // the customer's timeline shows the order and the pickup
-    let t = body(
-        app.get(
-            &format!("/v1/customers/{who}/timeline?kind=picked_up"),
-            &app.a.agent,
-        )
-        .await,
-    )
-    .await;
+    let t = timeline_of(&app, &who, "picked_up").await;
     assert_eq!(t["data"].as_array().map(Vec::len), Some(1));
     // the call center finds it by number and by customer
     let by_number = body(

@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{Duration, Timelike, Utc};
-use common::shop::{body, cart, catalog, checkout, customer, pickup_at, place, receive};
+use common::shop::{
+    body, cart, catalog, checkout, customer, pickup_at, place, receive, timeline_of,
+};
 use common::triggers::firings;
 use common::{TestApp, spawn_app};
 use omni_api::engagement_worker::{RoundReport, TriggerWorker};
@@ -149,14 +151,7 @@ async fn an_abandoned_cart_chain_waits_fires_once_and_is_cancelled_by_a_purchase
         firings(&app, &bob).await.is_empty(),
         "Bob bought: nothing sent"
     );
-    let timeline = body(
-        app.get(
-            &format!("/v1/customers/{ann}/timeline?kind=message"),
-            &app.a.agent,
-        )
-        .await,
-    )
-    .await;
+    let timeline = timeline_of(&app, &ann, "message").await;
     let items = timeline["data"].as_array().cloned().unwrap_or_default();
     assert!(
         items

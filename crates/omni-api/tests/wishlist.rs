@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use common::shop::{body, catalog, place, receive};
+use common::shop::{body, catalog, place, receive, timeline_of};
 use common::triggers::{firings, install_example};
 use common::{TestApp, problem, spawn_app, strings};
 use omni_api::engagement_worker::TriggerWorker;
@@ -172,14 +172,7 @@ async fn near_a_store_with_a_wishlist_item_in_stock_the_app_pushes_and_without_o
         json!({"decision": "send", "channel": "push"})
     );
 
-    let timeline = body(
-        app.get(
-            &format!("/v1/customers/{ann}/timeline?kind=store_visit"),
-            &app.a.agent,
-        )
-        .await,
-    )
-    .await;
+    let timeline = timeline_of(&app, &ann, "store_visit").await;
     let visits = timeline["data"].as_array().cloned().unwrap_or_default();
     assert_eq!(visits.len(), 2, "{timeline}");
     assert_eq!(visits[1]["location_id"], json!(store));

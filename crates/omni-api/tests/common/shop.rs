@@ -135,3 +135,15 @@ pub async fn step(app: &TestApp, key: &str, order: &str, action: &str) -> reqwes
     )
     .await
 }
+
+/// A customer's timeline entries of one kind, as an agent reads them (the page's body).
+pub async fn timeline_of(app: &TestApp, who: &str, kind: &str) -> Value {
+    body(
+        app.get(
+            &format!("/v1/customers/{who}/timeline?kind={kind}"),
+            &app.a.agent,
+        )
+        .await,
+    )
+    .await
+}
