@@ -114,6 +114,16 @@ pub async fn show_wishlist(
     Ok(Json(WishlistView::of(c.id, items)).into_response())
 }
 
+/// The event every change of a wishlist records (the new list, or the SKU removed).
+fn wishlist_changed(
+    tenant: omni_kernel::TenantId,
+    customer: CustomerId,
+    now: omni_kernel::Timestamp,
+    data: serde_json::Value,
+) -> DomainEvent {
+    DomainEvent::new(tenant, "customer.wishlist_changed", customer, now, data)
+}
+
 /// Replaces a customer's wishlist. Every SKU must exist in the catalog (an unknown one is a
 /// 422 naming `skus[i]`); at most 100; repeats are kept once. Records
 /// `customer.wishlist_changed`.
@@ -145,14 +155,10 @@ pub async fn replace_wishlist(
         .replace_wishlist(principal.tenant, c.id, &skus, now)
         .await?;
     let data = json!({"customer_id": c.id, "skus": skus});
-    let event = DomainEvent::new(
-        principal.tenant,
-        "customer.wishlist_changed",
-        c.id,
-        now,
-        data,
-    );
-    write.tx.record(&event).await?;
+    write
+        .tx
+        .record(&wishlist_changed(principal.tenant, c.id, now, data))
+        .await?;
     let view = WishlistView::of(c.id, items);
     write.finish(StatusCode::OK, &view, &[]).await
 }
@@ -191,14 +197,8 @@ pub async fn remove_wishlist_item(
         .await?
     {
         let data = json!({"customer_id": c.id, "removed": sku});
-        let event = DomainEvent::new(
-            principal.tenant,
-            "customer.wishlist_changed",
-            c.id,
-            now,
-            data,
-        );
-        tx.record(&event).await?;
+        tx.record(&wishlist_changed(principal.tenant, c.id, now, data))
+            .await?;
         let events = tx.recorded_events();
         tx.commit().await?;
         if events > 0 {
