@@ -37,6 +37,8 @@ omni_kernel::define_id!(
 );
 
 #[cfg(test)]
+mod conditions_tests;
+#[cfg(test)]
 mod personal_tests;
 #[cfg(test)]
 mod points_tests;
