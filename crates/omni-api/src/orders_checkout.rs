@@ -326,19 +326,13 @@ async fn place(
     let id = OrderId::new();
     let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
     // The cart as priced is closed first, on condition that it is still that version: no
-    // re-read, and a cart changed meanwhile stops the checkout before anything else is done.
+    // re-read, and a cart changed meanwhile fails the checkout (checked with the next
+    // statement, in the same transaction).
     let mut cart = priced_cart.clone();
     let holds = std::mem::take(&mut cart.holds);
     cart.check_out(id, now)
         .map_err(|_| ApiError::Conflict("the cart is closed"))?;
-    tx.update_cart(&cart, priced_cart.version)
-        .await
-        .map_err(|e| match e {
-            omni_store::StoreError::VersionMismatch => {
-                ApiError::Conflict("the cart changed during checkout; price it again")
-            }
-            other => other.into(),
-        })?;
+    tx.close_cart(&cart, priced_cart.version).await?;
     release_holds(tx, cart.tenant_id, holds, now).await?;
     let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
     tx.commit_sale(
@@ -492,6 +486,53 @@ pub async fn checkout(
             tracing::error!(error = %e, authorization = %a, "could not void a failed checkout's payment");
         }
     };
+    let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
+    let section = write_order(
+        state.clone(),
+        principal,
+        headers,
+        body,
+        cart,
+        decision,
+        authorization.clone(),
+    );
+    let (response, amount) = match state.store.write_section(section).await {
+        Ok(Ok(Written::Placed(response, amount))) => (response, amount),
+        Ok(Ok(Written::Replayed(response))) => return Ok(response),
+        Ok(Err(e)) => {
+            void().await;
+            return Err(e);
+        }
+        Err(e) => {
+            void().await;
+            return Err(e.into());
+        }
+    };
+    if let (true, Some(a)) = (carry_out, &authorization) {
+        state.payments.capture(a, amount).await?;
+    }
+    Ok(response)
+}
+
+/// What the write section of a checkout answers: the new order's response and the amount
+/// to capture, or the response of the first request with the same key.
+enum Written {
+    Placed(Response, i64),
+    Replayed(Response),
+}
+
+/// The write section of a checkout: claims the idempotency key, places the order and
+/// remembers the response, in one transaction. Owns what it uses: on SQLite it runs on the
+/// writer thread.
+async fn write_order(
+    state: AppState,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<CheckoutRequest>,
+    cart: ShoppingCart,
+    decision: Decision,
+    authorization: Option<String>,
+) -> Result<Written, ApiError> {
     let mut write = match Write::begin(
         &state,
         &principal,
@@ -500,34 +541,23 @@ pub async fn checkout(
         "/v1/checkouts",
         &body.raw,
     )
-    .await
+    .await?
     {
-        Ok(Begun::Fresh(w)) => w,
-        Ok(Begun::Replayed(r)) => return Ok(r),
-        Err(e) => {
-            void().await;
-            return Err(e);
-        }
+        Begun::Fresh(w) => w,
+        Begun::Replayed(r) => return Ok(Written::Replayed(r)),
     };
-    let placed = place(
+    let (order, code) = place(
         &mut write.tx,
         &state,
         &principal,
-        req,
+        &body.value,
         &cart,
         decision,
-        authorization.clone(),
+        authorization,
     )
-    .await;
-    let (order, code) = match placed {
-        Ok(p) => p,
-        Err(e) => {
-            drop(write);
-            void().await;
-            return Err(e);
-        }
-    };
+    .await?;
     let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
+    let amount = order.payment.amount;
     let remembered = CheckoutResult {
         order: order.clone(),
         pickup_code: None,
@@ -536,24 +566,8 @@ pub async fn checkout(
         order,
         pickup_code: code,
     };
-    let response = match write
+    let response = write
         .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            void().await;
-            return Err(e);
-        }
-    };
-    if let (true, Some(a)) = (
-        matches!(req.fulfilment, Fulfilment::CarryOut),
-        &authorization,
-    ) {
-        state
-            .payments
-            .capture(a, result.order.payment.amount)
-            .await?;
-    }
-    Ok(response)
+        .await?;
+    Ok(Written::Placed(response, amount))
 }

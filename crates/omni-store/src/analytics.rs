@@ -67,7 +67,7 @@ impl WriteTx {
         .bind(i64::from(s.score))
         .bind(s.comment.clone())
         .bind(millis(s.created_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }

@@ -78,7 +78,7 @@ impl WriteTx {
         .bind(channel)
         .bind(secret_hash.to_vec())
         .bind(millis(key.created_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -96,7 +96,7 @@ impl WriteTx {
         .bind(millis(now))
         .bind(tenant.to_string())
         .bind(id.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() == 1 {
             Ok(())

@@ -9,6 +9,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::sync::Arc;
 
 use crate::group_commit::GroupCommit;
+use crate::writer_thread::WriterThread;
 use crate::{StoreError, WriteTx};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
@@ -30,6 +31,8 @@ pub struct Store {
     /// concurrent checkouts into second-long tails) — and writers queued together commit
     /// together. `None` on PostgreSQL (row locks, a transaction per writer).
     writer: Option<Arc<GroupCommit>>,
+    /// SQLite: the thread write sections run on (see [`Store::write_section`]).
+    writer_thread: Option<Arc<WriterThread>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -215,13 +218,16 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    // A connection to a local file does not go stale: the ping sqlx sends
+                    // before lending one out would be a hand-off to its thread per read.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                                  PRAGMA secure_delete = ON; PRAGMA temp_store = FILE; \
-                                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
+                                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 0;",
                             )
                             .await?;
                             Ok(())
@@ -239,10 +245,15 @@ impl Store {
             }
         };
         let writer = (backend == Backend::Sqlite).then(GroupCommit::new);
+        let writer_thread = match backend {
+            Backend::Sqlite => Some(WriterThread::start().map_err(StoreError::corrupt)?),
+            Backend::Postgres => None,
+        };
         Ok(Store {
             pool,
             backend,
             writer,
+            writer_thread,
         })
     }
 
@@ -311,6 +322,21 @@ impl Store {
         match &self.writer {
             Some(group) => Ok(WriteTx::shared(group.begin(&self.pool).await?)),
             None => Ok(WriteTx::own(self.pool.begin().await?, self.backend)),
+        }
+    }
+
+    /// Runs a write section — from [`Store::write`] to its commit — where it waits least for
+    /// its turn between statements: on SQLite on the writer thread (every other writer
+    /// waits for this one; see `writer_thread.rs`), where it runs to its end even if the
+    /// caller stops waiting; on PostgreSQL in place.
+    pub async fn write_section<F, T>(&self, section: F) -> Result<T, StoreError>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.writer_thread {
+            Some(thread) => thread.run(section).await,
+            None => Ok(section.await),
         }
     }
 

@@ -21,6 +21,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use crate::StoreError;
+use crate::batch::{self, Stmt};
 
 /// Writers committed together at most; bounds the work lost to one failed commit.
 pub(crate) const MAX_MEMBERS: usize = 128;
@@ -28,7 +29,7 @@ pub(crate) const MAX_MEMBERS: usize = 128;
 pub(crate) const MAX_AGE: Duration = Duration::from_millis(10);
 
 /// What a member learns when the shared transaction ends: committed, or why not.
-type Outcome = Result<(), Arc<str>>;
+type Outcome = Result<(), StoreError>;
 
 /// The shared transaction and the writers whose released savepoints wait in it.
 pub(crate) struct Batch {
@@ -44,16 +45,12 @@ impl Batch {
 
     /// Commits the shared transaction and tells every member how it went.
     async fn finish(self) {
-        let outcome = self
-            .tx
-            .commit()
-            .await
-            .map_err(|e| Arc::<str>::from(e.to_string()));
+        let outcome = self.tx.commit().await.map_err(|e| e.to_string());
         if let Err(e) = &outcome {
             tracing::error!(error = %e, members = self.members.len(), "group commit failed");
         }
         for member in self.members {
-            let _ = member.send(outcome.clone());
+            let _ = member.send(outcome.clone().map_err(StoreError::Corrupt));
         }
     }
 
@@ -66,9 +63,9 @@ impl Batch {
             "group commit abandoned"
         );
         let _ = self.tx.rollback().await;
-        let reason: Arc<str> = Arc::from(format!("the write was rolled back: {why}"));
+        let reason = format!("the write was rolled back: {why}");
         for member in self.members {
-            let _ = member.send(Err(reason.clone()));
+            let _ = member.send(Err(StoreError::Corrupt(reason.clone())));
         }
     }
 }
@@ -98,7 +95,8 @@ pub(crate) struct Turn {
     group: Arc<GroupCommit>,
 }
 
-const SAVEPOINT: &str = "SAVEPOINT w";
+/// A joining writer's savepoint, opened with its first statement (see [`crate::WriteTx`]).
+pub(crate) const SAVEPOINT: &str = "SAVEPOINT w";
 const RELEASE: &str = "RELEASE SAVEPOINT w";
 const UNDO: &str = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w";
 
@@ -110,8 +108,8 @@ impl GroupCommit {
         })
     }
 
-    /// Waits for the writer slot (in arrival order), joins or opens the shared transaction
-    /// and opens this writer's savepoint.
+    /// Waits for the writer slot (in arrival order) and joins or opens the shared
+    /// transaction; a joining writer's savepoint goes with its first statement.
     pub(crate) async fn begin(self: &Arc<Self>, pool: &AnyPool) -> Result<Turn, StoreError> {
         let mut slot = {
             let _queued = Queued::join(&self.queued);
@@ -125,7 +123,7 @@ impl GroupCommit {
             }
             other => other,
         };
-        let (mut batch, alone) = match open {
+        let (batch, alone) = match open {
             Some(batch) => (batch, false),
             None => {
                 let batch = Batch {
@@ -137,12 +135,6 @@ impl GroupCommit {
                 (batch, true)
             }
         };
-        // The first writer of a batch has nobody to protect: it writes straight into the
-        // transaction (and a failure rolls all of it back). Later writers get a savepoint.
-        if !alone && let Err(e) = sqlx::query(SAVEPOINT).execute(&mut *batch.tx).await {
-            batch.poison(&e.to_string()).await;
-            return Err(e.into());
-        }
         Ok(Turn {
             batch,
             alone,
@@ -182,17 +174,35 @@ impl Drop for Queued<'_> {
 }
 
 impl Turn {
+    /// Whether this writer opened the batch: it has nobody to protect, so it writes straight
+    /// into the transaction (and a failure rolls all of it back); later writers get a
+    /// savepoint.
+    pub(crate) fn alone(&self) -> bool {
+        self.alone
+    }
+
     /// The shared transaction's connection, inside this writer's savepoint.
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.batch.tx
     }
 
-    /// Keeps this writer's changes in the shared transaction and waits until it commits.
-    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+    /// Sends this writer's last writes, keeps its changes in the shared transaction and waits
+    /// until it commits. The savepoint's release goes with the last writes unless one of them
+    /// has a row count to check first.
+    pub(crate) async fn commit(self, last: Vec<Stmt>) -> Result<(), StoreError> {
         let (member, committed) = oneshot::channel();
         tokio::spawn(async move {
             let mut turn = self;
-            let released = match turn.alone {
+            let release_with = !turn.alone && !last.iter().any(Stmt::checks_rows);
+            let mut stmts = last;
+            if release_with {
+                stmts.push(Stmt::new(RELEASE));
+            }
+            if let Err(e) = batch::run(&mut turn.batch.tx, stmts).await {
+                let _ = member.send(Err(e));
+                return turn.undo(true).await;
+            }
+            let released = match turn.alone || release_with {
                 true => Ok(()),
                 false => (sqlx::query(RELEASE).execute(&mut *turn.batch.tx).await).map(drop),
             };
@@ -202,29 +212,32 @@ impl Turn {
                 Err(e) => turn.batch.poison(&e.to_string()).await,
             }
         });
-        match committed.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(why)) => Err(StoreError::Corrupt(why.to_string())),
-            Err(_) => Err(StoreError::Corrupt(
+        committed.await.unwrap_or_else(|_| {
+            Err(StoreError::Corrupt(
                 "the group commit ended without an answer".into(),
-            )),
-        }
+            ))
+        })
     }
 
-    /// Undoes this writer's changes and nothing else; the turn passes on.
-    pub(crate) fn abandon(self) {
-        tokio::spawn(async move {
-            let mut turn = self;
-            if turn.alone {
-                // Nobody else's change is in the transaction yet: all of it goes.
-                let _ = turn.batch.tx.rollback().await;
-                return drop(turn.slot);
-            }
-            match sqlx::raw_sql(UNDO).execute(&mut *turn.batch.tx).await {
-                Ok(_) => hand_back(turn.batch, turn.slot, &turn.group).await,
-                Err(e) => turn.batch.poison(&e.to_string()).await,
-            }
-        });
+    /// Undoes this writer's changes and nothing else; the turn passes on. `sent`: whether any
+    /// of its statements reached the database (if none, there is nothing to undo).
+    pub(crate) fn abandon(self, sent: bool) {
+        tokio::spawn(self.undo(sent));
+    }
+
+    async fn undo(mut self, sent: bool) {
+        if self.alone {
+            // Nobody else's change is in the transaction yet: all of it goes.
+            let _ = self.batch.tx.rollback().await;
+            return drop(self.slot);
+        }
+        if !sent {
+            return hand_back(self.batch, self.slot, &self.group).await;
+        }
+        match sqlx::raw_sql(UNDO).execute(&mut *self.batch.tx).await {
+            Ok(_) => hand_back(self.batch, self.slot, &self.group).await,
+            Err(e) => self.batch.poison(&e.to_string()).await,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use omni_domain::idempotency::{Replay, StoredResponse, decide};
 use omni_kernel::{TenantId, Timestamp};
 use sqlx::Row;
 
+use crate::batch::Stmt;
 use crate::{Store, StoreError, WriteTx, millis};
 
 /// Which credential used a key: keys are scoped per API key, as Stripe does.
@@ -28,19 +29,18 @@ impl WriteTx {
         fingerprint: &[u8],
         now: Timestamp,
     ) -> Result<Option<Replay>, StoreError> {
-        let inserted = sqlx::query(
+        let claim = Stmt::new(
             "INSERT INTO idempotency_keys (tenant_id, credential, key, fingerprint, status, body, created_at) \
              VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind(scope.tenant.to_string())
-        .bind(scope.credential.to_owned())
-        .bind(scope.key.to_owned())
+        .bind(scope.credential)
+        .bind(scope.key)
         .bind(fingerprint.to_vec())
         .bind(Vec::<u8>::new())
-        .bind(millis(now))
-        .execute(self.conn())
-        .await?;
-        if inserted.rows_affected() == 1 {
+        .bind(millis(now));
+        let inserted = self.run(claim).await?;
+        if inserted.rows_affected == 1 {
             return Ok(None);
         }
         let row = sqlx::query(
@@ -50,7 +50,7 @@ impl WriteTx {
         .bind(scope.tenant.to_string())
         .bind(scope.credential.to_owned())
         .bind(scope.key.to_owned())
-        .fetch_one(self.conn())
+        .fetch_one(self.conn().await?)
         .await?;
         let stored_fp: Vec<u8> = row.try_get("fingerprint")?;
         let status: i64 = row.try_get("status")?;
@@ -69,18 +69,16 @@ impl WriteTx {
         scope: &IdempotencyScope<'_>,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let stmt = Stmt::new(
             "UPDATE idempotency_keys SET status = $1, body = $2 \
              WHERE tenant_id = $3 AND credential = $4 AND key = $5",
         )
         .bind(i64::from(response.status))
         .bind(response.body.clone())
         .bind(scope.tenant.to_string())
-        .bind(scope.credential.to_owned())
-        .bind(scope.key.to_owned())
-        .execute(self.conn())
-        .await?;
-        Ok(())
+        .bind(scope.credential)
+        .bind(scope.key);
+        self.defer(stmt).await
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod analytics;
 pub mod api_keys;
+mod batch;
 pub mod catalog;
 pub mod customers;
 mod db;
@@ -28,6 +29,7 @@ pub mod tenants;
 pub mod testing;
 mod tx;
 pub mod webhooks;
+mod writer_thread;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;

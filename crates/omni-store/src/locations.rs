@@ -64,7 +64,7 @@ impl WriteTx {
         .bind(doc(l)?)
         .bind(l.version)
         .bind(millis(l.updated_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await
         .map_err(StoreError::unique("a location with this code exists"))?;
         Ok(())
@@ -76,7 +76,7 @@ impl WriteTx {
         tenant: TenantId,
         id: LocationId,
     ) -> Result<Location, StoreError> {
-        fetch_location(self.conn(), tenant, id).await
+        fetch_location(self.conn().await?, tenant, id).await
     }
 
     /// Replaces a location if it is still at `expected_version` (optimistic concurrency).
@@ -98,7 +98,7 @@ impl WriteTx {
         .bind(l.tenant_id.to_string())
         .bind(l.id.to_string())
         .bind(expected_version)
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() == 1 {
             Ok(())

@@ -64,7 +64,7 @@ impl Store {
             Backend::Postgres => "SELECT position FROM relay_state WHERE name = 'feed' FOR UPDATE",
         };
         let position: i64 = sqlx::query(lock)
-            .fetch_one(tx.conn())
+            .fetch_one(tx.conn().await?)
             .await?
             .try_get("position")?;
         let assigned = sqlx::query(
@@ -75,13 +75,13 @@ impl Store {
         )
         .bind(position)
         .bind(batch)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?
         .rows_affected();
         if assigned > 0 {
             sqlx::query("UPDATE relay_state SET position = $1 WHERE name = 'feed'")
                 .bind(position + assigned as i64)
-                .execute(tx.conn())
+                .execute(tx.conn().await?)
                 .await?;
         }
         tx.commit().await?;

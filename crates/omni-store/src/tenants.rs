@@ -20,7 +20,7 @@ impl WriteTx {
             .bind(tenant.name.clone())
             .bind(countries)
             .bind(millis(now))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await
             .map_err(StoreError::unique("a tenant with this slug exists"))?;
         Ok(())

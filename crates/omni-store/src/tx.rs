@@ -4,6 +4,7 @@ use omni_domain::events::DomainEvent;
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::{Any, Transaction};
 
+use crate::batch::{self, Answer, Stmt};
 use crate::group_commit::Turn;
 use crate::{Backend, StoreError, millis, placeholders, rows_per_statement};
 
@@ -18,6 +19,12 @@ pub struct WriteTx {
     /// Customers whose segment facts this transaction changed (see
     /// [`WriteTx::customer_facts_changed`]).
     changed_customers: Vec<(TenantId, CustomerId, Timestamp)>,
+    /// Writes not sent yet (SQLite only): they go with the next statement whose answer is
+    /// needed, or with the commit (see [`crate::batch`]).
+    pending: Vec<Stmt>,
+    /// Whether any of this writer's statements reached the database (SQLite's shared
+    /// transaction: a writer that sent nothing has nothing to undo).
+    sent: bool,
 }
 
 /// The event kind announcing a change of a customer's segment facts that no other event of
@@ -51,26 +58,69 @@ impl WriteTx {
             events: 0,
             outbox: Vec::new(),
             changed_customers: Vec::new(),
+            pending: Vec::new(),
+            sent: true,
         }
     }
 
+    /// A writer's turn in SQLite's shared transaction; a writer that joins an open batch
+    /// starts with its savepoint, sent with its first statement.
     pub(crate) fn shared(turn: Turn) -> Self {
+        let pending = match turn.alone() {
+            true => Vec::new(),
+            false => vec![Stmt::new(crate::group_commit::SAVEPOINT)],
+        };
         Self {
             inner: Inner::Shared(Box::new(turn)),
             backend: Backend::Sqlite,
             events: 0,
             outbox: Vec::new(),
             changed_customers: Vec::new(),
+            pending,
+            sent: false,
         }
     }
 
-    /// The connection inside, for repository queries.
-    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    fn raw_conn(&mut self) -> &mut sqlx::AnyConnection {
         match &mut self.inner {
             Inner::Own(tx) => tx,
             Inner::Shared(turn) => turn.conn(),
             Inner::Ended => unreachable!("a transaction is used only before it ends"),
         }
+    }
+
+    /// The connection inside, for repository queries, once the writes kept back are sent
+    /// (a query always sees every earlier write of its transaction).
+    pub(crate) async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, StoreError> {
+        if !self.pending.is_empty() {
+            self.send(None).await?;
+        }
+        Ok(self.raw_conn())
+    }
+
+    /// A write whose answer is not needed now: on SQLite it goes with the next statement
+    /// that needs one (its row count and errors are checked then); on PostgreSQL, whose
+    /// round trips it would not save, it runs at once.
+    pub(crate) async fn defer(&mut self, stmt: Stmt) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => self.pending.push(stmt),
+            Backend::Postgres => {
+                batch::run(self.raw_conn(), vec![stmt]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a statement whose answer is needed now, together with the writes kept back.
+    pub(crate) async fn run(&mut self, stmt: Stmt) -> Result<Answer, StoreError> {
+        self.send(Some(stmt)).await
+    }
+
+    async fn send(&mut self, last: Option<Stmt>) -> Result<Answer, StoreError> {
+        let mut stmts = std::mem::take(&mut self.pending);
+        stmts.extend(last);
+        self.sent = true;
+        batch::run(self.raw_conn(), stmts).await
     }
 
     /// The backend, for the rare dialect difference.
@@ -136,17 +186,17 @@ impl WriteTx {
                 "INSERT INTO outbox (event_id, tenant_id, kind, subject, occurred_at, data) VALUES {}",
                 placeholders(chunk.len(), 6)
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut stmt = Stmt::new(sql);
             for r in chunk {
-                q = q
-                    .bind(&r.event_id)
-                    .bind(&r.tenant_id)
-                    .bind(&r.kind)
-                    .bind(&r.subject)
+                stmt = stmt
+                    .bind(r.event_id.as_str())
+                    .bind(r.tenant_id.as_str())
+                    .bind(r.kind.as_str())
+                    .bind(r.subject.as_str())
                     .bind(r.occurred_at)
-                    .bind(&r.data);
+                    .bind(r.data.as_str());
             }
-            q.execute(self.conn()).await?;
+            self.defer(stmt).await?;
         }
         Ok(())
     }
@@ -160,9 +210,10 @@ impl WriteTx {
     pub async fn commit(mut self) -> Result<(), StoreError> {
         self.announce_changed_customers();
         self.write_outbox().await?;
+        let pending = std::mem::take(&mut self.pending);
         match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Own(tx) => tx.commit().await?,
-            Inner::Shared(turn) => turn.commit().await?,
+            Inner::Shared(turn) => turn.commit(pending).await?,
             Inner::Ended => {}
         }
         Ok(())
@@ -172,7 +223,7 @@ impl WriteTx {
     pub async fn rollback(mut self) -> Result<(), StoreError> {
         match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Own(tx) => tx.rollback().await?,
-            Inner::Shared(turn) => turn.abandon(),
+            Inner::Shared(turn) => turn.abandon(self.sent),
             Inner::Ended => {}
         }
         Ok(())
@@ -184,7 +235,7 @@ impl Drop for WriteTx {
     /// back (sqlx does that), a shared one rolls back to this writer's savepoint only.
     fn drop(&mut self) {
         if let Inner::Shared(turn) = std::mem::replace(&mut self.inner, Inner::Ended) {
-            turn.abandon();
+            turn.abandon(self.sent);
         }
     }
 }

@@ -71,7 +71,7 @@ impl WriteTx {
         .bind(serde_json::to_string(&w.event_types).map_err(StoreError::corrupt)?)
         .bind(w.position)
         .bind(millis(w.created_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -85,7 +85,7 @@ impl WriteTx {
         let done = sqlx::query("DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         if done.rows_affected() == 1 {
             Ok(())

@@ -349,6 +349,75 @@ async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_it
     );
 }
 
+/// A write kept back to go with a later statement (on SQLite, several per hand-off) fails
+/// where it would have failed at once: the writer's commit reports it and takes back all of
+/// that writer's changes — the ones sent before as well — and nothing of the others'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_back_write_that_fails_at_commit_undoes_only_its_writer() {
+    use omni_domain::customers::{InteractionKind, TimelineEntry, TimelineEntryId};
+    let (db, t) = setup().await;
+    let device = format!("dev-{}", ulid::Ulid::generate());
+    let writers: Vec<_> = (0..24)
+        .map(|i| {
+            let (store, t, device) = (db.store.clone(), t.clone(), device.clone());
+            tokio::spawn(async move {
+                let loc = draft(&format!("K-{i:02}"))
+                    .into_location(&t, LocationId::new(), Utc::now())
+                    .expect("valid");
+                let entry = TimelineEntry {
+                    id: TimelineEntryId::new(),
+                    customer_id: None,
+                    device_id: Some(device),
+                    kind: InteractionKind::CartChanged,
+                    channel: omni_kernel::Channel::Web,
+                    location_id: None,
+                    occurred_at: Utc::now(),
+                    data: serde_json::json!({ "writer": i }),
+                };
+                let mut tx = store.write().await.expect("tx");
+                insert_with_event(&mut tx, &t, &loc).await;
+                tx.insert_timeline(t.id, &entry).await.expect("kept back");
+                if i % 3 == 0 {
+                    // The same entry again: its primary key is taken, found out at commit.
+                    tx.insert_timeline(t.id, &entry).await.ok();
+                }
+                let committed = tx.commit().await;
+                assert_eq!(committed.is_ok(), i % 3 != 0, "writer {i}: {committed:?}");
+                committed.ok().map(|()| i)
+            })
+        })
+        .collect();
+    let mut committed = Vec::new();
+    for w in writers {
+        committed.extend(w.await.expect("writer"));
+    }
+    let mut codes: Vec<String> = db
+        .store
+        .all_locations(t.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|l| l.code)
+        .collect();
+    codes.sort();
+    let expected: Vec<String> = committed.iter().map(|i| format!("K-{i:02}")).collect();
+    assert_eq!(codes, expected, "exactly the committed writers' locations");
+    let mut writers_seen: Vec<i64> = db
+        .store
+        .anonymous_timeline(t.id, &device)
+        .await
+        .expect("timeline")
+        .iter()
+        .map(|e| e.data["writer"].as_i64().expect("writer"))
+        .collect();
+    writers_seen.sort();
+    assert_eq!(
+        writers_seen,
+        committed.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+        "exactly the committed writers' entries, once each"
+    );
+}
+
 #[tokio::test]
 async fn a_side_checkpoint_runs_on_either_backend_and_leaves_the_data_readable() {
     let (db, t) = setup().await;

@@ -105,6 +105,8 @@ struct Target {
     scenario: Scenario,
     /// Open carts waiting for their checkout: `(cart id, device id)`.
     carts: std::sync::Mutex<Vec<(serde_json::Value, String)>>,
+    /// How many demo SKUs carts draw from (counted once: it builds the demo catalog).
+    skus: u32,
 }
 
 impl Target {
@@ -133,6 +135,7 @@ impl Target {
             auth,
             scenario: args.scenario,
             carts: std::sync::Mutex::new(Vec::new()),
+            skus: crate::demo::small_variant_count().clamp(1, 400),
         })
     }
 
@@ -192,10 +195,9 @@ impl Target {
 
     /// Opens a fresh 2-line device cart of random demo SKUs (before the clock starts).
     async fn open_cart(&self) -> Result<(), reqwest::Error> {
-        let skus = crate::demo::small_variant_count().min(400);
         let lines: Vec<_> = (0..2)
             .map(|_| {
-                let sku = crate::demo::sku_code(rand::random_range(1..=skus.max(1)));
+                let sku = crate::demo::sku_code(rand::random_range(1..=self.skus));
                 serde_json::json!({"sku": sku, "quantity": rand::random_range(1..=2)})
             })
             .collect();

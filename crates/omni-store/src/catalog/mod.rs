@@ -56,7 +56,7 @@ impl WriteTx {
             .bind(c.parent_id.map(|p| p.to_string()))
             .bind(to_doc(c)?)
             .bind(millis(c.created_at))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await
             .map_err(StoreError::unique("a category with this code exists"))?;
         Ok(())
@@ -71,7 +71,7 @@ impl WriteTx {
         .bind(b.id.to_string())
         .bind(b.code.clone())
         .bind(to_doc(b)?)
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await
         .map_err(StoreError::unique("a brand with this code exists"))?;
         Ok(())
@@ -86,7 +86,7 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM catalog_synonyms WHERE tenant_id = $1")
             .bind(tenant.to_string())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         sqlx::query(
             "INSERT INTO catalog_synonyms (tenant_id, doc, updated_at) VALUES ($1, $2, $3)",
@@ -94,7 +94,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(to_doc(s)?)
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }

@@ -23,7 +23,7 @@ impl WriteTx {
         sqlx::query("DELETE FROM catalog_variants WHERE tenant_id = $1 AND product_id = $2")
             .bind(p.tenant_id.to_string())
             .bind(p.id.to_string())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         if p.variants.is_empty() {
             return Ok(());
@@ -51,9 +51,11 @@ impl WriteTx {
                 .bind(p.id.to_string())
                 .bind(v.barcode.as_ref().map(|b| b.as_str().to_owned()));
         }
-        q.execute(self.conn()).await.map_err(StoreError::unique(
-            "a SKU of this product belongs to another product",
-        ))?;
+        q.execute(self.conn().await?)
+            .await
+            .map_err(StoreError::unique(
+                "a SKU of this product belongs to another product",
+            ))?;
         Ok(())
     }
 
@@ -70,7 +72,7 @@ impl WriteTx {
         .bind(to_doc(p)?)
         .bind(p.version)
         .bind(millis(p.updated_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await
         .map_err(StoreError::unique("a product with this article exists"))?;
         self.put_variants(p).await
@@ -93,7 +95,7 @@ impl WriteTx {
         .bind(p.tenant_id.to_string())
         .bind(p.id.to_string())
         .bind(expected_version)
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::VersionMismatch);
@@ -110,7 +112,7 @@ impl WriteTx {
         let row = sqlx::query("SELECT doc FROM catalog_products WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         from_doc(&row)

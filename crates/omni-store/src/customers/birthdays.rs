@@ -89,7 +89,7 @@ impl WriteTx {
         .bind(i64::from(year))
         .bind(event.id.to_string())
         .bind(millis(event.occurred_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() == 1 {
             self.record(event).await?;

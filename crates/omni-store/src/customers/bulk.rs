@@ -43,7 +43,7 @@ impl WriteTx {
                     .bind(millis(c.updated_at))
                     .bind(birth_md(c));
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         let ids: Vec<(&Customer, &Identifier, bool)> = rows
             .iter()
@@ -67,9 +67,11 @@ impl WriteTx {
                     .bind(c.id.to_string())
                     .bind(millis(c.created_at));
             }
-            q.execute(self.conn()).await.map_err(StoreError::unique(
-                "a verified identifier appears twice in the load",
-            ))?;
+            q.execute(self.conn().await?)
+                .await
+                .map_err(StoreError::unique(
+                    "a verified identifier appears twice in the load",
+                ))?;
         }
         let consents: Vec<(&Customer, &ConsentRecord)> = rows
             .iter()
@@ -98,7 +100,7 @@ impl WriteTx {
                     .bind(r.location_id.map(|l| l.to_string()))
                     .bind(millis(r.at));
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         Ok(())
     }

@@ -53,7 +53,7 @@ impl WriteTx {
         .bind(r.source.as_str())
         .bind(r.location_id.map(|l| l.to_string()))
         .bind(millis(r.at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -67,7 +67,14 @@ impl WriteTx {
         let sql = format!(
             "SELECT {COLUMNS} FROM customer_consents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY at, id"
         );
-        crate::rows_by_key(self.conn(), sql, tenant, customer.to_string(), decode).await
+        crate::rows_by_key(
+            self.conn().await?,
+            sql,
+            tenant,
+            customer.to_string(),
+            decode,
+        )
+        .await
     }
 }
 

@@ -73,7 +73,7 @@ impl WriteTx {
         .bind(i64::from(verified))
         .bind(source.to_owned())
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await
         .map_err(StoreError::unique("this verified identifier belongs to another customer"))?;
         Ok(())
@@ -93,7 +93,7 @@ impl WriteTx {
             .bind(tenant.to_string())
             .bind(id.kind.as_str())
             .bind(id.value.clone())
-            .fetch_all(self.conn())
+            .fetch_all(self.conn().await?)
             .await?;
         rows.iter().map(decode).collect()
     }
@@ -107,7 +107,14 @@ impl WriteTx {
         let sql = format!(
             "SELECT {COLUMNS} FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, value"
         );
-        crate::rows_by_key(self.conn(), sql, tenant, customer.to_string(), decode).await
+        crate::rows_by_key(
+            self.conn().await?,
+            sql,
+            tenant,
+            customer.to_string(),
+            decode,
+        )
+        .await
     }
 }
 

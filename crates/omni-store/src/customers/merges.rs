@@ -49,7 +49,7 @@ impl WriteTx {
         .bind(merge_doc(m)?)
         .bind(before)
         .bind(millis(m.updated_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -67,7 +67,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         let before: Option<String> = row.try_get("survivor_before")?;
@@ -95,7 +95,7 @@ impl WriteTx {
         .bind(millis(m.updated_at))
         .bind(m.tenant_id.to_string())
         .bind(m.id.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -123,7 +123,7 @@ impl WriteTx {
                 .bind(m.id.to_string())
                 .bind(m.tenant_id.to_string())
                 .bind(m.loser.to_string())
-                .execute(self.conn())
+                .execute(self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -139,7 +139,7 @@ impl WriteTx {
                 .bind(m.loser.to_string())
                 .bind(m.tenant_id.to_string())
                 .bind(m.id.to_string())
-                .execute(self.conn())
+                .execute(self.conn().await?)
                 .await?;
         }
         Ok(())

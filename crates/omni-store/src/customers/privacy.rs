@@ -41,7 +41,7 @@ impl WriteTx {
         .bind(e.action.clone())
         .bind(e.reason.clone())
         .bind(millis(e.at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -65,7 +65,7 @@ impl WriteTx {
                 sqlx::query("SELECT id FROM customers WHERE tenant_id = $1 AND merged_into = $2")
                     .bind(tenant.to_string())
                     .bind(ids[i].to_string())
-                    .fetch_all(self.conn())
+                    .fetch_all(self.conn().await?)
                     .await?;
             for row in rows {
                 let s: String = row.try_get("id")?;
@@ -94,7 +94,7 @@ impl WriteTx {
                 sqlx::query(sql)
                     .bind(t.clone())
                     .bind(c.clone())
-                    .execute(self.conn())
+                    .execute(self.conn().await?)
                     .await?;
             }
         }

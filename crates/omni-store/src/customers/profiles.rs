@@ -35,7 +35,7 @@ impl WriteTx {
         .bind(millis(c.created_at))
         .bind(millis(c.updated_at))
         .bind(birth_md(c))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         self.customer_facts_changed(c.tenant_id, c.id, c.created_at);
         Ok(())
@@ -54,7 +54,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         decode_customer(&row)
@@ -100,7 +100,7 @@ impl WriteTx {
         .bind(c.tenant_id.to_string())
         .bind(c.id.to_string())
         .bind(expected_version)
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() == 1 {
             self.customer_facts_changed(c.tenant_id, c.id, c.updated_at);
@@ -122,7 +122,7 @@ impl WriteTx {
             .bind(bits)
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         self.customer_facts_changed(tenant, id, at);
         Ok(())

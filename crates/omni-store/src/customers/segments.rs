@@ -133,7 +133,7 @@ impl WriteTx {
         .bind(s.name.clone())
         .bind(rule)
         .bind(millis(s.created_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -150,7 +150,7 @@ impl WriteTx {
         sqlx::query("DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2")
             .bind(t.clone())
             .bind(s.clone())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         // one parameter per row (tenant and segment are shared)
         for chunk in ids.chunks(crate::rows_per_statement(self.backend(), 1)) {
@@ -169,14 +169,14 @@ impl WriteTx {
             for id in chunk {
                 q = q.bind(id.to_string());
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         sqlx::query("UPDATE segments SET member_count = $1, materialized_at = $2 WHERE tenant_id = $3 AND id = $4")
             .bind(ids.len() as i64)
             .bind(millis(now))
             .bind(t)
             .bind(s)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }

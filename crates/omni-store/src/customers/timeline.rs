@@ -6,6 +6,7 @@ use omni_kernel::{Channel, CustomerId, TenantId};
 use sqlx::Row;
 
 use super::{opt_parse, parse};
+use crate::batch::Stmt;
 use crate::{Page, Store, StoreError, WriteTx, from_millis, millis};
 
 /// Filters of a timeline page.
@@ -44,7 +45,7 @@ impl WriteTx {
         tenant: TenantId,
         e: &TimelineEntry,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let stmt = Stmt::new(
             "INSERT INTO customer_timeline (tenant_id, id, customer_id, device_id, kind, channel, location_id, \
              occurred_at, data, merge_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
         )
@@ -56,10 +57,8 @@ impl WriteTx {
         .bind(e.channel.as_str())
         .bind(e.location_id.map(|l| l.to_string()))
         .bind(millis(e.occurred_at))
-        .bind(e.data.to_string())
-        .execute(self.conn())
-        .await?;
-        Ok(())
+        .bind(e.data.to_string());
+        self.defer(stmt).await
     }
 
     /// Gives a device's anonymous entries to the customer it turned out to be; returns how many.
@@ -75,7 +74,7 @@ impl WriteTx {
         .bind(customer.to_string())
         .bind(tenant.to_string())
         .bind(device.to_owned())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(done.rows_affected())
     }

@@ -32,7 +32,7 @@ impl WriteTx {
         )
         .bind(t.clone())
         .bind(c.clone())
-        .fetch_all(self.conn())
+        .fetch_all(self.conn().await?)
         .await?;
         let mut before = HashMap::new();
         for row in rows {
@@ -42,7 +42,7 @@ impl WriteTx {
         sqlx::query("DELETE FROM customer_wishlist WHERE tenant_id = $1 AND customer_id = $2")
             .bind(t.clone())
             .bind(c.clone())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         let items: Vec<WishlistItem> = skus
             .iter()
@@ -66,7 +66,7 @@ impl WriteTx {
                     .bind((n * per + i) as i64)
                     .bind(millis(item.added_at));
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         Ok(items)
     }
@@ -84,7 +84,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(customer.to_string())
         .bind(sku.to_owned())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(done.rows_affected() > 0)
     }

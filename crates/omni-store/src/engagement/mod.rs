@@ -44,7 +44,7 @@ impl WriteTx {
             .bind(doc(c)?)
             .bind(millis(c.created_at))
             .bind(millis(c.last_message_at))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?,
             Some(v) => sqlx::query(
                 "UPDATE conversations SET customer_id = $1, status = $2, queue = $3, human_involved = $4, \
@@ -60,7 +60,7 @@ impl WriteTx {
             .bind(c.tenant_id.to_string())
             .bind(c.id.to_string())
             .bind(v)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?,
         };
         if done.rows_affected() != 1 {
@@ -90,7 +90,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(value)
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?;
         row.as_ref().map(decode).transpose()
     }
@@ -102,7 +102,7 @@ impl WriteTx {
         id: ConversationId,
     ) -> Result<Conversation, StoreError> {
         crate::doc_by_id(
-            self.conn(),
+            self.conn().await?,
             "SELECT doc FROM conversations WHERE tenant_id = $1 AND id = $2",
             tenant,
             id.to_string(),
@@ -124,7 +124,7 @@ impl WriteTx {
         .bind(m.conversation_id.to_string())
         .bind(doc(m)?)
         .bind(millis(m.at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -140,7 +140,7 @@ impl WriteTx {
         .bind(c.status.as_str())
         .bind(doc(c)?)
         .bind(millis(c.requested_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -162,7 +162,7 @@ impl WriteTx {
         .bind(c.tenant_id.to_string())
         .bind(c.id.to_string())
         .bind(from.as_str())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(conflict));
@@ -179,7 +179,7 @@ impl WriteTx {
         .bind(doc(c)?)
         .bind(c.tenant_id.to_string())
         .bind(c.id.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -203,7 +203,7 @@ impl WriteTx {
         .bind(doc(&skills)?)
         .bind(i64::from(available))
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }

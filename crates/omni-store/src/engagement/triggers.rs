@@ -40,7 +40,7 @@ impl WriteTx {
             .bind(chain.id.clone())
             .bind(doc)
             .bind(millis(now))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await
             .map_err(StoreError::unique("a chain with this id exists; name its version"))?,
             Some(v) => sqlx::query(
@@ -52,7 +52,7 @@ impl WriteTx {
             .bind(tenant.to_string())
             .bind(chain.id.clone())
             .bind(v)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?,
         };
         if done.rows_affected() != 1 {
@@ -102,7 +102,7 @@ impl WriteTx {
                     .bind(r.event_id.to_string())
                     .bind(millis(r.created_at));
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         let per = crate::rows_per_statement(self.backend(), 2);
         let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<(&str, String)>> =
@@ -126,7 +126,7 @@ impl WriteTx {
                 for (chain, customer) in chunk {
                     q = q.bind((*chain).to_owned()).bind(customer.clone());
                 }
-                q.execute(self.conn()).await?;
+                q.execute(self.conn().await?).await?;
             }
         }
         Ok(())
@@ -149,7 +149,7 @@ impl WriteTx {
         .bind(run.customer_id.to_string())
         .bind(millis(run.due_at))
         .bind(run.event_id.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -173,7 +173,7 @@ impl WriteTx {
         .bind(i64::from(f.counted()))
         .bind(json_doc(f)?)
         .bind(millis(f.at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -190,7 +190,7 @@ impl WriteTx {
         .bind(position)
         .bind(TRIGGERS_POSITION)
         .bind(owner.to_owned())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

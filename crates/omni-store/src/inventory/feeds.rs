@@ -67,7 +67,9 @@ impl WriteTx {
     async fn stage_table(&mut self) -> Result<&'static str, StoreError> {
         match self.backend() {
             crate::Backend::Sqlite => {
-                sqlx::query(SQLITE_STAGE).execute(self.conn()).await?;
+                sqlx::query(SQLITE_STAGE)
+                    .execute(self.conn().await?)
+                    .await?;
                 Ok("temp.feed_stage")
             }
             crate::Backend::Postgres => Ok("stock_feed_rows"),
@@ -131,7 +133,7 @@ impl WriteTx {
             .bind(batch.to_owned())
             .bind(json)
             .bind(tenant.to_owned())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }
@@ -160,7 +162,7 @@ impl WriteTx {
                     .bind(r.safety_stock)
                     .bind(MovementId::new().to_string());
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         Ok(())
     }
@@ -196,7 +198,7 @@ impl WriteTx {
         let refused = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(batch.clone())
             .bind(t.clone())
-            .fetch_all(self.conn())
+            .fetch_all(self.conn().await?)
             .await?;
         let mut rejects = Vec::new();
         for row in &refused {
@@ -205,7 +207,7 @@ impl WriteTx {
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(batch.clone())
                 .bind(seq)
-                .execute(self.conn())
+                .execute(self.conn().await?)
                 .await?;
             rejects.push(FeedReject {
                 row: seq as u64,
@@ -230,7 +232,7 @@ impl WriteTx {
             .bind(t.clone())
             .bind(feed.to_string())
             .bind(millis(now))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         match mode {
             FeedMode::Snapshot => {
@@ -242,7 +244,7 @@ impl WriteTx {
         let sql = format!("DELETE FROM {stage} WHERE batch_id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(batch)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         let data = serde_json::json!({
             "feed_id": feed.to_string(),
@@ -305,7 +307,7 @@ impl WriteTx {
             .bind(batch.to_owned())
             .bind(tenant.to_owned())
             .bind(millis(now))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }

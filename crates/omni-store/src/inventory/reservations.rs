@@ -7,6 +7,7 @@ use omni_domain::inventory::{Reservation, ReservationId, ReservationStatus, Sku}
 use omni_kernel::{LocationId, TenantId, Timestamp};
 use sqlx::Row;
 
+use crate::batch::Stmt;
 use crate::{Store, StoreError, WriteTx, millis};
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<Reservation, StoreError> {
@@ -28,43 +29,43 @@ fn event_kind(status: ReservationStatus) -> &'static str {
     }
 }
 
+/// Why a hold cannot be placed.
+const NOT_ENOUGH: &str = "not enough stock available to promise at this location";
+
 impl WriteTx {
     /// Places a hold: takes the units (409 if not available) and records the hold and its event.
     pub async fn place_reservation(&mut self, r: &Reservation) -> Result<(), StoreError> {
         let (tenant, sku, location) = (r.tenant_id, &r.sku, r.location_id);
         // Overdue holds the sweeper has not reached yet are expired only when their units are
         // needed: the common case (enough stock) costs one statement, not a search as well.
-        match self
-            .reserve_stock(tenant, sku, location, r.quantity, r.created_at)
-            .await
+        if !self
+            .try_reserve_stock(tenant, sku, location, r.quantity, r.created_at)
+            .await?
         {
-            Ok(()) => {}
-            Err(StoreError::Conflict(why)) => {
-                let freed = self
-                    .expire_overdue_at(tenant, sku, location, r.created_at)
-                    .await?;
-                if freed == 0 {
-                    return Err(StoreError::Conflict(why));
-                }
-                self.reserve_stock(tenant, sku, location, r.quantity, r.created_at)
-                    .await?;
+            let freed = self
+                .expire_overdue_at(tenant, sku, location, r.created_at)
+                .await?;
+            if freed == 0
+                || !self
+                    .try_reserve_stock(tenant, sku, location, r.quantity, r.created_at)
+                    .await?
+            {
+                return Err(StoreError::Conflict(NOT_ENOUGH));
             }
-            Err(other) => return Err(other),
         }
-        sqlx::query(
+        let stmt = Stmt::new(
             "INSERT INTO reservations (tenant_id, id, sku, location_id, status, expires_at, doc, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(r.tenant_id.to_string())
         .bind(r.id.to_string())
-        .bind(r.sku.as_str().to_owned())
+        .bind(r.sku.as_str())
         .bind(r.location_id.to_string())
         .bind(r.status.as_str())
         .bind(millis(r.expires_at))
         .bind(doc(r)?)
-        .bind(millis(r.updated_at))
-        .execute(self.conn())
-        .await?;
+        .bind(millis(r.updated_at));
+        self.defer(stmt).await?;
         self.record_reservation(r).await
     }
 
@@ -77,7 +78,7 @@ impl WriteTx {
         let row = sqlx::query("SELECT doc FROM reservations WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         decode(&row)
@@ -97,7 +98,7 @@ impl WriteTx {
         .bind(millis(next.updated_at))
         .bind(next.tenant_id.to_string())
         .bind(next.id.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict("the reservation is no longer active"));
@@ -153,7 +154,7 @@ impl WriteTx {
         .bind(sku.as_str().to_owned())
         .bind(location.to_string())
         .bind(millis(now))
-        .fetch_all(self.conn())
+        .fetch_all(self.conn().await?)
         .await?;
         let mut expired = 0;
         for row in &rows {

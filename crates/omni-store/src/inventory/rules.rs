@@ -21,7 +21,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(serde_json::to_string(rules).map_err(StoreError::corrupt)?)
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }

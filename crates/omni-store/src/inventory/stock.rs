@@ -5,6 +5,7 @@ use omni_domain::inventory::{Movement, MovementId, MovementKind, Sku, StockLevel
 use omni_kernel::{LocationId, TenantId, Timestamp};
 
 use super::{KEY, LEVEL_COLUMNS, level};
+use crate::batch::Stmt;
 use crate::{Backend, StoreError, WriteTx, millis};
 
 impl WriteTx {
@@ -25,7 +26,7 @@ impl WriteTx {
             .bind(tenant.to_string())
             .bind(sku.as_str().to_owned())
             .bind(location.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?;
         row.as_ref().map_or(Ok(StockLevel::default()), level)
     }
@@ -45,7 +46,7 @@ impl WriteTx {
         .bind(sku.as_str().to_owned())
         .bind(location.to_string())
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -73,7 +74,7 @@ impl WriteTx {
         .bind(m.quantity)
         .bind(reference.map(str::to_owned))
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(id)
     }
@@ -100,7 +101,7 @@ impl WriteTx {
             .bind(location.to_string())
             .bind(m.quantity)
             .bind(millis(now))
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::Conflict(
                 "on hand would fall below what is reserved",
@@ -110,34 +111,28 @@ impl WriteTx {
         level(&row)
     }
 
-    /// Holds units if that many are available to promise — the no-oversell statement.
-    pub async fn reserve_stock(
+    /// Holds units if that many are available to promise — the no-oversell statement
+    /// (`false`, nothing changed, if not).
+    /// The writes kept back in the transaction go with it, so an error here may be theirs.
+    pub async fn try_reserve_stock(
         &mut self,
         tenant: TenantId,
         sku: &Sku,
         location: LocationId,
         quantity: i64,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE stock SET reserved = reserved + $4, updated_at = $5 \
              WHERE {KEY} AND on_hand - reserved - safety_stock >= $4"
         );
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let stmt = Stmt::new(sql)
             .bind(tenant.to_string())
-            .bind(sku.as_str().to_owned())
+            .bind(sku.as_str())
             .bind(location.to_string())
             .bind(quantity)
-            .bind(millis(now))
-            .execute(self.conn())
-            .await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict(
-                "not enough stock available to promise at this location",
-            ))
-        }
+            .bind(millis(now));
+        Ok(self.run(stmt).await?.rows_affected == 1)
     }
 
     /// Frees held units; with `sold`, they also leave on-hand as a sale movement.
@@ -162,7 +157,7 @@ impl WriteTx {
             .bind(quantity)
             .bind(on_hand_change)
             .bind(millis(now))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Corrupt(format!("stock of {sku} lost its hold")));
@@ -200,7 +195,7 @@ impl WriteTx {
             .bind(safety_stock)
             .bind(in_transit_change)
             .bind(millis(now))
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::Conflict(
                 "fewer units are in transit than received",

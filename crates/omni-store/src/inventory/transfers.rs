@@ -53,7 +53,7 @@ impl WriteTx {
             .bind(status(t))
             .bind(serde_json::to_string(t).map_err(StoreError::corrupt)?)
             .bind(millis(t.dispatched_at))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         self.record_transfer(t, "transfer.dispatched").await
     }
@@ -67,7 +67,7 @@ impl WriteTx {
         let row = sqlx::query("SELECT doc FROM transfers WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         decode(&row)
@@ -85,7 +85,7 @@ impl WriteTx {
         .bind(millis(now))
         .bind(t.tenant_id.to_string())
         .bind(t.id.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict("the transfer was already received"));

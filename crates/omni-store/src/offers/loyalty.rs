@@ -44,7 +44,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(customer.to_string())
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT lots FROM loyalty_wallets WHERE tenant_id = $1 AND customer_id = $2{}",
@@ -53,7 +53,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(customer.to_string())
-            .fetch_one(self.conn())
+            .fetch_one(self.conn().await?)
             .await?;
         let mut w = decode_wallet(&row)?;
         let settled = w.settle(now);
@@ -79,7 +79,7 @@ impl WriteTx {
         .bind(millis(now))
         .bind(tenant.to_string())
         .bind(customer.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         for p in postings {
             sqlx::query(
@@ -95,7 +95,7 @@ impl WriteTx {
             .bind(p.points)
             .bind(p.reference.clone())
             .bind(millis(p.at))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         }
         Ok(b)

@@ -79,7 +79,7 @@ impl WriteTx {
              ON CONFLICT (tenant_id) DO UPDATE SET version = offer_rules_version.version + 1",
         )
         .bind(tenant.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -104,7 +104,7 @@ impl WriteTx {
         .bind(list.rule.currency.code())
         .bind(json(list)?)
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         self.bump_offer_rules(tenant).await
     }
@@ -117,7 +117,7 @@ impl WriteTx {
         let row = sqlx::query("SELECT doc FROM offer_price_lists WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?;
         let Some(row) = row else {
             return Ok(HashMap::new());
@@ -183,7 +183,7 @@ impl WriteTx {
                     .bind(*sale)
                     .bind((n * per + i) as i64);
             }
-            q.execute(self.conn()).await?;
+            q.execute(self.conn().await?).await?;
         }
         Ok(())
     }
@@ -209,7 +209,7 @@ impl WriteTx {
         .bind(l.per_customer.map(i64::from))
         .bind(millis(now))
         .bind(status.as_str())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -237,7 +237,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(p.id.to_string())
         .bind(expected_version)
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::VersionMismatch);
@@ -276,7 +276,7 @@ impl WriteTx {
             for c in chunk {
                 q = q.bind(c.clone());
             }
-            added += q.execute(self.conn()).await?.rows_affected();
+            added += q.execute(self.conn().await?).await?.rows_affected();
         }
         Ok(added)
     }
@@ -296,7 +296,7 @@ impl WriteTx {
         .bind(program.currency.code())
         .bind(json(program)?)
         .bind(millis(now))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         self.bump_offer_rules(tenant).await
     }
@@ -314,7 +314,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         decode_promotion(&row)

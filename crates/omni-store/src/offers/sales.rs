@@ -7,6 +7,7 @@ use omni_domain::offers::{LoyaltyProgram, Quote};
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::Row;
 
+use crate::batch::Stmt;
 use crate::{Store, StoreError, WriteTx, from_millis, millis};
 
 /// How strictly a sale's redemptions are enforced.
@@ -43,6 +44,10 @@ struct SaleRow {
     quote: Quote,
 }
 
+/// Why a promotion in a quote can no longer be used.
+const PROMOTION_USED_UP: &str =
+    "a promotion in the quote ended, reached its limit or spent its budget; price the cart again";
+
 impl WriteTx {
     /// Records the sale and redeems what its quote used. Strict: 409 on a used-up coupon, a
     /// reached limit, a spent budget, too few points or a reference already committed.
@@ -59,26 +64,38 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<Vec<&'static str>, StoreError> {
         let mut conflicts = Vec::new();
-        sqlx::query(
+        let sale = Stmt::new(
             "INSERT INTO offer_sales (tenant_id, reference, customer_id, status, total, quote, created_at, updated_at) \
              VALUES ($1, $2, $3, 'committed', $6, $4, $5, $5)",
         )
         .bind(tenant.to_string())
-        .bind(reference.to_owned())
+        .bind(reference)
         .bind(customer.map(|c| c.to_string()))
         .bind(serde_json::to_string(quote).map_err(StoreError::corrupt)?)
         .bind(millis(now))
         .bind(quote.total)
-        .execute(self.conn())
-        .await
-        .map_err(StoreError::unique("this sale reference was already committed"))?;
+        .unique("this sale reference was already committed");
+        match mode {
+            Redemption::Strict => self.defer(sale).await?,
+            // Offline, the conflicts of the redemptions below are reported, not raised: every
+            // earlier write is checked first so that none of its errors is taken for one.
+            Redemption::Offline => {
+                self.run(sale).await?;
+            }
+        }
         for p in &quote.promotions {
             let used = self
-                .use_promotion(tenant, p.promotion_id.to_string(), p.discount, customer)
+                .use_promotion(
+                    tenant,
+                    p.promotion_id.to_string(),
+                    p.discount,
+                    customer,
+                    mode,
+                )
                 .await;
             settle(used, mode, &mut conflicts)?;
             if let Some(code) = &p.coupon {
-                let used = self.use_coupon(tenant, code).await;
+                let used = self.use_coupon(tenant, code, mode).await;
                 settle(used, mode, &mut conflicts)?;
             }
         }
@@ -121,22 +138,18 @@ impl WriteTx {
         id: String,
         discount: i64,
         customer: Option<CustomerId>,
+        mode: Redemption,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let use_once = Stmt::new(
             "UPDATE offer_promotions SET uses = uses + 1, spent = spent + $1 \
              WHERE tenant_id = $2 AND id = $3 AND status = 'active' \
              AND (total_limit IS NULL OR uses < total_limit) AND (budget IS NULL OR spent + $1 <= budget)",
         )
         .bind(discount)
         .bind(tenant.to_string())
-        .bind(id.clone())
-        .execute(self.conn())
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "a promotion in the quote ended, reached its limit or spent its budget; price the cart again",
-            ));
-        }
+        .bind(id.as_str());
+        self.redeem(use_once, mode, || StoreError::Conflict(PROMOTION_USED_UP))
+            .await?;
         let Some(customer) = customer else {
             return Ok(());
         };
@@ -145,7 +158,7 @@ impl WriteTx {
         )
         .bind(tenant.to_string())
         .bind(id.clone())
-        .fetch_one(self.conn())
+        .fetch_one(self.conn().await?)
         .await?
         .try_get("per_customer")?;
         sqlx::query(
@@ -155,7 +168,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(id.clone())
         .bind(customer.to_string())
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if let Some(limit) = limit {
             let uses: i64 = sqlx::query(
@@ -164,7 +177,7 @@ impl WriteTx {
             .bind(tenant.to_string())
             .bind(id)
             .bind(customer.to_string())
-            .fetch_one(self.conn())
+            .fetch_one(self.conn().await?)
             .await?
             .try_get("uses")?;
             if uses > limit {
@@ -176,18 +189,37 @@ impl WriteTx {
         Ok(())
     }
 
-    async fn use_coupon(&mut self, tenant: TenantId, code: &str) -> Result<(), StoreError> {
-        let done = sqlx::query(
+    async fn use_coupon(
+        &mut self,
+        tenant: TenantId,
+        code: &str,
+        mode: Redemption,
+    ) -> Result<(), StoreError> {
+        let use_once = Stmt::new(
             "UPDATE offer_coupons SET uses = uses + 1 WHERE tenant_id = $1 AND code = $2 AND uses < max_uses",
         )
         .bind(tenant.to_string())
-        .bind(code.to_owned())
-        .execute(self.conn())
-        .await?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict("the coupon has already been redeemed"));
+        .bind(code);
+        self.redeem(use_once, mode, || {
+            StoreError::Conflict("the coupon has already been redeemed")
+        })
+        .await
+    }
+
+    /// Runs a conditional redemption (one row changes, or the offer is used up). Strict: sent
+    /// with the sale's next statement, as a used-up offer fails the whole sale anyway.
+    /// Offline: at once, as the till's sale goes on and only reports the conflict.
+    async fn redeem(
+        &mut self,
+        stmt: Stmt,
+        mode: Redemption,
+        used_up: fn() -> StoreError,
+    ) -> Result<(), StoreError> {
+        match mode {
+            Redemption::Strict => self.defer(stmt.one_row(used_up)).await,
+            Redemption::Offline if self.run(stmt).await?.rows_affected == 1 => Ok(()),
+            Redemption::Offline => Err(used_up()),
         }
-        Ok(())
     }
 
     /// Raises the member's tier when the rolling 12-month spend of committed sales reaches
@@ -209,7 +241,7 @@ impl WriteTx {
         .bind(tenant.to_string())
         .bind(customer.to_string())
         .bind(year_ago)
-        .fetch_one(self.conn())
+        .fetch_one(self.conn().await?)
         .await?
         .try_get("spend")?;
         let earned = program.tier_for_spend(spend);
@@ -236,7 +268,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(reference.to_owned())
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         let customer: Option<String> = row.try_get("customer_id")?;
@@ -269,7 +301,7 @@ impl WriteTx {
             .bind(millis(now))
             .bind(tenant.to_string())
             .bind(reference.to_owned())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         for p in &sale.quote.promotions {
             let id = p.promotion_id.to_string();
@@ -279,7 +311,7 @@ impl WriteTx {
             .bind(p.discount)
             .bind(tenant.to_string())
             .bind(id.clone())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
             if let Some(c) = sale.customer {
                 sqlx::query(
@@ -289,14 +321,14 @@ impl WriteTx {
                 .bind(tenant.to_string())
                 .bind(id)
                 .bind(c.to_string())
-                .execute(self.conn())
+                .execute(self.conn().await?)
                 .await?;
             }
             if let Some(code) = &p.coupon {
                 sqlx::query("UPDATE offer_coupons SET uses = uses - 1 WHERE tenant_id = $1 AND code = $2 AND uses > 0")
                     .bind(tenant.to_string())
                     .bind(code.clone())
-                    .execute(self.conn())
+                    .execute(self.conn().await?)
                     .await?;
             }
         }

@@ -4,6 +4,7 @@ use omni_domain::orders::{CartId, ShoppingCart};
 use omni_kernel::{CustomerId, TenantId};
 
 use super::{decode, doc};
+use crate::batch::Stmt;
 use crate::{Store, StoreError, WriteTx, millis};
 
 /// Who a cart is looked up by.
@@ -40,7 +41,7 @@ impl WriteTx {
         .bind(c.version)
         .bind(doc(c)?)
         .bind(millis(c.updated_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await
         .map_err(StoreError::unique("this owner already has an open cart"))?;
         Ok(())
@@ -52,31 +53,28 @@ impl WriteTx {
         c: &ShoppingCart,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE carts SET customer_id = $1, status = $2, version = $3, doc = $4, updated_at = $5 \
-             WHERE tenant_id = $6 AND id = $7 AND version = $8",
-        )
-        .bind(c.customer_id.map(|x| x.to_string()))
-        .bind(c.status.as_str())
-        .bind(c.version)
-        .bind(doc(c)?)
-        .bind(millis(c.updated_at))
-        .bind(c.tenant_id.to_string())
-        .bind(c.id.to_string())
-        .bind(expected_version)
-        .execute(self.conn())
-        .await
-        .map_err(StoreError::unique("this owner already has an open cart"))?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::VersionMismatch);
-        }
+        let stmt = cart_update(c, expected_version, || StoreError::VersionMismatch)?;
+        self.run(stmt).await?;
         Ok(())
+    }
+
+    /// Stores the cart a checkout closes, on condition that it is still the version priced;
+    /// sent with the checkout's next statement (a conflict then fails the checkout).
+    pub async fn close_cart(
+        &mut self,
+        c: &ShoppingCart,
+        priced_version: i64,
+    ) -> Result<(), StoreError> {
+        let stmt = cart_update(c, priced_version, || {
+            StoreError::Conflict("the cart changed during checkout; price it again")
+        })?;
+        self.defer(stmt).await
     }
 
     /// A cart, read inside the transaction.
     pub async fn cart(&mut self, tenant: TenantId, id: CartId) -> Result<ShoppingCart, StoreError> {
         crate::doc_by_id(
-            self.conn(),
+            self.conn().await?,
             "SELECT doc FROM carts WHERE tenant_id = $1 AND id = $2",
             tenant,
             id.to_string(),
@@ -94,7 +92,7 @@ impl WriteTx {
         let row = sqlx::query(sql)
             .bind(tenant.to_string())
             .bind(value)
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn().await?)
             .await?;
         row.as_ref().map(decode).transpose()
     }
@@ -126,4 +124,27 @@ impl Store {
             .await?;
         row.as_ref().map(decode).transpose()
     }
+}
+
+/// The conditional update of a cart to its next state; `changed` is the error when the
+/// stored version is no longer `expected_version`.
+fn cart_update(
+    c: &ShoppingCart,
+    expected_version: i64,
+    changed: fn() -> StoreError,
+) -> Result<Stmt, StoreError> {
+    Ok(Stmt::new(
+        "UPDATE carts SET customer_id = $1, status = $2, version = $3, doc = $4, updated_at = $5 \
+         WHERE tenant_id = $6 AND id = $7 AND version = $8",
+    )
+    .bind(c.customer_id.map(|x| x.to_string()))
+    .bind(c.status.as_str())
+    .bind(c.version)
+    .bind(doc(c)?)
+    .bind(millis(c.updated_at))
+    .bind(c.tenant_id.to_string())
+    .bind(c.id.to_string())
+    .bind(expected_version)
+    .one_row(changed)
+    .unique("this owner already has an open cart"))
 }

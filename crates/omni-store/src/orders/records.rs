@@ -5,6 +5,7 @@ use omni_kernel::{CustomerId, LocationId, OrderId, TenantId, Timestamp};
 use sqlx::Row;
 
 use super::{decode, doc};
+use crate::batch::Stmt;
 use crate::{Store, StoreError, WriteTx, millis};
 
 /// The first number a tenant's orders get (six digits from the start reads well on a receipt).
@@ -17,33 +18,33 @@ impl WriteTx {
     pub async fn next_order_number(&mut self, tenant: TenantId) -> Result<String, StoreError> {
         if self.backend() == crate::Backend::Postgres {
             let row = sqlx::query("SELECT nextval('order_number_seq') AS number")
-                .fetch_one(self.conn())
+                .fetch_one(self.conn().await?)
                 .await?;
             let n: i64 = row.try_get("number")?;
             return Ok(n.to_string());
         }
-        let row = sqlx::query(
+        let next = Stmt::new(
             "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2 + 1) \
              ON CONFLICT (tenant_id) DO UPDATE SET next_number = order_counters.next_number + 1 \
              RETURNING next_number - 1 AS number",
         )
         .bind(tenant.to_string())
-        .bind(FIRST_NUMBER)
-        .fetch_one(self.conn())
-        .await?;
+        .bind(FIRST_NUMBER);
+        let answer = self.run(next).await?;
+        let row = answer.rows.first().ok_or(StoreError::NotFound)?;
         let n: i64 = row.try_get("number")?;
         Ok(n.to_string())
     }
 
     /// Records a new order and the pick list entries of its source locations.
     pub async fn insert_order(&mut self, o: &Order) -> Result<(), StoreError> {
-        sqlx::query(
+        let insert = Stmt::new(
             "INSERT INTO orders (tenant_id, id, number, customer_id, status, channel, total, currency, \
              version, doc, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(o.tenant_id.to_string())
         .bind(o.id.to_string())
-        .bind(o.number.clone())
+        .bind(o.number.as_str())
         .bind(o.customer_id.map(|c| c.to_string()))
         .bind(o.status.as_str())
         .bind(o.channel.as_str())
@@ -53,9 +54,8 @@ impl WriteTx {
         .bind(doc(o)?)
         .bind(millis(o.created_at))
         .bind(millis(o.updated_at))
-        .execute(self.conn())
-        .await
-        .map_err(StoreError::unique("this order number is taken"))?;
+        .unique("this order number is taken");
+        self.defer(insert).await?;
         self.add_order_sources(o).await
     }
 
@@ -63,7 +63,7 @@ impl WriteTx {
     /// re-sourcing join; existing entries stay).
     pub async fn add_order_sources(&mut self, o: &Order) -> Result<(), StoreError> {
         for location in o.work_locations() {
-            sqlx::query(
+            let source = Stmt::new(
                 "INSERT INTO order_sources (tenant_id, location_id, order_id, status, created_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, location_id, order_id) DO NOTHING",
             )
@@ -71,9 +71,8 @@ impl WriteTx {
             .bind(location.to_string())
             .bind(o.id.to_string())
             .bind(o.status.as_str())
-            .bind(millis(o.created_at))
-            .execute(self.conn())
-            .await?;
+            .bind(millis(o.created_at));
+            self.defer(source).await?;
         }
         Ok(())
     }
@@ -96,7 +95,7 @@ impl WriteTx {
         .bind(o.tenant_id.to_string())
         .bind(o.id.to_string())
         .bind(expected_version)
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::VersionMismatch);
@@ -105,7 +104,7 @@ impl WriteTx {
             .bind(o.status.as_str())
             .bind(o.tenant_id.to_string())
             .bind(o.id.to_string())
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }
@@ -113,7 +112,7 @@ impl WriteTx {
     /// An order, read inside the transaction.
     pub async fn order(&mut self, tenant: TenantId, id: OrderId) -> Result<Order, StoreError> {
         crate::doc_by_id(
-            self.conn(),
+            self.conn().await?,
             "SELECT doc FROM orders WHERE tenant_id = $1 AND id = $2",
             tenant,
             id.to_string(),
@@ -137,7 +136,7 @@ impl WriteTx {
         .bind(r.location_id.to_string())
         .bind(doc(r)?)
         .bind(millis(r.created_at))
-        .execute(self.conn())
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }

@@ -23,7 +23,7 @@ impl WriteTx {
             .bind(tenant.to_string())
             .bind(doc.to_owned())
             .bind(millis(now))
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?
         } else {
             sqlx::query(
@@ -35,7 +35,7 @@ impl WriteTx {
             .bind(millis(now))
             .bind(tenant.to_string())
             .bind(expected_version)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?
         };
         if done.rows_affected() != 1 {
