@@ -113,7 +113,13 @@ function money(minor, currency) {
 }
 
 /** Marks the page usable: end-to-end tests and the 300 ms budget wait for this. */
-function ready(view) { document.body.dataset.ready = view; }
+/** Marks a screen usable — unless the user has moved on to another screen meanwhile: a
+ * screen whose data arrives late must not mark the one now shown as its own. */
+function ready(view) {
+  const shown = document.body.dataset.view;
+  if (shown !== view && view in SCREENS && shown in SCREENS) return;
+  document.body.dataset.ready = view;
+}
 
 function render(view, ...children) {
   const main = document.getElementById("view");
