@@ -227,7 +227,7 @@ impl Store {
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                                  PRAGMA secure_delete = ON; PRAGMA temp_store = FILE; \
-                                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 0;",
+                                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
                             )
                             .await?;
                             Ok(())
