@@ -8,6 +8,8 @@
 //! statement whose answer is needed, many statements per hand-off; their row counts and errors
 //! are checked in order when the answers come back, so nothing is lost but the waiting.
 
+use std::fmt::Write;
+
 use futures::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Either, Executor};
@@ -116,7 +118,10 @@ pub(crate) struct Answer {
 /// Runs the statements in order in one hand-off and checks each one's answer; returns the
 /// last one's. The first failure stops the batch (SQLite runs nothing after a failed
 /// statement) and is returned; the caller's transaction then rolls all of it back.
-pub(crate) async fn run(conn: &mut AnyConnection, stmts: Vec<Stmt>) -> Result<Answer, StoreError> {
+pub(crate) async fn run(
+    conn: &mut AnyConnection,
+    mut stmts: Vec<Stmt>,
+) -> Result<Answer, StoreError> {
     let Some(last) = stmts.len().checked_sub(1) else {
         return Ok(Answer::default());
     };
@@ -128,13 +133,14 @@ pub(crate) async fn run(conn: &mut AnyConnection, stmts: Vec<Stmt>) -> Result<An
         offset += s.args.len();
     }
     let mut query = sqlx::query::<Any>(sqlx::AssertSqlSafe(sql));
-    for s in &stmts {
-        for v in &s.args {
+    for s in &mut stmts {
+        // Moved, not copied: a checkout's order and cart documents are kilobytes each.
+        for v in std::mem::take(&mut s.args) {
             query = match v {
-                Value::Text(t) => query.bind(t.clone()),
-                Value::MaybeText(t) => query.bind(t.clone()),
-                Value::Int(i) => query.bind(*i),
-                Value::Bytes(b) => query.bind(b.clone()),
+                Value::Text(t) => query.bind(t),
+                Value::MaybeText(t) => query.bind(t),
+                Value::Int(i) => query.bind(i),
+                Value::Bytes(b) => query.bind(b),
             };
         }
     }
@@ -186,7 +192,7 @@ fn renumber(sql: &str, offset: usize, out: &mut String) {
                     chars.next();
                 }
                 if digits {
-                    out.push_str(&(n + offset).to_string());
+                    let _ = write!(out, "{}", n + offset);
                 }
             }
             _ => {}
