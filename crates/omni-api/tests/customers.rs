@@ -3,28 +3,10 @@
 
 mod common;
 
-use common::{TestApp, problem, spawn_app, strings};
+use common::customers::{create, identify, phone};
+use common::{merged_one, problem, reverse_merge, spawn_app, strings};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn create(app: &TestApp, key: &str, body: Value) -> (u16, Value) {
-    let r = app.post("/v1/customers", key, &body).await;
-    let status = r.status().as_u16();
-    (status, r.json().await.expect("json"))
-}
-
-fn phone(value: &str, verified: bool) -> Value {
-    json!({"kind": "phone", "value": value, "verified": verified})
-}
-
-async fn identify(app: &TestApp, key: &str, kind: &str, value: &str) -> reqwest::Response {
-    app.post(
-        "/v1/customers/identify",
-        key,
-        &json!({"kind": kind, "value": value}),
-    )
-    .await
-}
 
 #[tokio::test]
 async fn russian_and_kazakh_phone_formats_identify_one_customer() {
@@ -346,31 +328,9 @@ async fn profiles_sharing_a_verified_identifier_merge_and_a_reversal_restores_bo
         .await
         .expect("json");
     assert_eq!(tl["data"].as_array().expect("data").len(), 1);
-    let merges: Value = app
-        .get("/v1/customer-merges?status=merged", &app.a.agent)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let merge_id = merges["data"][0]["id"].as_str().expect("merge").to_owned();
-    let r = app
-        .post(
-            &format!("/v1/customer-merges/{merge_id}/reversal"),
-            &app.a.agent,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    problem(
-        app.post(
-            &format!("/v1/customer-merges/{merge_id}/reversal"),
-            &app.a.agent,
-            &json!({}),
-        )
-        .await,
-        409,
-    )
-    .await;
+    let merge_id = merged_one(&app).await;
+    assert_eq!(reverse_merge(&app, &merge_id).await.status(), 200);
+    problem(reverse_merge(&app, &merge_id).await, 409).await;
     let b_again: Value = app
         .get(&format!("/v1/customers/{b_id}"), &app.a.agent)
         .await
@@ -521,150 +481,4 @@ async fn a_qr_token_identifies_at_the_till_until_it_expires_and_creating_is_idem
         422,
     )
     .await;
-}
-
-/// Waits (bounded, polling) until the server's identity index names `expected` for a phone or
-/// an email of chain A; `None` means the index leaves it to the store.
-async fn index_settles(app: &TestApp, kind: &str, value: &str, expected: Option<&str>) {
-    let kind = match kind {
-        "phone" => omni_domain::customers::IdentifierKind::Phone,
-        _ => omni_domain::customers::IdentifierKind::Email,
-    };
-    let ru = omni_kernel::CountryCode::parse("RU").expect("region");
-    let id = omni_domain::customers::Identifier::parse(kind, value, ru).expect("identifier");
-    let mut seen = None;
-    for _ in 0..500 {
-        seen = app.identities.resolve(app.a.tenant.id, &id);
-        if seen.map(|c| c.to_string()).as_deref() == expected {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the identity index still says {seen:?} for {value}, not {expected:?}");
-}
-
-async fn identified(app: &TestApp, kind: &str, value: &str) -> String {
-    let r = identify(app, &app.a.agent, kind, value).await;
-    assert_eq!(r.status(), 200, "identify {value}");
-    let summary: Value = r.json().await.expect("json");
-    summary["customer_id"].as_str().expect("id").to_owned()
-}
-
-#[tokio::test]
-async fn identify_answers_from_the_identity_index_and_stays_right_through_merge_reversal_and_erasure()
- {
-    let app = spawn_app().await;
-    let (_, a) = create(
-        &app,
-        &app.a.app,
-        json!({"identifiers": [phone("+79162223344", true)]}),
-    )
-    .await;
-    let email = json!({"kind": "email", "value": "bella@example.com", "verified": true});
-    let (_, b) = create(&app, &app.a.app, json!({"identifiers": [email]})).await;
-    let (a, b) = (a["id"].as_str().expect("id"), b["id"].as_str().expect("id"));
-    index_settles(&app, "phone", "8 (916) 222-33-44", Some(a)).await;
-    index_settles(&app, "email", "bella@example.com", Some(b)).await;
-    assert_eq!(identified(&app, "phone", "8 (916) 222-33-44").await, a);
-    assert_eq!(identified(&app, "email", " Bella@Example.com").await, b);
-    problem(
-        identify(&app, &app.b.agent, "email", "bella@example.com").await,
-        404,
-    )
-    .await;
-
-    // Merge: right at once (the index may still name the loser; the store says it is merged)…
-    let r = app
-        .post(
-            &format!("/v1/customers/{b}/identifiers"),
-            &app.a.app,
-            &phone("8 916 222 33 44", true),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(identified(&app, "email", "bella@example.com").await, a);
-    // …and once the index has the merge.
-    index_settles(&app, "email", "bella@example.com", Some(a)).await;
-    assert_eq!(identified(&app, "email", "bella@example.com").await, a);
-
-    // Reversal: the email goes back with its owner, before and after the index hears of it.
-    let merges: Value = app
-        .get("/v1/customer-merges?status=merged", &app.a.agent)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let merge = merges["data"][0]["id"].as_str().expect("merge").to_owned();
-    let r = app
-        .post(
-            &format!("/v1/customer-merges/{merge}/reversal"),
-            &app.a.agent,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(identified(&app, "email", "bella@example.com").await, b);
-    index_settles(&app, "email", "bella@example.com", Some(b)).await;
-    assert_eq!(identified(&app, "email", "bella@example.com").await, b);
-    assert_eq!(identified(&app, "phone", "+7 916 222 33 44").await, a);
-
-    // Erasure: unknown at once, and the address can belong to someone new afterwards.
-    let r = app
-        .post(
-            &format!("/v1/customers/{b}/erasure"),
-            &app.a.admin,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    problem(
-        identify(&app, &app.a.agent, "email", "bella@example.com").await,
-        404,
-    )
-    .await;
-    index_settles(&app, "email", "bella@example.com", None).await;
-    problem(
-        identify(&app, &app.a.agent, "email", "bella@example.com").await,
-        404,
-    )
-    .await;
-    let again = json!({"kind": "email", "value": "bella@example.com", "verified": true});
-    let (status, c) = create(&app, &app.a.app, json!({"identifiers": [again]})).await;
-    assert_eq!(status, 201);
-    let c = c["id"].as_str().expect("id");
-    assert_eq!(identified(&app, "email", "bella@example.com").await, c);
-    index_settles(&app, "email", "bella@example.com", Some(c)).await;
-    assert_eq!(identified(&app, "email", "bella@example.com").await, c);
-
-    // A node starting now builds the same answers from the store (paged by primary key).
-    let rebuilt = omni_api::customers_index::build(&app.db.store)
-        .await
-        .expect("build");
-    let ru = omni_kernel::CountryCode::parse("RU").expect("region");
-    let parse = |kind, v| omni_domain::customers::Identifier::parse(kind, v, ru).expect("id");
-    let t = app.a.tenant.id;
-    let email = parse(
-        omni_domain::customers::IdentifierKind::Email,
-        "bella@example.com",
-    );
-    let phone = parse(omni_domain::customers::IdentifierKind::Phone, "89162223344");
-    assert_eq!(
-        rebuilt.resolve(t, &email).map(|c| c.to_string()).as_deref(),
-        Some(c)
-    );
-    assert_eq!(
-        rebuilt.resolve(t, &phone).map(|c| c.to_string()).as_deref(),
-        Some(a)
-    );
-    let mut cursor = omni_store::customers::IdentityCursor::default();
-    let mut rows = 0;
-    loop {
-        let (page, next) = app.db.store.identity_rows(&cursor, 1).await.expect("rows");
-        rows += page.len();
-        match next {
-            Some(n) => cursor = n,
-            None => break,
-        }
-    }
-    assert_eq!(rows, rebuilt.len(), "one row per key, every page read once");
 }

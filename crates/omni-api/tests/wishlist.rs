@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use common::shop::{body, catalog, place, receive, timeline_of};
 use common::triggers::{firings, install_example};
-use common::{TestApp, problem, spawn_app, strings};
+use common::{TestApp, merged_one, problem, reverse_merge, spawn_app, strings};
 use omni_api::engagement_worker::TriggerWorker;
 use omni_kernel::FixedClock;
 use reqwest::Method;
@@ -224,19 +224,7 @@ async fn a_wishlist_follows_its_customer_through_a_merge_and_back_on_reversal() 
     let merged = wishlist_of(&app, &ann).await;
     assert_eq!(wishlist_skus(&merged), ["CAP-1", "JKT-M"], "{merged}");
 
-    let merges = body(
-        app.get("/v1/customer-merges?status=merged", &app.a.agent)
-            .await,
-    )
-    .await;
-    let merge = merges["data"][0]["id"].as_str().expect("merge").to_owned();
-    let r = app
-        .post(
-            &format!("/v1/customer-merges/{merge}/reversal"),
-            &app.a.agent,
-            &json!({}),
-        )
-        .await;
+    let r = reverse_merge(&app, &merged_one(&app).await).await;
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     let back = wishlist_of(&app, &ann).await;
     assert_eq!(wishlist_skus(&back), ["JKT-M"], "Ann's own list: {back}");

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod customers;
 pub mod shop;
 pub mod triggers;
 
@@ -249,6 +250,27 @@ impl TestApp {
 
 /// The `key` of every item in the array `list` of `v` (the fields a problem names, the
 /// SKUs of a list).
+/// The first merge still in effect, as an agent lists them (the tests make one).
+pub async fn merged_one(app: &TestApp) -> String {
+    let merges: Value = app
+        .get("/v1/customer-merges?status=merged", &app.a.agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    merges["data"][0]["id"].as_str().expect("merge").to_owned()
+}
+
+/// Asks, as an agent, for a merge to be reversed.
+pub async fn reverse_merge(app: &TestApp, merge: &str) -> Response {
+    app.post(
+        &format!("/v1/customer-merges/{merge}/reversal"),
+        &app.a.agent,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
 pub fn strings<'a>(v: &'a Value, list: &str, key: &str) -> Vec<&'a str> {
     v[list]
         .as_array()
