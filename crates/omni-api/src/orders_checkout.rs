@@ -37,7 +37,7 @@ use crate::orders_carts::{acting_channel, record_cart};
 use crate::orders_delivery::{Fulfilment, Wanted, decide_delivery, demand_of};
 use crate::orders_network::Networks;
 use crate::payments::Authorize;
-use crate::pricing::{bind_cart, price_with};
+use crate::pricing::{CartFacts, bind_cart};
 use crate::write::{Begun, IDEMPOTENCY_KEY, Write};
 use crate::{ApiError, AppState};
 
@@ -90,9 +90,8 @@ async fn decide(
     let mut pricing = cart.pricing_cart(acting_channel(principal), req.burn_points);
     bind_cart(state, principal, &mut pricing).await?;
     let priced = books.get(state, principal.tenant, pricing.currency).await?;
-    let goods = price_with(state, principal.tenant, &priced, &priced.book, &pricing)
-        .await?
-        .total;
+    let facts = CartFacts::read(state, principal.tenant, &priced, &pricing).await?;
+    let goods = facts.quote(&priced.book, &pricing)?.total;
     let network = networks.get(state, principal.tenant).await?;
     let now = state.clock.now();
     let (allocations, delivery) = decide_delivery(
@@ -109,7 +108,7 @@ async fn decide(
     )
     .await?;
     pricing.delivery_fee = (delivery.fee > 0).then_some(delivery.fee);
-    let quote = price_with(state, principal.tenant, &priced, &priced.book, &pricing).await?;
+    let quote = facts.quote(&priced.book, &pricing)?;
     Ok(Decision {
         allocations,
         delivery: Delivery {
@@ -319,7 +318,7 @@ async fn place(
     principal: &Principal,
     req: &CheckoutRequest,
     priced_cart: &ShoppingCart,
-    d: Decision,
+    (d, number): (Decision, String),
     authorization: Option<String>,
 ) -> Result<(Order, Option<String>), ApiError> {
     let now = state.clock.now();
@@ -345,7 +344,6 @@ async fn place(
         now,
     )
     .await?;
-    let number = tx.next_order_number(principal.tenant).await?;
     let captured = if carry_out { d.quote.to_pay } else { 0 };
     let mut order = Order {
         id,
@@ -521,6 +519,37 @@ enum Written {
     Replayed(Response),
 }
 
+/// A checkout's write, begun: with its order number taken, or the first response for its key.
+enum Opened {
+    Fresh(Write, String),
+    Replayed(Response),
+}
+
+/// Begins a checkout's write and takes its order number. The key's claim goes with the
+/// number in one statement batch; a key used before sends the checkout down the usual
+/// claim, which replays the first order (or refuses the reused key).
+async fn open_order(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    raw: &[u8],
+) -> Result<Opened, ApiError> {
+    const PATH: &str = "/v1/checkouts";
+    let mut write = Write::begin_new(state, principal, headers, "POST", PATH, raw).await?;
+    match write.tx.next_order_number(principal.tenant).await {
+        Ok(number) => return Ok(Opened::Fresh(write, number)),
+        Err(e) if Write::seen_before(&e) => drop(write),
+        Err(e) => return Err(e.into()),
+    }
+    match Write::begin(state, principal, headers, "POST", PATH, raw).await? {
+        Begun::Fresh(mut write) => {
+            let number = write.tx.next_order_number(principal.tenant).await?;
+            Ok(Opened::Fresh(write, number))
+        }
+        Begun::Replayed(r) => Ok(Opened::Replayed(r)),
+    }
+}
+
 /// The write section of a checkout: claims the idempotency key, places the order and
 /// remembers the response, in one transaction. Owns what it uses: on SQLite it runs on the
 /// writer thread.
@@ -533,18 +562,9 @@ async fn write_order(
     decision: Decision,
     authorization: Option<String>,
 ) -> Result<Written, ApiError> {
-    let mut write = match Write::begin(
-        &state,
-        &principal,
-        &headers,
-        "POST",
-        "/v1/checkouts",
-        &body.raw,
-    )
-    .await?
-    {
-        Begun::Fresh(w) => w,
-        Begun::Replayed(r) => return Ok(Written::Replayed(r)),
+    let (mut write, number) = match open_order(&state, &principal, &headers, &body.raw).await? {
+        Opened::Fresh(write, number) => (write, number),
+        Opened::Replayed(r) => return Ok(Written::Replayed(r)),
     };
     let (order, code) = place(
         &mut write.tx,
@@ -552,7 +572,7 @@ async fn write_order(
         &principal,
         &body.value,
         &cart,
-        decision,
+        (decision, number),
         authorization,
     )
     .await?;

@@ -1,7 +1,7 @@
 //! `/v1/pricing`: the one pricing call every channel makes, the marketer's dry-run, committing
 //! and cancelling a priced sale, and the signed snapshot an offline till prices with.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -16,9 +16,10 @@ use omni_domain::offers::coupon::{normalize_code, resolve_coupons};
 use omni_domain::offers::personal::{PersonalOffer, affinity_from};
 use omni_domain::offers::snapshot::{SignedSnapshot, Snapshot};
 use omni_domain::offers::{
-    Cart, OfferBook, PricingError, Promotion, PromotionDraft, PromotionId, Quote, Rules,
+    Cart, CustomerFacts, OfferBook, PricingError, Promotion, PromotionDraft, PromotionId, Quote,
+    Rules, SkuFacts,
 };
-use omni_kernel::{Channel, CustomerId, TenantId};
+use omni_kernel::{Channel, CustomerId, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -147,6 +148,71 @@ pub(crate) async fn bind_cart(
     Ok(())
 }
 
+/// The live facts a cart is priced with: its products, its customer and its coupons. Read
+/// once, they price the same cart several times (checkout prices the goods, then the goods
+/// with the delivery fee; a dry run prices with and without the drafts).
+pub(crate) struct CartFacts {
+    skus: HashMap<String, SkuFacts>,
+    customer: Option<CustomerFacts>,
+    coupons: BTreeMap<PromotionId, String>,
+    now: Timestamp,
+}
+
+impl CartFacts {
+    /// Reads the facts of `cart`'s lines, customer and coupons in `priced`'s currency.
+    pub(crate) async fn read(
+        state: &AppState,
+        tenant: TenantId,
+        priced: &Priced,
+        cart: &Cart,
+    ) -> Result<Self, ApiError> {
+        let skus: Vec<String> = cart.lines.iter().map(|l| l.sku.clone()).collect();
+        let skus = state
+            .store
+            .sku_facts(tenant, &skus, priced.book.currency(), &priced.parents)
+            .await?;
+        let now = state.clock.now();
+        let customer = match cart.customer_id {
+            Some(id) => Some(
+                state
+                    .store
+                    .customer_offer_facts(tenant, id, now)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::field("customer_id", "not_found", "no such customer")
+                    })?,
+            ),
+            None => None,
+        };
+        let codes: Vec<String> = cart
+            .coupons
+            .iter()
+            .filter_map(|c| normalize_code(c))
+            .collect();
+        let known = state.store.redeemable_coupons(tenant, &codes).await?;
+        let coupons = resolve_coupons(&cart.coupons, |c| known.get(c).copied());
+        Ok(Self {
+            skus,
+            customer,
+            coupons,
+            now,
+        })
+    }
+
+    /// Prices `cart` (the one the facts were read for, changed or not in its fees) against
+    /// `book`.
+    pub(crate) fn quote(&self, book: &OfferBook, cart: &Cart) -> Result<Quote, ApiError> {
+        book.quote(
+            cart,
+            |s| self.skus.get(s),
+            self.customer.as_ref(),
+            &self.coupons,
+            self.now,
+        )
+        .map_err(pricing_error)
+    }
+}
+
 /// Prices `cart` against `book` with the live facts: the catalog, the customer, the coupons.
 pub(crate) async fn price_with(
     state: &AppState,
@@ -155,32 +221,9 @@ pub(crate) async fn price_with(
     book: &OfferBook,
     cart: &Cart,
 ) -> Result<Quote, ApiError> {
-    let currency = book.currency();
-    let skus: Vec<String> = cart.lines.iter().map(|l| l.sku.clone()).collect();
-    let facts = state
-        .store
-        .sku_facts(tenant, &skus, currency, &priced.parents)
-        .await?;
-    let now = state.clock.now();
-    let customer = match cart.customer_id {
-        Some(id) => Some(
-            state
-                .store
-                .customer_offer_facts(tenant, id, now)
-                .await?
-                .ok_or_else(|| ApiError::field("customer_id", "not_found", "no such customer"))?,
-        ),
-        None => None,
-    };
-    let codes: Vec<String> = cart
-        .coupons
-        .iter()
-        .filter_map(|c| normalize_code(c))
-        .collect();
-    let known = state.store.redeemable_coupons(tenant, &codes).await?;
-    let coupons = resolve_coupons(&cart.coupons, |c| known.get(c).copied());
-    book.quote(cart, |s| facts.get(s), customer.as_ref(), &coupons, now)
-        .map_err(pricing_error)
+    CartFacts::read(state, tenant, priced, cart)
+        .await?
+        .quote(book, cart)
 }
 
 /// Prices a cart: per-line prices, every discount with its promotion and reason, totals,
@@ -248,7 +291,8 @@ pub async fn dry_run(
     }
     violations.finish(())?;
     let priced = books.get(&state, principal.tenant, cart.currency).await?;
-    let current = price_with(&state, principal.tenant, &priced, &priced.book, &cart).await?;
+    let facts = CartFacts::read(&state, principal.tenant, &priced, &cart).await?;
+    let current = facts.quote(&priced.book, &cart)?;
     let mut rules: Rules = priced.rules.clone();
     rules
         .promotions
@@ -257,7 +301,7 @@ pub async fn dry_run(
             rule,
         }));
     let book = OfferBook::new(rules);
-    let with_drafts = price_with(&state, principal.tenant, &priced, &book, &cart).await?;
+    let with_drafts = facts.quote(&book, &cart)?;
     let total_change = with_drafts.total - current.total;
     Ok(Json(DryRunResult {
         current,

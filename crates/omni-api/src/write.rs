@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use omni_domain::idempotency::{Replay, StoredResponse, fingerprint, valid_key};
 use omni_store::WriteTx;
-use omni_store::idempotency::IdempotencyScope;
+use omni_store::idempotency::{IdempotencyScope, KEY_SEEN};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -64,25 +64,65 @@ impl Write {
             None => None,
             Some(key) => {
                 let fp = fingerprint(method, path, body);
-                let credential = principal.key_id.to_string();
-                let scope = IdempotencyScope {
-                    tenant: principal.tenant,
-                    credential: &credential,
-                    key: &key,
-                };
-                match tx.claim_idempotency(&scope, &fp, state.clock.now()).await? {
+                let scope = Scope::of(principal, &key);
+                match tx
+                    .claim_idempotency(&scope.get(), &fp, state.clock.now())
+                    .await?
+                {
                     Some(Replay::Same(stored)) => return Ok(Begun::Replayed(replayed(stored))),
                     Some(Replay::DifferentRequest) => return Err(ApiError::IdempotencyKeyReused),
                     None => Some((key, fp)),
                 }
             }
         };
-        Ok(Begun::Fresh(Write {
+        Ok(Begun::Fresh(Write::new(state, principal, tx, key)))
+    }
+
+    /// Starts a write whose idempotency key is almost surely new (a checkout): the key's
+    /// claim goes with the write's first statement instead of costing a round trip of its
+    /// own. If the key was used before, that statement fails with an error for which
+    /// [`Write::seen_before`] is true; the caller then drops this write and starts over with
+    /// [`Write::begin`], which replays the first response or refuses the reused key.
+    pub async fn begin_new(
+        state: &AppState,
+        principal: &Principal,
+        headers: &HeaderMap,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Write, ApiError> {
+        let mut tx = state.store.write().await?;
+        let key = match idempotency_key(headers)? {
+            None => None,
+            Some(key) => {
+                let fp = fingerprint(method, path, body);
+                let scope = Scope::of(principal, &key);
+                tx.claim_new_idempotency(&scope.get(), &fp, state.clock.now())
+                    .await?;
+                Some((key, fp))
+            }
+        };
+        Ok(Write::new(state, principal, tx, key))
+    }
+
+    /// Whether a write begun with [`Write::begin_new`] failed because its key was used
+    /// before.
+    pub fn seen_before(e: &omni_store::StoreError) -> bool {
+        matches!(e, omni_store::StoreError::Conflict(what) if *what == KEY_SEEN)
+    }
+
+    fn new(
+        state: &AppState,
+        principal: &Principal,
+        tx: WriteTx,
+        key: Option<(String, [u8; 32])>,
+    ) -> Write {
+        Write {
             tx,
             key,
             principal: principal.clone(),
             events_written: state.events_written.clone(),
-        }))
+        }
     }
 
     /// Remembers the response (if keyed), commits, wakes the relay, and answers.
@@ -120,17 +160,12 @@ impl Write {
         headers: &[(HeaderName, String)],
     ) -> Result<Response, ApiError> {
         if let Some((key, _)) = &self.key {
-            let credential = self.principal.key_id.to_string();
-            let scope = IdempotencyScope {
-                tenant: self.principal.tenant,
-                credential: &credential,
-                key,
-            };
+            let scope = Scope::of(&self.principal, key);
             let stored = StoredResponse {
                 status: status.as_u16(),
                 body: remembered,
             };
-            self.tx.complete_idempotency(&scope, &stored).await?;
+            self.tx.complete_idempotency(&scope.get(), &stored).await?;
         }
         let wake = self.tx.recorded_events() > 0;
         self.tx.commit().await?;
@@ -144,6 +179,31 @@ impl Write {
             }
         }
         Ok(response)
+    }
+}
+
+/// The credential and key an idempotency record belongs to (the credential's text owned).
+struct Scope<'a> {
+    tenant: omni_kernel::TenantId,
+    credential: String,
+    key: &'a str,
+}
+
+impl<'a> Scope<'a> {
+    fn of(principal: &Principal, key: &'a str) -> Self {
+        Self {
+            tenant: principal.tenant,
+            credential: principal.key_id.to_string(),
+            key,
+        }
+    }
+
+    fn get(&self) -> IdempotencyScope<'_> {
+        IdempotencyScope {
+            tenant: self.tenant,
+            credential: &self.credential,
+            key: self.key,
+        }
     }
 }
 

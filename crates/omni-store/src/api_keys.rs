@@ -3,8 +3,9 @@
 use omni_domain::access::Role;
 use omni_kernel::{ApiKeyId, Channel, TenantId, Timestamp};
 use serde::Serialize;
-use sqlx::Row;
 
+use crate::batch::Value;
+use crate::inline_reads::Cols;
 use crate::{Page, Store, StoreError, WriteTx, from_millis, millis};
 
 /// A stored key as listed to admins (never the hash).
@@ -33,12 +34,12 @@ fn role_columns(role: &Role) -> (Option<String>, Option<&'static str>) {
     }
 }
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<ApiKeyRecord, StoreError> {
-    let id: String = row.try_get("id")?;
-    let tenant: String = row.try_get("tenant_id")?;
-    let role: String = row.try_get("role")?;
-    let store: Option<String> = row.try_get("store_id")?;
-    let channel: Option<String> = row.try_get("channel")?;
+fn decode(row: &dyn Cols) -> Result<ApiKeyRecord, StoreError> {
+    let id = row.text("id")?;
+    let tenant = row.text("tenant_id")?;
+    let role = row.text("role")?;
+    let store = row.maybe_text("store_id")?;
+    let channel = row.maybe_text("channel")?;
     let store = store
         .map(|s| s.parse())
         .transpose()
@@ -47,12 +48,10 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<ApiKeyRecord, StoreError> {
     Ok(ApiKeyRecord {
         id: id.parse().map_err(StoreError::corrupt)?,
         tenant_id: tenant.parse().map_err(StoreError::corrupt)?,
-        name: row.try_get("name")?,
+        name: row.text("name")?,
         role,
-        created_at: from_millis(row.try_get("created_at")?),
-        revoked_at: row
-            .try_get::<Option<i64>, _>("revoked_at")?
-            .map(from_millis),
+        created_at: from_millis(row.int("created_at")?),
+        revoked_at: row.maybe_int("revoked_at")?.map(from_millis),
     })
 }
 
@@ -109,21 +108,21 @@ impl WriteTx {
 impl Store {
     /// The credential behind a presented key id, if the key exists (revoked or not).
     pub async fn key_credential(&self, id: ApiKeyId) -> Result<KeyCredential, StoreError> {
-        let row = sqlx::query(
+        self.hot_row(
             "SELECT id, tenant_id, name, role, store_id, channel, created_at, revoked_at, secret_hash \
              FROM api_keys WHERE id = $1",
+            vec![Value::from(id.to_string())],
+            |row| {
+                Ok(KeyCredential {
+                    record: decode(row)?,
+                    secret_hash: row.bytes("secret_hash")?,
+                })
+            },
         )
-        .bind(id.to_string())
-        .fetch_optional(self.pool())
         .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(KeyCredential {
-            record: decode(&row)?,
-            secret_hash: row.try_get("secret_hash")?,
-        })
+        .ok_or(StoreError::NotFound)
     }
 
-    /// A page of the tenant's keys.
     pub async fn api_keys(
         &self,
         tenant: TenantId,
@@ -131,7 +130,10 @@ impl Store {
         limit: usize,
     ) -> Result<Page<ApiKeyRecord>, StoreError> {
         let after = starting_after.map(|i| i.to_string());
-        crate::tenant_page(self, "api_keys", COLUMNS, tenant, after, limit, decode).await
+        crate::tenant_page(self, "api_keys", COLUMNS, tenant, after, limit, |r| {
+            decode(r)
+        })
+        .await
     }
 }
 

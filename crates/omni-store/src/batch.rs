@@ -136,12 +136,7 @@ pub(crate) async fn run(
     for s in &mut stmts {
         // Moved, not copied: a checkout's order and cart documents are kilobytes each.
         for v in std::mem::take(&mut s.args) {
-            query = match v {
-                Value::Text(t) => query.bind(t),
-                Value::MaybeText(t) => query.bind(t),
-                Value::Int(i) => query.bind(i),
-                Value::Bytes(b) => query.bind(b),
-            };
+            query = bind(query, v);
         }
     }
     let mut answers = conn.fetch_many(query);
@@ -172,6 +167,19 @@ pub(crate) async fn run(
     }
     Ok(answer)
 }
+
+/// Binds the next value of `query`.
+pub(crate) fn bind(query: AnyQuery<'_>, value: Value) -> AnyQuery<'_> {
+    match value {
+        Value::Text(t) => query.bind(t),
+        Value::MaybeText(t) => query.bind(t),
+        Value::Int(i) => query.bind(i),
+        Value::Bytes(b) => query.bind(b),
+    }
+}
+
+/// A query through the Any driver, as [`bind`] takes it.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 
 /// Appends `sql` with every `$n` placeholder outside string literals shifted by `offset`, so
 /// statements written on their own (`$1…`) can share one list of values.

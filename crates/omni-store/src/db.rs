@@ -8,7 +8,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::sync::Arc;
 
+use crate::batch::Value;
 use crate::group_commit::GroupCommit;
+use crate::inline_reads::{Cols, InlineReads};
 use crate::writer_thread::WriterThread;
 use crate::{StoreError, WriteTx};
 use sqlx::{AnyPool, ConnectOptions, Executor};
@@ -33,6 +35,9 @@ pub struct Store {
     writer: Option<Arc<GroupCommit>>,
     /// SQLite: the thread write sections run on (see [`Store::write_section`]).
     writer_thread: Option<Arc<WriterThread>>,
+    /// SQLite with a database file: readers used on the calling thread for the hot point
+    /// reads (see `inline_reads.rs`).
+    inline: Option<Arc<InlineReads>>,
 }
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -249,11 +254,16 @@ impl Store {
             Backend::Sqlite => Some(WriterThread::start().map_err(StoreError::corrupt)?),
             Backend::Postgres => None,
         };
+        let inline = match backend {
+            Backend::Sqlite => InlineReads::for_url(url).map(Arc::new),
+            Backend::Postgres => None,
+        };
         Ok(Store {
             pool,
             backend,
             writer,
             writer_thread,
+            inline,
         })
     }
 
@@ -299,6 +309,36 @@ impl Store {
     /// The pool, for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Every row of a short, indexed read (`$1…$n` bound to `args`), decoded: on SQLite on
+    /// the calling thread (`inline_reads.rs`), on PostgreSQL through the pool. For the point
+    /// reads every request repeats; scans go through [`Store::pool`].
+    pub(crate) async fn hot_rows<T>(
+        &self,
+        sql: &str,
+        args: Vec<Value>,
+        mut decode: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        if let Some(inline) = &self.inline {
+            return inline.rows(sql, &args, decode);
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        for v in args {
+            query = crate::batch::bind(query, v);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(|r| decode(r)).collect()
+    }
+
+    /// The one row of a short, indexed read, if any (see [`Store::hot_rows`]).
+    pub(crate) async fn hot_row<T>(
+        &self,
+        sql: &str,
+        args: Vec<Value>,
+        decode: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.hot_rows(sql, args, decode).await?.into_iter().next())
     }
 
     /// Copies committed pages from SQLite's write-ahead log into the database without

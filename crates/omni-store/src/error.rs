@@ -19,6 +19,9 @@ pub enum StoreError {
     /// Database or connection failure.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// Failure of a read on the calling thread (SQLite; see `inline_reads.rs`).
+    #[error(transparent)]
+    InlineRead(#[from] rusqlite::Error),
     /// Migration failure at start-up.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -17,7 +17,41 @@ pub struct IdempotencyScope<'a> {
     pub key: &'a str,
 }
 
+/// The conflict [`WriteTx::claim_new_idempotency`] fails with when the key was used before.
+pub const KEY_SEEN: &str = "this idempotency key was used before";
+
+/// The statement that claims a key, changing no row if the key was claimed before.
+fn claim(scope: &IdempotencyScope<'_>, fingerprint: &[u8], now: Timestamp) -> Stmt {
+    Stmt::new(
+        "INSERT INTO idempotency_keys (tenant_id, credential, key, fingerprint, status, body, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(scope.tenant.to_string())
+    .bind(scope.credential)
+    .bind(scope.key)
+    .bind(fingerprint.to_vec())
+    .bind(Vec::<u8>::new())
+    .bind(millis(now))
+}
+
 impl WriteTx {
+    /// Claims a key the caller expects to be new without waiting for the answer: on SQLite
+    /// the claim goes with the transaction's next statement, which then fails with
+    /// `Conflict(KEY_SEEN)` if the key was claimed before (PostgreSQL claims at once, with
+    /// the same answer). Why: nearly every checkout's key is new, and its claim then costs
+    /// no hand-off of its own in the single writer's turn. On `KEY_SEEN` the caller drops
+    /// this transaction and claims again with [`WriteTx::claim_idempotency`], which tells a
+    /// replay from a reuse of the key.
+    pub async fn claim_new_idempotency(
+        &mut self,
+        scope: &IdempotencyScope<'_>,
+        fingerprint: &[u8],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let stmt = claim(scope, fingerprint, now).one_row(|| StoreError::Conflict(KEY_SEEN));
+        self.defer(stmt).await
+    }
+
     /// Claims a key for this transaction. `None`: first use, go ahead (and call
     /// [`WriteTx::complete_idempotency`] before committing). `Some`: the key was used before.
     ///
@@ -29,17 +63,7 @@ impl WriteTx {
         fingerprint: &[u8],
         now: Timestamp,
     ) -> Result<Option<Replay>, StoreError> {
-        let claim = Stmt::new(
-            "INSERT INTO idempotency_keys (tenant_id, credential, key, fingerprint, status, body, created_at) \
-             VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(scope.tenant.to_string())
-        .bind(scope.credential)
-        .bind(scope.key)
-        .bind(fingerprint.to_vec())
-        .bind(Vec::<u8>::new())
-        .bind(millis(now));
-        let inserted = self.run(claim).await?;
+        let inserted = self.run(claim(scope, fingerprint, now)).await?;
         if inserted.rows_affected == 1 {
             return Ok(None);
         }

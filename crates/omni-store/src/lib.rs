@@ -20,6 +20,7 @@ pub mod engagement;
 mod error;
 mod group_commit;
 pub mod idempotency;
+mod inline_reads;
 pub mod inventory;
 pub mod locations;
 pub mod offers;
@@ -33,6 +34,7 @@ mod writer_thread;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
+use inline_reads::Cols;
 pub use tx::{FACTS_CHANGED, WriteTx};
 
 /// A value as the JSON document stored beside its key columns.
@@ -44,9 +46,12 @@ pub(crate) fn json_doc<T: serde::Serialize>(value: &T) -> Result<String, StoreEr
 pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(
     row: &sqlx::any::AnyRow,
 ) -> Result<T, StoreError> {
-    use sqlx::Row;
-    let doc: String = row.try_get("doc")?;
-    serde_json::from_str(&doc).map_err(StoreError::corrupt)
+    doc_of(row)
+}
+
+/// The `doc` column of a row from either driver, decoded.
+pub(crate) fn doc_of<T: serde::de::DeserializeOwned>(row: &dyn Cols) -> Result<T, StoreError> {
+    serde_json::from_str(&row.text("doc")?).map_err(StoreError::corrupt)
 }
 
 /// The document of the row `sql` selects by tenant (`$1`) and id (`$2`), through a pool or a

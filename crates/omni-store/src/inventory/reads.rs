@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{KEY, LEVEL_COLUMNS, level};
+use crate::batch::Value;
 use crate::{Page, Store, StoreError, from_millis};
 
 /// A ledger entry as stored.
@@ -262,18 +263,22 @@ impl Store {
                  WHERE tenant_id = $1 AND sku IN ({}) AND on_hand - reserved - safety_stock > 0",
                 marks.join(", ")
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
-            for s in chunk {
-                q = q.bind(s.clone());
-            }
-            for row in q.fetch_all(self.pool()).await? {
-                let loc: String = row.try_get("location_id")?;
-                out.push(Promisable {
-                    sku: row.try_get("sku")?,
-                    location_id: loc.parse().map_err(StoreError::corrupt)?,
-                    atp: row.try_get("atp")?,
-                });
-            }
+            let mut args = Vec::with_capacity(chunk.len() + 1);
+            args.push(Value::from(tenant.to_string()));
+            args.extend(chunk.iter().map(|s| Value::from(s.as_str())));
+            let rows = self
+                .hot_rows(&sql, args, |row| {
+                    Ok(Promisable {
+                        sku: row.text("sku")?,
+                        location_id: row
+                            .text("location_id")?
+                            .parse()
+                            .map_err(StoreError::corrupt)?,
+                        atp: row.int("atp")?,
+                    })
+                })
+                .await?;
+            out.extend(rows);
         }
         Ok(out)
     }

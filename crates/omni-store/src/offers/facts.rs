@@ -10,6 +10,8 @@ use omni_kernel::{Currency, CustomerId, Money, TenantId, Timestamp};
 use serde::Deserialize;
 use sqlx::Row;
 
+use crate::batch::Value;
+use crate::inline_reads::Cols;
 use crate::{Store, StoreError};
 
 /// The part of a product document pricing needs; the rest is skipped unparsed.
@@ -46,11 +48,11 @@ pub fn sku_fact_categories(
 
 /// The pricing facts of each variant of the product document in `row`.
 fn product_facts(
-    row: &sqlx::any::AnyRow,
+    row: &dyn Cols,
     currency: Currency,
     parents: &HashMap<CategoryId, Option<CategoryId>>,
 ) -> Result<impl Iterator<Item = (String, SkuFacts)>, StoreError> {
-    let doc: String = row.try_get("doc")?;
+    let doc = row.text("doc")?;
     let p: ProductPricing = serde_json::from_str(&doc).map_err(StoreError::corrupt)?;
     let categories = sku_fact_categories(parents, p.category_id);
     let brand = p.brand_id;
@@ -106,20 +108,21 @@ impl Store {
         // one statement for a usual cart (sqlx binds by name, so huge IN lists cost O(P²))
         for chunk in skus.chunks(32) {
             let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = sqlx::AssertSqlSafe(format!(
+            let sql = format!(
                 "SELECT DISTINCT p.doc FROM catalog_variants v JOIN catalog_products p \
                  ON p.tenant_id = v.tenant_id AND p.id = v.product_id \
                  WHERE v.tenant_id = $1 AND v.sku IN ({})",
                 marks.join(", ")
-            ));
-            let mut q = sqlx::query(sql).bind(tenant.to_string());
-            for s in chunk {
-                q = q.bind(s.clone());
-            }
-            for row in q.fetch_all(self.pool()).await? {
-                let facts = product_facts(&row, currency, parents)?;
+            );
+            let mut args = Vec::with_capacity(chunk.len() + 1);
+            args.push(Value::from(tenant.to_string()));
+            args.extend(chunk.iter().map(|s| Value::from(s.as_str())));
+            self.hot_rows(&sql, args, |row| {
+                let facts = product_facts(row, currency, parents)?;
                 out.extend(facts.filter(|(sku, _)| chunk.contains(sku)));
-            }
+                Ok(())
+            })
+            .await?;
         }
         Ok(out)
     }
@@ -137,7 +140,7 @@ impl Store {
             .await?;
         let mut out = BTreeMap::new();
         for row in rows {
-            out.extend(product_facts(&row, currency, parents)?);
+            out.extend(product_facts(&row as &dyn Cols, currency, parents)?);
         }
         Ok(out)
     }
@@ -150,20 +153,19 @@ impl Store {
         mut id: CustomerId,
     ) -> Result<Option<(CustomerId, String)>, StoreError> {
         for _ in 0..16 {
-            let Some(row) = sqlx::query(
-                "SELECT status, merged_into FROM customers WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(self.pool())
-            .await?
+            let Some((status, merged)) = self
+                .hot_row(
+                    "SELECT status, merged_into FROM customers WHERE tenant_id = $1 AND id = $2",
+                    vec![Value::from(tenant.to_string()), Value::from(id.to_string())],
+                    |r| Ok((r.text("status")?, r.maybe_text("merged_into")?)),
+                )
+                .await?
             else {
                 return Ok(None);
             };
-            let merged: Option<String> = row.try_get("merged_into")?;
             match merged {
                 Some(next) => id = next.parse().map_err(StoreError::corrupt)?,
-                None => return Ok(Some((id, row.try_get("status")?))),
+                None => return Ok(Some((id, status))),
             }
         }
         Err(StoreError::corrupt(format!("merge chain of {id} too long")))
@@ -177,47 +179,44 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<CustomerFacts>, StoreError> {
         let (t, c) = (tenant.to_string(), customer.to_string());
+        let keys = || vec![Value::from(t.as_str()), Value::from(c.as_str())];
         // one statement for the profile's tier, the first-order flag and the wallet
-        let Some(row) = sqlx::query(
-            "SELECT c.tier, \
-             (SELECT COUNT(*) FROM offer_sales s WHERE s.tenant_id = c.tenant_id AND s.customer_id = c.id \
-              AND s.status = 'committed') AS sales, \
-             (SELECT w.lots FROM loyalty_wallets w WHERE w.tenant_id = c.tenant_id AND w.customer_id = c.id) AS lots \
-             FROM customers c WHERE c.tenant_id = $1 AND c.id = $2",
-        )
-            .bind(t.clone())
-            .bind(c.clone())
-            .fetch_optional(self.pool())
+        let Some((tier, sales, lots)) = self
+            .hot_row(
+                "SELECT c.tier, \
+                 (SELECT COUNT(*) FROM offer_sales s WHERE s.tenant_id = c.tenant_id AND s.customer_id = c.id \
+                  AND s.status = 'committed') AS sales, \
+                 (SELECT w.lots FROM loyalty_wallets w WHERE w.tenant_id = c.tenant_id AND w.customer_id = c.id) AS lots \
+                 FROM customers c WHERE c.tenant_id = $1 AND c.id = $2",
+                keys(),
+                |r| Ok((r.text("tier")?, r.int("sales")?, r.maybe_text("lots")?)),
+            )
             .await?
         else {
             return Ok(None);
         };
-        let tier: String = row.try_get("tier")?;
-        let sales: i64 = row.try_get("sales")?;
-        let lots: Option<String> = row.try_get("lots")?;
-        let segments = sqlx::query(
-            "SELECT segment_id FROM segment_members WHERE tenant_id = $1 AND customer_id = $2",
-        )
-        .bind(t.clone())
-        .bind(c.clone())
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| r.try_get("segment_id"))
-        .collect::<Result<Vec<String>, _>>()?;
-        let mut promotion_uses = BTreeMap::new();
-        for r in sqlx::query(
-            "SELECT promotion_id, uses FROM offer_promotion_customer_uses WHERE tenant_id = $1 AND customer_id = $2",
-        )
-        .bind(t)
-        .bind(c)
-        .fetch_all(self.pool())
-        .await?
-        {
-            let id: String = r.try_get("promotion_id")?;
-            let uses: i64 = r.try_get("uses")?;
-            promotion_uses.insert(id.parse().map_err(StoreError::corrupt)?, uses.clamp(0, i64::from(u32::MAX)) as u32);
-        }
+        let segments = self
+            .hot_rows(
+                "SELECT segment_id FROM segment_members WHERE tenant_id = $1 AND customer_id = $2",
+                keys(),
+                |r| r.text("segment_id"),
+            )
+            .await?;
+        let uses = self
+            .hot_rows(
+                "SELECT promotion_id, uses FROM offer_promotion_customer_uses \
+                 WHERE tenant_id = $1 AND customer_id = $2",
+                keys(),
+                |r| {
+                    let id = r
+                        .text("promotion_id")?
+                        .parse()
+                        .map_err(StoreError::corrupt)?;
+                    Ok((id, r.int("uses")?.clamp(0, i64::from(u32::MAX)) as u32))
+                },
+            )
+            .await?;
+        let promotion_uses: BTreeMap<_, _> = uses.into_iter().collect();
         let points_available = match lots {
             Some(lots) => {
                 let mut w: omni_domain::offers::points::Wallet =

@@ -8,6 +8,7 @@ use omni_kernel::{Currency, TenantId, Timestamp};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::batch::Value;
 use crate::{Store, StoreError, WriteTx, from_millis, millis};
 
 /// Where a promotion is in its life: drafts can be dry-run and edited, active ones price
@@ -324,14 +325,14 @@ impl WriteTx {
 impl Store {
     /// The version of the tenant's rules (0 before any change).
     pub async fn offer_rules_version(&self, tenant: TenantId) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT version FROM offer_rules_version WHERE tenant_id = $1")
-            .bind(tenant.to_string())
-            .fetch_optional(self.pool())
+        let version = self
+            .hot_row(
+                "SELECT version FROM offer_rules_version WHERE tenant_id = $1",
+                vec![Value::from(tenant.to_string())],
+                |r| r.int("version"),
+            )
             .await?;
-        Ok(match row {
-            Some(r) => r.try_get("version")?,
-            None => 0,
-        })
+        Ok(version.unwrap_or(0))
     }
 
     /// A price list.
@@ -472,16 +473,16 @@ impl Store {
     ) -> Result<HashMap<String, PromotionId>, StoreError> {
         let mut out = HashMap::new();
         for code in codes.iter().take(20) {
-            let row = sqlx::query(
-                "SELECT promotion_id FROM offer_coupons WHERE tenant_id = $1 AND code = $2 AND uses < max_uses",
-            )
-            .bind(tenant.to_string())
-            .bind(code.clone())
-            .fetch_optional(self.pool())
-            .await?;
-            if let Some(r) = row {
-                let id: String = r.try_get("promotion_id")?;
-                out.insert(code.clone(), id.parse().map_err(StoreError::corrupt)?);
+            let promotion = self
+                .hot_row(
+                    "SELECT promotion_id FROM offer_coupons \
+                     WHERE tenant_id = $1 AND code = $2 AND uses < max_uses",
+                    vec![Value::from(tenant.to_string()), Value::from(code.as_str())],
+                    |r| r.text("promotion_id")?.parse().map_err(StoreError::corrupt),
+                )
+                .await?;
+            if let Some(id) = promotion {
+                out.insert(code.clone(), id);
             }
         }
         Ok(out)

@@ -4,7 +4,7 @@ use omni_domain::orders::{CartId, ShoppingCart};
 use omni_kernel::{CustomerId, TenantId};
 
 use super::{decode, doc};
-use crate::batch::Stmt;
+use crate::batch::{Stmt, Value};
 use crate::{Store, StoreError, WriteTx, millis};
 
 /// Who a cart is looked up by.
@@ -101,13 +101,13 @@ impl WriteTx {
 impl Store {
     /// A cart by id.
     pub async fn cart(&self, tenant: TenantId, id: CartId) -> Result<ShoppingCart, StoreError> {
-        crate::doc_by_id(
-            self.pool(),
+        self.hot_row(
             "SELECT doc FROM carts WHERE tenant_id = $1 AND id = $2",
-            tenant,
-            id.to_string(),
+            vec![Value::from(tenant.to_string()), Value::from(id.to_string())],
+            crate::doc_of,
         )
-        .await
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// The owner's open cart, if any: the same cart from every device and channel.
