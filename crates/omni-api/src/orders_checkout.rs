@@ -26,6 +26,7 @@ use omni_domain::orders::{
 use omni_kernel::{LocationId, OrderId, Timestamp};
 use omni_store::WriteTx;
 use omni_store::offers::Redemption;
+use omni_store::orders::OrderNumberAsked;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -201,7 +202,8 @@ async fn release_holds(
     Ok(())
 }
 
-/// Places a hold for every allocation of every line; a POS sale sells them at once.
+/// Places a hold for every allocation of every line, all in one go; a POS sale sells them
+/// at once.
 async fn reserve(
     tx: &mut WriteTx,
     principal: &Principal,
@@ -211,6 +213,7 @@ async fn reserve(
     carry_out: bool,
     now: Timestamp,
 ) -> Result<Vec<Vec<Allocation>>, ApiError> {
+    let mut holds = Vec::new();
     let mut out = Vec::with_capacity(allocations.len());
     for (i, (line, sources)) in cart.lines.iter().zip(allocations).enumerate() {
         let sku = Sku::parse(&line.sku)
@@ -233,21 +236,23 @@ async fn reserve(
                 Some(cart.channel),
                 now,
             )?;
-            tx.place_reservation(&r).await?;
-            if carry_out {
-                let sold = r
-                    .clone()
-                    .commit(Commitment::PosSale, now)
-                    .map_err(|_| ApiError::Conflict("the hold ended"))?;
-                tx.advance_reservation(&sold).await?;
-            }
             held.push(Allocation {
                 location_id: *location,
                 quantity: *quantity,
                 reservation_id: r.id,
             });
+            holds.push(r);
         }
         out.push(held);
+    }
+    tx.place_reservations(&holds).await?;
+    if carry_out {
+        for r in holds {
+            let sold = r
+                .commit(Commitment::PosSale, now)
+                .map_err(|_| ApiError::Conflict("the hold ended"))?;
+            tx.advance_reservation(&sold).await?;
+        }
     }
     Ok(out)
 }
@@ -318,7 +323,7 @@ async fn place(
     principal: &Principal,
     req: &CheckoutRequest,
     priced_cart: &ShoppingCart,
-    (d, number): (Decision, String),
+    (d, number): (Decision, OrderNumberAsked),
     authorization: Option<String>,
 ) -> Result<(Order, Option<String>), ApiError> {
     let now = state.clock.now();
@@ -334,6 +339,7 @@ async fn place(
     tx.close_cart(&cart, priced_cart.version).await?;
     release_holds(tx, cart.tenant_id, holds, now).await?;
     let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
+    let number = tx.order_number(number).await?;
     tx.commit_sale(
         principal.tenant,
         &id.to_string(),
@@ -519,34 +525,47 @@ enum Written {
     Replayed(Response),
 }
 
-/// A checkout's write, begun: with its order number taken, or the first response for its key.
+/// A checkout's write, begun (its order number asked for), or the first response for its key.
 enum Opened {
-    Fresh(Write, String),
+    Fresh(Write, OrderNumberAsked),
     Replayed(Response),
 }
 
-/// Begins a checkout's write and takes its order number. The key's claim goes with the
-/// number in one statement batch; a key used before sends the checkout down the usual
-/// claim, which replays the first order (or refuses the reused key).
+const CHECKOUTS: &str = "/v1/checkouts";
+
+/// Begins a checkout's write and asks for its order number. The key's claim, the number and
+/// the stock updates go to the writer together; a key used before sends the checkout down
+/// the usual claim ([`replay`]).
 async fn open_order(
     state: &AppState,
     principal: &Principal,
     headers: &HeaderMap,
     raw: &[u8],
 ) -> Result<Opened, ApiError> {
-    const PATH: &str = "/v1/checkouts";
-    let mut write = Write::begin_new(state, principal, headers, "POST", PATH, raw).await?;
-    match write.tx.next_order_number(principal.tenant).await {
-        Ok(number) => return Ok(Opened::Fresh(write, number)),
-        Err(e) if Write::seen_before(&e) => drop(write),
-        Err(e) => return Err(e.into()),
-    }
-    match Write::begin(state, principal, headers, "POST", PATH, raw).await? {
-        Begun::Fresh(mut write) => {
-            let number = write.tx.next_order_number(principal.tenant).await?;
+    match Write::begin_new(state, principal, headers, "POST", CHECKOUTS, raw).await? {
+        Some(mut write) => {
+            let number = write.tx.ask_order_number(principal.tenant).await?;
             Ok(Opened::Fresh(write, number))
         }
-        Begun::Replayed(r) => Ok(Opened::Replayed(r)),
+        None => replay(state, principal, headers, raw)
+            .await
+            .map(Opened::Replayed),
+    }
+}
+
+/// The answer to a checkout whose key was used before: the first response, or 422 for
+/// another body. A key whose first use was rolled back meanwhile asks for a retry.
+async fn replay(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    raw: &[u8],
+) -> Result<Response, ApiError> {
+    match Write::begin(state, principal, headers, "POST", CHECKOUTS, raw).await? {
+        Begun::Replayed(r) => Ok(r),
+        Begun::Fresh(_) => Err(ApiError::Conflict(
+            "an earlier checkout with this key was rolled back meanwhile; send it again",
+        )),
     }
 }
 
@@ -566,7 +585,7 @@ async fn write_order(
         Opened::Fresh(write, number) => (write, number),
         Opened::Replayed(r) => return Ok(Written::Replayed(r)),
     };
-    let (order, code) = place(
+    let placed = place(
         &mut write.tx,
         &state,
         &principal,
@@ -575,7 +594,16 @@ async fn write_order(
         (decision, number),
         authorization,
     )
-    .await?;
+    .await;
+    let (order, code) = match placed {
+        Ok(placed) => placed,
+        Err(e) if Write::seen_before(&e) => {
+            drop(write);
+            let r = replay(&state, &principal, &headers, &body.raw).await?;
+            return Ok(Written::Replayed(r));
+        }
+        Err(e) => return Err(e),
+    };
     let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
     let amount = order.payment.amount;
     let remembered = CheckoutResult {

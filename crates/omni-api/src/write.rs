@@ -81,8 +81,9 @@ impl Write {
     /// Starts a write whose idempotency key is almost surely new (a checkout): the key's
     /// claim goes with the write's first statement instead of costing a round trip of its
     /// own. If the key was used before, that statement fails with an error for which
-    /// [`Write::seen_before`] is true; the caller then drops this write and starts over with
-    /// [`Write::begin`], which replays the first response or refuses the reused key.
+    /// [`Write::seen_before`] is true (or, where the claim runs at once, this returns
+    /// `None`); the caller then drops this write and starts over with [`Write::begin`],
+    /// which replays the first response or refuses the reused key.
     pub async fn begin_new(
         state: &AppState,
         principal: &Principal,
@@ -90,25 +91,30 @@ impl Write {
         method: &str,
         path: &str,
         body: &[u8],
-    ) -> Result<Write, ApiError> {
+    ) -> Result<Option<Write>, ApiError> {
         let mut tx = state.store.write().await?;
         let key = match idempotency_key(headers)? {
             None => None,
             Some(key) => {
                 let fp = fingerprint(method, path, body);
                 let scope = Scope::of(principal, &key);
-                tx.claim_new_idempotency(&scope.get(), &fp, state.clock.now())
-                    .await?;
-                Some((key, fp))
+                match tx
+                    .claim_new_idempotency(&scope.get(), &fp, state.clock.now())
+                    .await
+                {
+                    Ok(()) => Some((key, fp)),
+                    Err(omni_store::StoreError::Conflict(KEY_SEEN)) => return Ok(None),
+                    Err(e) => return Err(e.into()),
+                }
             }
         };
-        Ok(Write::new(state, principal, tx, key))
+        Ok(Some(Write::new(state, principal, tx, key)))
     }
 
     /// Whether a write begun with [`Write::begin_new`] failed because its key was used
     /// before.
-    pub fn seen_before(e: &omni_store::StoreError) -> bool {
-        matches!(e, omni_store::StoreError::Conflict(what) if *what == KEY_SEEN)
+    pub fn seen_before(e: &ApiError) -> bool {
+        matches!(e, ApiError::Conflict(what) if *what == KEY_SEEN)
     }
 
     fn new(

@@ -65,6 +65,8 @@ pub(crate) struct Stmt {
     one_row: Option<fn() -> StoreError>,
     /// The conflict a unique-constraint violation means.
     unique: Option<&'static str>,
+    /// Set when the caller asked for this statement's answer (see [`crate::WriteTx::ask`]).
+    pub(crate) ticket: Option<u32>,
 }
 
 impl Stmt {
@@ -74,6 +76,7 @@ impl Stmt {
             args: Vec::new(),
             one_row: None,
             unique: None,
+            ticket: None,
         }
     }
 
@@ -108,22 +111,22 @@ impl Stmt {
     }
 }
 
-/// The answer of the last statement of a batch.
+/// What a statement of a batch answered.
 #[derive(Default)]
 pub(crate) struct Answer {
     pub(crate) rows_affected: u64,
     pub(crate) rows: Vec<AnyRow>,
 }
 
-/// Runs the statements in order in one hand-off and checks each one's answer; returns the
-/// last one's. The first failure stops the batch (SQLite runs nothing after a failed
-/// statement) and is returned; the caller's transaction then rolls all of it back.
+/// Runs the statements in order in one hand-off and checks each one's answer; returns every
+/// statement's answer, in order. The first failure stops the batch (SQLite runs nothing after
+/// a failed statement) and is returned; the caller's transaction then rolls all of it back.
 pub(crate) async fn run(
     conn: &mut AnyConnection,
     mut stmts: Vec<Stmt>,
-) -> Result<Answer, StoreError> {
+) -> Result<Vec<Answer>, StoreError> {
     let Some(last) = stmts.len().checked_sub(1) else {
-        return Ok(Answer::default());
+        return Ok(Vec::new());
     };
     let mut sql = String::with_capacity(stmts.iter().map(|s| s.sql.len() + 8).sum());
     let mut offset = 0;
@@ -139,33 +142,30 @@ pub(crate) async fn run(
             query = bind(query, v);
         }
     }
-    let mut answers = conn.fetch_many(query);
-    let mut at = 0;
-    let mut answer = Answer::default();
+    let mut answers = Vec::with_capacity(stmts.len());
+    let mut stream = conn.fetch_many(query);
+    let mut current = Answer::default();
     loop {
-        let next = match answers.try_next().await {
+        let at = answers.len().min(last);
+        let next = match stream.try_next().await {
             Ok(next) => next,
-            Err(e) => return Err(stmts[at.min(last)].fail(e)),
+            Err(e) => return Err(stmts[at].fail(e)),
         };
         match next {
             None => break,
-            Some(Either::Right(row)) if at == last => answer.rows.push(row),
-            Some(Either::Right(_)) => {}
+            Some(Either::Right(row)) => current.rows.push(row),
             Some(Either::Left(done)) => {
-                let s = &stmts[at.min(last)];
-                if let Some(error) = s.one_row
+                if let Some(error) = stmts[at].one_row
                     && done.rows_affected() != 1
                 {
                     return Err(error());
                 }
-                if at == last {
-                    answer.rows_affected = done.rows_affected();
-                }
-                at += 1;
+                current.rows_affected = done.rows_affected();
+                answers.push(std::mem::take(&mut current));
             }
         }
     }
-    Ok(answer)
+    Ok(answers)
 }
 
 /// Binds the next value of `query`.

@@ -45,7 +45,10 @@ impl Batch {
 
     /// Commits the shared transaction and tells every member how it went.
     async fn finish(self) {
+        let started = Instant::now();
         let outcome = self.tx.commit().await.map_err(|e| e.to_string());
+        metrics::histogram!("store_group_commit_seconds").record(started.elapsed());
+        metrics::histogram!("store_group_commit_writers").record(self.members.len() as f64);
         if let Err(e) = &outcome {
             tracing::error!(error = %e, members = self.members.len(), "group commit failed");
         }
@@ -89,6 +92,8 @@ impl std::fmt::Debug for Batch {
 /// A writer's turn: the slot is held, and the batch is on loan until the turn ends.
 pub(crate) struct Turn {
     batch: Batch,
+    /// When the slot was taken: how long this writer held every other one up.
+    taken: Instant,
     /// The batch's first writer, without a savepoint of its own.
     alone: bool,
     slot: OwnedMutexGuard<Option<Batch>>,
@@ -111,10 +116,13 @@ impl GroupCommit {
     /// Waits for the writer slot (in arrival order) and joins or opens the shared
     /// transaction; a joining writer's savepoint goes with its first statement.
     pub(crate) async fn begin(self: &Arc<Self>, pool: &AnyPool) -> Result<Turn, StoreError> {
+        let asked = Instant::now();
         let mut slot = {
             let _queued = Queued::join(&self.queued);
             self.slot.clone().lock_owned().await
         };
+        let taken = Instant::now();
+        metrics::histogram!("store_writer_wait_seconds").record(taken - asked);
         let open = match slot.take() {
             Some(batch) if batch.due() => {
                 // Spawned: a request dropped here must not cut the others' commit short.
@@ -137,6 +145,7 @@ impl GroupCommit {
         };
         Ok(Turn {
             batch,
+            taken,
             alone,
             slot,
             group: self.clone(),
@@ -207,6 +216,7 @@ impl Turn {
                 false => (sqlx::query(RELEASE).execute(&mut *turn.batch.tx).await).map(drop),
             };
             turn.batch.members.push(member);
+            metrics::histogram!("store_writer_turn_seconds").record(turn.taken.elapsed());
             match released {
                 Ok(()) => hand_back(turn.batch, turn.slot, &turn.group).await,
                 Err(e) => turn.batch.poison(&e.to_string()).await,

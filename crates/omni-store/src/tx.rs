@@ -25,7 +25,17 @@ pub struct WriteTx {
     /// Whether any of this writer's statements reached the database (SQLite's shared
     /// transaction: a writer that sent nothing has nothing to undo).
     sent: bool,
+    /// Answers of asked statements (see [`WriteTx::ask`]) that came back, by ticket.
+    answers: Vec<(u32, Answer)>,
+    /// The next ticket to hand out.
+    tickets: u32,
 }
+
+/// A statement whose answer was asked for (see [`WriteTx::ask`]); redeemed with
+/// [`WriteTx::answer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "an asked statement's answer is what the caller needed"]
+pub(crate) struct Asked(u32);
 
 /// The event kind announcing a change of a customer's segment facts that no other event of
 /// the transaction names.
@@ -60,6 +70,8 @@ impl WriteTx {
             changed_customers: Vec::new(),
             pending: Vec::new(),
             sent: true,
+            answers: Vec::new(),
+            tickets: 0,
         }
     }
 
@@ -78,6 +90,8 @@ impl WriteTx {
             changed_customers: Vec::new(),
             pending,
             sent: false,
+            answers: Vec::new(),
+            tickets: 0,
         }
     }
 
@@ -113,14 +127,55 @@ impl WriteTx {
 
     /// Runs a statement whose answer is needed now, together with the writes kept back.
     pub(crate) async fn run(&mut self, stmt: Stmt) -> Result<Answer, StoreError> {
-        self.send(Some(stmt)).await
+        let mut answers = self.send(Some(stmt)).await?;
+        Ok(answers.pop().unwrap_or_default())
     }
 
-    async fn send(&mut self, last: Option<Stmt>) -> Result<Answer, StoreError> {
+    /// A statement whose answer is needed later, not at once: on SQLite it waits with the
+    /// writes kept back, so several asked statements — every line's stock update and the
+    /// order number of a checkout — go in one hand-off; on PostgreSQL it runs at once.
+    /// [`WriteTx::answer`] gives its answer (sending what is kept back if need be).
+    pub(crate) async fn ask(&mut self, mut stmt: Stmt) -> Result<Asked, StoreError> {
+        let ticket = self.tickets;
+        self.tickets += 1;
+        stmt.ticket = Some(ticket);
+        match self.backend {
+            Backend::Sqlite => self.pending.push(stmt),
+            Backend::Postgres => {
+                let answer = batch::run(self.raw_conn(), vec![stmt]).await?.pop();
+                self.answers.push((ticket, answer.unwrap_or_default()));
+            }
+        }
+        Ok(Asked(ticket))
+    }
+
+    /// The answer of an asked statement.
+    pub(crate) async fn answer(&mut self, asked: Asked) -> Result<Answer, StoreError> {
+        if !self.answers.iter().any(|(t, _)| *t == asked.0) {
+            self.send(None).await?;
+        }
+        let at = self
+            .answers
+            .iter()
+            .position(|(t, _)| *t == asked.0)
+            .ok_or_else(|| StoreError::Corrupt("an asked statement was never sent".into()))?;
+        Ok(self.answers.swap_remove(at).1)
+    }
+
+    /// Sends the writes kept back plus `last`; keeps the answers of asked statements and
+    /// returns every answer.
+    async fn send(&mut self, last: Option<Stmt>) -> Result<Vec<Answer>, StoreError> {
         let mut stmts = std::mem::take(&mut self.pending);
         stmts.extend(last);
         self.sent = true;
-        batch::run(self.raw_conn(), stmts).await
+        let tickets: Vec<Option<u32>> = stmts.iter().map(|s| s.ticket).collect();
+        let mut answers = batch::run(self.raw_conn(), stmts).await?;
+        for (ticket, answer) in tickets.into_iter().zip(answers.iter_mut()) {
+            if let Some(t) = ticket {
+                self.answers.push((t, std::mem::take(answer)));
+            }
+        }
+        Ok(answers)
     }
 
     /// The backend, for the rare dialect difference.

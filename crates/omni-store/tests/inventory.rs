@@ -272,6 +272,63 @@ async fn overdue_holds_expire_exactly_once_and_free_their_stock() {
         .expect("the hour-long hold is overdue by then");
 }
 
+/// An order's holds are placed together (their stock updates in one hand-off on SQLite):
+/// a line that finds its units taken by an overdue hold sweeps it and still gets them, and a
+/// line that cannot be served fails the whole set, leaving nothing of the others behind.
+#[tokio::test]
+async fn holds_placed_together_sweep_overdue_ones_and_fail_all_or_nothing() {
+    let (db, t, locs) = setup(2).await;
+    let (a, b) = (sku("SET-A"), sku("SET-B"));
+    receive(&db.store, t, &a, locs[0], 2).await;
+    receive(&db.store, t, &b, locs[1], 1).await;
+    let now = Utc::now();
+    place(&db.store, &hold(t, &b, locs[1], 1, 60, now))
+        .await
+        .expect("a minute-long hold on the only B");
+    let later = now + Duration::seconds(120);
+    let level = |s: Sku, at: LocationId| {
+        let store = db.store.clone();
+        async move {
+            let l = store.stock_level(t, &s, at).await.expect("level");
+            (l.on_hand, l.reserved)
+        }
+    };
+    // too many A: nothing of the set stays, not even B's swept hold's new owner
+    let too_many = [
+        hold(t, &b, locs[1], 1, 600, later),
+        hold(t, &a, locs[0], 3, 600, later),
+    ];
+    let mut tx = db.store.write().await.expect("tx");
+    let refused = tx.place_reservations(&too_many).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    drop(tx);
+    assert_eq!(level(a.clone(), locs[0]).await, (2, 0));
+    assert_eq!(
+        level(b.clone(), locs[1]).await,
+        (1, 1),
+        "the overdue hold is untouched"
+    );
+    // A fits at once, B only once the overdue hold is swept
+    let set = [
+        hold(t, &a, locs[0], 2, 600, later),
+        hold(t, &b, locs[1], 1, 600, later),
+    ];
+    let mut tx = db.store.write().await.expect("tx");
+    tx.place_reservations(&set).await.expect("all placed");
+    tx.commit().await.expect("commit");
+    assert_eq!(level(a, locs[0]).await, (2, 2));
+    assert_eq!(
+        level(b, locs[1]).await,
+        (1, 1),
+        "one hold on B: the new one"
+    );
+    let ours = db.store.reservation(t, set[1].id).await.expect("placed");
+    assert_eq!(ours.quantity, 1);
+}
+
 #[tokio::test]
 async fn feeds_refuse_rows_below_reserved_and_a_snapshot_rerun_changes_nothing() {
     let (db, t, locs) = setup(2).await;

@@ -7,6 +7,7 @@ use omni_domain::inventory::{Reservation, ReservationId, ReservationStatus, Sku}
 use omni_kernel::{LocationId, TenantId, Timestamp};
 use sqlx::Row;
 
+use super::stock::reserve_stock;
 use crate::batch::Stmt;
 use crate::{Store, StoreError, WriteTx, millis};
 
@@ -35,24 +36,47 @@ const NOT_ENOUGH: &str = "not enough stock available to promise at this location
 impl WriteTx {
     /// Places a hold: takes the units (409 if not available) and records the hold and its event.
     pub async fn place_reservation(&mut self, r: &Reservation) -> Result<(), StoreError> {
-        let (tenant, sku, location) = (r.tenant_id, &r.sku, r.location_id);
-        // Overdue holds the sweeper has not reached yet are expired only when their units are
-        // needed: the common case (enough stock) costs one statement, not a search as well.
-        if !self
-            .try_reserve_stock(tenant, sku, location, r.quantity, r.created_at)
-            .await?
-        {
-            let freed = self
-                .expire_overdue_at(tenant, sku, location, r.created_at)
-                .await?;
-            if freed == 0
-                || !self
-                    .try_reserve_stock(tenant, sku, location, r.quantity, r.created_at)
-                    .await?
-            {
-                return Err(StoreError::Conflict(NOT_ENOUGH));
-            }
+        self.place_reservations(std::slice::from_ref(r)).await
+    }
+
+    /// Places several holds (an order's lines and sources), all or none: every stock update
+    /// is asked at once, so on SQLite they go to the writer in one hand-off, with the order
+    /// number and whatever else the caller asked before.
+    pub async fn place_reservations(&mut self, rs: &[Reservation]) -> Result<(), StoreError> {
+        let mut asked = Vec::with_capacity(rs.len());
+        for r in rs {
+            let stmt = reserve_stock(r.tenant_id, &r.sku, r.location_id, r.quantity, r.created_at);
+            asked.push(self.ask(stmt).await?);
         }
+        for (r, a) in rs.iter().zip(asked) {
+            if self.answer(a).await?.rows_affected != 1 {
+                self.reserve_after_sweep(r).await?;
+            }
+            self.insert_reservation(r).await?;
+        }
+        Ok(())
+    }
+
+    /// Holds a hold's units once the stock update found too few: overdue holds the sweeper
+    /// has not reached yet are expired (only now that their units are needed, so the common
+    /// case costs one statement, not a search as well) and the update is tried once more.
+    async fn reserve_after_sweep(&mut self, r: &Reservation) -> Result<(), StoreError> {
+        let (tenant, sku, location) = (r.tenant_id, &r.sku, r.location_id);
+        let freed = self
+            .expire_overdue_at(tenant, sku, location, r.created_at)
+            .await?;
+        if freed == 0
+            || !self
+                .try_reserve_stock(tenant, sku, location, r.quantity, r.created_at)
+                .await?
+        {
+            return Err(StoreError::Conflict(NOT_ENOUGH));
+        }
+        Ok(())
+    }
+
+    /// The hold's row and its event (its units are taken).
+    async fn insert_reservation(&mut self, r: &Reservation) -> Result<(), StoreError> {
         let stmt = Stmt::new(
             "INSERT INTO reservations (tenant_id, id, sku, location_id, status, expires_at, doc, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

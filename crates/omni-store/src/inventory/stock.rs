@@ -122,16 +122,7 @@ impl WriteTx {
         quantity: i64,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let sql = format!(
-            "UPDATE stock SET reserved = reserved + $4, updated_at = $5 \
-             WHERE {KEY} AND on_hand - reserved - safety_stock >= $4"
-        );
-        let stmt = Stmt::new(sql)
-            .bind(tenant.to_string())
-            .bind(sku.as_str())
-            .bind(location.to_string())
-            .bind(quantity)
-            .bind(millis(now));
+        let stmt = reserve_stock(tenant, sku, location, quantity, now);
         Ok(self.run(stmt).await?.rows_affected == 1)
     }
 
@@ -202,4 +193,24 @@ impl WriteTx {
             ))?;
         level(&row)
     }
+}
+
+/// The no-oversell statement: holds `quantity` units if that many are available to promise,
+/// else changes nothing.
+pub(crate) fn reserve_stock(
+    tenant: TenantId,
+    sku: &Sku,
+    location: LocationId,
+    quantity: i64,
+    now: Timestamp,
+) -> Stmt {
+    Stmt::new(format!(
+        "UPDATE stock SET reserved = reserved + $4, updated_at = $5 \
+         WHERE {KEY} AND on_hand - reserved - safety_stock >= $4"
+    ))
+    .bind(tenant.to_string())
+    .bind(sku.as_str())
+    .bind(location.to_string())
+    .bind(quantity)
+    .bind(millis(now))
 }

@@ -9,6 +9,7 @@
 mod carts;
 pub use carts::CartOwner;
 mod records;
+pub use records::OrderNumberAsked;
 mod rules;
 
 use crate::{from_doc as decode, json_doc as doc};

@@ -6,31 +6,47 @@ use sqlx::Row;
 
 use super::{decode, doc};
 use crate::batch::Stmt;
+use crate::tx::Asked;
 use crate::{Store, StoreError, WriteTx, millis};
 
 /// The first number a tenant's orders get (six digits from the start reads well on a receipt).
 const FIRST_NUMBER: i64 = 100_001;
+
+/// An order number asked for and not yet read (see [`WriteTx::ask_order_number`]).
+#[derive(Debug)]
+pub struct OrderNumberAsked(Asked);
 
 impl WriteTx {
     /// The next order number: on SQLite the tenant's next consecutive one, taken in the
     /// checkout's transaction (a rolled-back checkout gives it back); on PostgreSQL the next
     /// value of a sequence, which never makes concurrent checkouts wait for each other.
     pub async fn next_order_number(&mut self, tenant: TenantId) -> Result<String, StoreError> {
-        if self.backend() == crate::Backend::Postgres {
-            let row = sqlx::query("SELECT nextval('order_number_seq') AS number")
-                .fetch_one(self.conn().await?)
-                .await?;
-            let n: i64 = row.try_get("number")?;
-            return Ok(n.to_string());
-        }
-        let next = Stmt::new(
-            "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2 + 1) \
-             ON CONFLICT (tenant_id) DO UPDATE SET next_number = order_counters.next_number + 1 \
-             RETURNING next_number - 1 AS number",
-        )
-        .bind(tenant.to_string())
-        .bind(FIRST_NUMBER);
-        let answer = self.run(next).await?;
+        let asked = self.ask_order_number(tenant).await?;
+        self.order_number(asked).await
+    }
+
+    /// Asks for the next order number (see [`WriteTx::next_order_number`]) without waiting:
+    /// on SQLite it goes to the writer with the checkout's stock updates, in one hand-off.
+    pub async fn ask_order_number(
+        &mut self,
+        tenant: TenantId,
+    ) -> Result<OrderNumberAsked, StoreError> {
+        let next = match self.backend() {
+            crate::Backend::Postgres => Stmt::new("SELECT nextval('order_number_seq') AS number"),
+            crate::Backend::Sqlite => Stmt::new(
+                "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2 + 1) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET next_number = order_counters.next_number + 1 \
+                 RETURNING next_number - 1 AS number",
+            )
+            .bind(tenant.to_string())
+            .bind(FIRST_NUMBER),
+        };
+        Ok(OrderNumberAsked(self.ask(next).await?))
+    }
+
+    /// The order number asked for.
+    pub async fn order_number(&mut self, asked: OrderNumberAsked) -> Result<String, StoreError> {
+        let answer = self.answer(asked.0).await?;
         let row = answer.rows.first().ok_or(StoreError::NotFound)?;
         let n: i64 = row.try_get("number")?;
         Ok(n.to_string())
