@@ -49,6 +49,16 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
+/// The request's idempotency key and the fingerprint of what it asks, if it has a key.
+fn keyed(
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Option<(String, [u8; 32])>, ApiError> {
+    Ok(idempotency_key(headers)?.map(|key| (key, fingerprint(method, path, body))))
+}
+
 impl Write {
     /// Starts a write for `principal`; with an idempotency key, first checks for a replay.
     pub async fn begin(
@@ -60,21 +70,18 @@ impl Write {
         body: &[u8],
     ) -> Result<Begun, ApiError> {
         let mut tx = state.store.write().await?;
-        let key = match idempotency_key(headers)? {
-            None => None,
-            Some(key) => {
-                let fp = fingerprint(method, path, body);
-                let scope = Scope::of(principal, &key);
-                match tx
-                    .claim_idempotency(&scope.get(), &fp, state.clock.now())
-                    .await?
-                {
-                    Some(Replay::Same(stored)) => return Ok(Begun::Replayed(replayed(stored))),
-                    Some(Replay::DifferentRequest) => return Err(ApiError::IdempotencyKeyReused),
-                    None => Some((key, fp)),
-                }
+        let key = keyed(headers, method, path, body)?;
+        if let Some((key, fp)) = &key {
+            let scope = Scope::of(principal, key);
+            match tx
+                .claim_idempotency(&scope.get(), fp, state.clock.now())
+                .await?
+            {
+                Some(Replay::Same(stored)) => return Ok(Begun::Replayed(replayed(stored))),
+                Some(Replay::DifferentRequest) => return Err(ApiError::IdempotencyKeyReused),
+                None => {}
             }
-        };
+        }
         Ok(Begun::Fresh(Write::new(state, principal, tx, key)))
     }
 
@@ -93,21 +100,18 @@ impl Write {
         body: &[u8],
     ) -> Result<Option<Write>, ApiError> {
         let mut tx = state.store.write().await?;
-        let key = match idempotency_key(headers)? {
-            None => None,
-            Some(key) => {
-                let fp = fingerprint(method, path, body);
-                let scope = Scope::of(principal, &key);
-                match tx
-                    .claim_new_idempotency(&scope.get(), &fp, state.clock.now())
-                    .await
-                {
-                    Ok(()) => Some((key, fp)),
-                    Err(omni_store::StoreError::Conflict(KEY_SEEN)) => return Ok(None),
-                    Err(e) => return Err(e.into()),
-                }
+        let key = keyed(headers, method, path, body)?;
+        if let Some((key, fp)) = &key {
+            let scope = Scope::of(principal, key);
+            match tx
+                .claim_new_idempotency(&scope.get(), fp, state.clock.now())
+                .await
+            {
+                Ok(()) => {}
+                Err(omni_store::StoreError::Conflict(KEY_SEEN)) => return Ok(None),
+                Err(e) => return Err(e.into()),
             }
-        };
+        }
         Ok(Some(Write::new(state, principal, tx, key)))
     }
 
