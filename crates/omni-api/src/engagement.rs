@@ -282,7 +282,7 @@ pub async fn staff_reply(
     principal.require(Action::HandleConversations)?;
     check_text("text", &body.value.text)?;
     let now = state.clock.now();
-    let who = crate::orders_checkout::actor(&principal);
+    let who = crate::orders_placing::actor(&principal);
     let mut tx = state.store.write().await?;
     let mut c = tx.conversation(principal.tenant, id).await?;
     let version = c.version;

@@ -46,12 +46,15 @@ mod orders_carts;
 mod orders_checkout;
 mod orders_delivery;
 mod orders_network;
+mod orders_placing;
 mod orders_resourcing;
 mod orders_returns;
 mod orders_sourcing;
 mod pagination;
 pub mod payments;
 mod pricing;
+mod pricing_facts;
+mod pricing_snapshot;
 mod refresh;
 mod request;
 mod storefront;
@@ -133,6 +136,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(customers::routes())
                 .merge(offers::routes())
                 .merge(pricing::routes())
+                .merge(pricing_snapshot::routes())
                 .merge(orders_carts::routes())
                 .merge(orders_checkout::routes())
                 .merge(orders_delivery::routes())

@@ -38,7 +38,7 @@ use crate::AppState;
         crate::offers::create_price_list, crate::offers::price_history, crate::offers::replace_price_list, crate::offers::show_price_list, crate::offers::list_price_lists,
         crate::offers::create_promotion, crate::offers::show_promotion, crate::offers::list_promotions, crate::offers::update_promotion, crate::offers::change_status,
         crate::offers::generate_coupons, crate::loyalty::show_program, crate::loyalty::replace_program, crate::loyalty::show_points, crate::loyalty::gift_points,
-        crate::pricing::quote, crate::pricing::dry_run, crate::pricing::commit_sale, crate::pricing::cancel_sale, crate::pricing::snapshot, crate::pricing::snapshot_key, crate::pricing::customer_offers,
+        crate::pricing::quote, crate::pricing::dry_run, crate::pricing::commit_sale, crate::pricing::cancel_sale, crate::pricing_snapshot::snapshot, crate::pricing_snapshot::snapshot_key, crate::pricing::customer_offers,
         crate::orders_carts::open_cart, crate::orders_carts::find_cart, crate::orders_carts::show_cart, crate::orders_carts::set_line, crate::orders_carts::remove_line,
         crate::orders_carts::set_coupons, crate::orders_carts::identify_cart,
         crate::orders_delivery::options, crate::orders_delivery::hold_cart, crate::orders_checkout::checkout,

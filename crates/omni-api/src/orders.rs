@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::{JsonBody, PathId, etag};
-use crate::orders_checkout::{actor, record_order};
+use crate::orders_placing::{actor, record_order};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
 

@@ -24,7 +24,7 @@ use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::{JsonBody, PathId, etag};
 use crate::offers_books::OfferBooks;
-use crate::pricing::{bind_cart, price_with};
+use crate::pricing_facts::{bind_cart, price_with};
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {

@@ -1,44 +1,34 @@
-//! Delivery options and checkout. Checkout is one atomic step behind an `Idempotency-Key`:
-//! price the cart, source it, authorise the payment, then — in one transaction — reserve the
-//! stock at each source, redeem the offers and points, take an order number and close the
-//! cart. Anything failing rolls the transaction back and voids the authorisation, so a failed
-//! checkout leaves no reservation, no points spent, no coupon used and no order behind.
+//! Checkout. One atomic step behind an `Idempotency-Key`: price the cart, source it and
+//! authorise the payment here, outside the writer; then, in one transaction
+//! (`orders_placing`), reserve the stock at each source, redeem the offers and points, take
+//! an order number and close the cart. Anything failing rolls the transaction back and voids
+//! the authorisation, so a failed checkout leaves no reservation, no points spent, no coupon
+//! used and no order behind.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use omni_domain::access::{Action, Role};
-use omni_domain::customers::{InteractionKind, TimelineEntry, TimelineEntryId};
-use omni_domain::events::DomainEvent;
 use omni_domain::idempotency::fingerprint;
-use omni_domain::inventory::{
-    Commitment, MAX_TTL_SECONDS, ReservationDraft, ReservationId, ReservedFor, Sku,
-};
 use omni_domain::offers::{LoyaltyProgram, Quote};
-use omni_domain::orders::{
-    Allocation, CartId, Delivery, Order, OrderAction, OrderStatus, PaymentMethod, PaymentRecord,
-    ShoppingCart,
-};
-use omni_kernel::{LocationId, OrderId, Timestamp};
-use omni_store::WriteTx;
-use omni_store::offers::Redemption;
-use omni_store::orders::OrderNumberAsked;
+use omni_domain::orders::{CartId, Delivery, Order, PaymentMethod, ShoppingCart};
+use omni_kernel::LocationId;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::JsonBody;
 use crate::offers_books::OfferBooks;
-use crate::orders_carts::{acting_channel, record_cart};
+use crate::orders_carts::acting_channel;
 use crate::orders_delivery::{Fulfilment, Wanted, decide_delivery, demand_of};
 use crate::orders_network::Networks;
+use crate::orders_placing::{Written, write_order};
 use crate::payments::Authorize;
-use crate::pricing::{CartFacts, bind_cart};
+use crate::pricing_facts::{CartFacts, bind_cart};
 use crate::write::{Begun, IDEMPOTENCY_KEY, Write};
 use crate::{ApiError, AppState};
 
@@ -71,11 +61,11 @@ pub struct CheckoutResult {
 }
 
 /// What checkout decided before writing: sources, delivery promise and price.
-struct Decision {
-    allocations: Vec<Vec<(LocationId, u32)>>,
-    delivery: Delivery,
-    quote: Quote,
-    program: LoyaltyProgram,
+pub(crate) struct Decision {
+    pub(crate) allocations: Vec<Vec<(LocationId, u32)>>,
+    pub(crate) delivery: Delivery,
+    pub(crate) quote: Quote,
+    pub(crate) program: LoyaltyProgram,
 }
 
 /// Prices, sources and dates the checkout without writing anything.
@@ -171,248 +161,6 @@ async fn authorize(
         token: token.clone(),
     };
     Ok(Some(state.payments.authorize(&request).await?))
-}
-
-/// Frees the units held for the cart (the order's own holds replace them, or new ones do).
-pub(crate) async fn release_cart_holds(
-    tx: &mut WriteTx,
-    cart: &mut ShoppingCart,
-    now: Timestamp,
-) -> Result<(), ApiError> {
-    let holds = std::mem::take(&mut cart.holds);
-    release_holds(tx, cart.tenant_id, holds, now).await
-}
-
-/// Frees the units of the given cart holds that are still active.
-async fn release_holds(
-    tx: &mut WriteTx,
-    tenant: omni_kernel::TenantId,
-    holds: Vec<omni_domain::orders::CartHold>,
-    now: Timestamp,
-) -> Result<(), ApiError> {
-    for h in holds {
-        let r = tx.reservation(tenant, h.reservation_id).await?;
-        if r.status == omni_domain::inventory::ReservationStatus::Active {
-            let freed = r
-                .release(now)
-                .map_err(|_| ApiError::Conflict("the hold already ended"))?;
-            tx.advance_reservation(&freed).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Places a hold for every allocation of every line, all in one go; a POS sale sells them
-/// at once.
-async fn reserve(
-    tx: &mut WriteTx,
-    principal: &Principal,
-    order: OrderId,
-    cart: &ShoppingCart,
-    allocations: &[Vec<(LocationId, u32)>],
-    carry_out: bool,
-    now: Timestamp,
-) -> Result<Vec<Vec<Allocation>>, ApiError> {
-    let mut holds = Vec::new();
-    let mut out = Vec::with_capacity(allocations.len());
-    for (i, (line, sources)) in cart.lines.iter().zip(allocations).enumerate() {
-        let sku = Sku::parse(&line.sku)
-            .map_err(|_| ApiError::field(format!("lines[{i}].sku"), "invalid", "bad SKU"))?;
-        let mut held = Vec::new();
-        for (location, quantity) in sources {
-            let draft = ReservationDraft {
-                sku: sku.clone(),
-                location_id: *location,
-                quantity: i64::from(*quantity),
-                reserved_for: ReservedFor::OrderLine {
-                    id: order.to_string(),
-                    line: i as u32,
-                },
-                ttl_seconds: Some(MAX_TTL_SECONDS),
-            };
-            let r = draft.into_reservation(
-                principal.tenant,
-                ReservationId::new(),
-                Some(cart.channel),
-                now,
-            )?;
-            held.push(Allocation {
-                location_id: *location,
-                quantity: *quantity,
-                reservation_id: r.id,
-            });
-            holds.push(r);
-        }
-        out.push(held);
-    }
-    tx.place_reservations(&holds).await?;
-    if carry_out {
-        for r in holds {
-            let sold = r
-                .commit(Commitment::PosSale, now)
-                .map_err(|_| ApiError::Conflict("the hold ended"))?;
-            tx.advance_reservation(&sold).await?;
-        }
-    }
-    Ok(out)
-}
-
-fn pickup_code(f: &Fulfilment) -> Option<String> {
-    matches!(
-        f,
-        Fulfilment::StorePickup { .. } | Fulfilment::PickupPoint { .. }
-    )
-    .then(|| format!("{:06}", rand::random_range(0..1_000_000u32)))
-}
-
-/// Who acted, as recorded in an order's history.
-pub(crate) fn actor(principal: &Principal) -> String {
-    match principal.role.store() {
-        Some(store) => format!("{}@{store}", principal.role.name()),
-        None => principal.role.name().to_owned(),
-    }
-}
-
-/// Records an order event and, for a known customer, a timeline entry.
-pub(crate) async fn record_order(
-    tx: &mut WriteTx,
-    order: &Order,
-    kind: &str,
-    timeline: Option<InteractionKind>,
-    extra: serde_json::Value,
-) -> Result<(), ApiError> {
-    let lines: Vec<_> = order
-        .lines
-        .iter()
-        .map(|l| json!({"sku": l.sku, "quantity": l.quantity, "cancelled": l.cancelled, "returned": l.returned}))
-        .collect();
-    let data = json!({"order_id": order.id, "number": order.number, "customer_id": order.customer_id,
-        "status": order.status, "channel": order.channel, "store": order.store,
-        "total": order.quote.total, "currency": order.currency, "method": order.delivery.method,
-        "sources": order.source_locations(), "lines": lines, "detail": extra});
-    tx.record(&DomainEvent::new(
-        order.tenant_id,
-        kind,
-        order.id,
-        order.updated_at,
-        data,
-    ))
-    .await?;
-    if let (Some(customer), Some(kind)) = (order.customer_id, timeline) {
-        let entry = TimelineEntry {
-            id: TimelineEntryId::new(),
-            customer_id: Some(customer),
-            device_id: None,
-            kind,
-            channel: order.channel,
-            location_id: order.delivery.location_id.or(order.store),
-            occurred_at: order.updated_at,
-            data: json!({"order_id": order.id, "number": order.number, "status": order.status}),
-        };
-        tx.insert_timeline(order.tenant_id, &entry).await?;
-    }
-    Ok(())
-}
-
-/// Everything checkout writes, in the caller's transaction. It reads nothing through the
-/// pool: on SQLite a pool read inside a write waits on connections other writers hold.
-#[allow(clippy::too_many_arguments)]
-async fn place(
-    tx: &mut WriteTx,
-    state: &AppState,
-    principal: &Principal,
-    req: &CheckoutRequest,
-    priced_cart: &ShoppingCart,
-    (d, number): (Decision, OrderNumberAsked),
-    authorization: Option<String>,
-) -> Result<(Order, Option<String>), ApiError> {
-    let now = state.clock.now();
-    let id = OrderId::new();
-    let carry_out = matches!(req.fulfilment, Fulfilment::CarryOut);
-    // The cart as priced is closed first, on condition that it is still that version: no
-    // re-read, and a cart changed meanwhile fails the checkout (checked with the next
-    // statement, in the same transaction).
-    let mut cart = priced_cart.clone();
-    let holds = std::mem::take(&mut cart.holds);
-    cart.check_out(id, now)
-        .map_err(|_| ApiError::Conflict("the cart is closed"))?;
-    tx.close_cart(&cart, priced_cart.version).await?;
-    release_holds(tx, cart.tenant_id, holds, now).await?;
-    let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
-    let number = tx.order_number(number).await?;
-    tx.commit_sale(
-        principal.tenant,
-        &id.to_string(),
-        cart.customer_id,
-        &d.quote,
-        &d.program,
-        Redemption::Strict,
-        now,
-    )
-    .await?;
-    let captured = if carry_out { d.quote.to_pay } else { 0 };
-    let mut order = Order {
-        id,
-        tenant_id: principal.tenant,
-        number,
-        customer_id: cart.customer_id,
-        channel: cart.channel,
-        store: principal.role.store(),
-        cart_id: Some(cart.id),
-        status: OrderStatus::Placed,
-        currency: d.quote.currency,
-        lines: Order::lines_from(&d.quote, held),
-        delivery: d.delivery,
-        payment: PaymentRecord {
-            provider: match req.payment {
-                PaymentMethod::Card { .. } => state.payments.name().to_owned(),
-                ref other => other.as_str().to_owned(),
-            },
-            authorization,
-            amount: d.quote.to_pay,
-            captured,
-            refunded: 0,
-            released: 0,
-        },
-        quote: d.quote,
-        pickup_code_hash: None,
-        pickup_attempts: 0,
-        history: Vec::new(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let by = actor(principal);
-    let steps: &[OrderAction] = if carry_out {
-        &[
-            OrderAction::Allocate,
-            OrderAction::StartPicking,
-            OrderAction::Pack,
-            OrderAction::MarkReady,
-            OrderAction::PickUp,
-            OrderAction::Complete,
-        ]
-    } else {
-        &[OrderAction::Allocate]
-    };
-    for step in steps {
-        order.apply(*step, &by, now).map_err(ApiError::internal)?;
-    }
-    let code = pickup_code(&req.fulfilment);
-    if let Some(c) = &code {
-        order.set_pickup_code(c);
-    }
-    record_cart(tx, &cart, "cart.checked_out").await?;
-    tx.insert_order(&order).await?;
-    record_order(
-        tx,
-        &order,
-        "order.placed",
-        Some(InteractionKind::OrderPlaced),
-        json!({}),
-    )
-    .await?;
-    Ok((order, code))
 }
 
 /// Places an order from a cart in any channel (web, app, call center, endless aisle, till).
@@ -516,106 +264,4 @@ pub async fn checkout(
         state.payments.capture(a, amount).await?;
     }
     Ok(response)
-}
-
-/// What the write section of a checkout answers: the new order's response and the amount
-/// to capture, or the response of the first request with the same key.
-enum Written {
-    Placed(Response, i64),
-    Replayed(Response),
-}
-
-/// A checkout's write, begun (its order number asked for), or the first response for its key.
-enum Opened {
-    Fresh(Write, OrderNumberAsked),
-    Replayed(Response),
-}
-
-const CHECKOUTS: &str = "/v1/checkouts";
-
-/// Begins a checkout's write and asks for its order number. The key's claim, the number and
-/// the stock updates go to the writer together; a key used before sends the checkout down
-/// the usual claim ([`replay`]).
-async fn open_order(
-    state: &AppState,
-    principal: &Principal,
-    headers: &HeaderMap,
-    raw: &[u8],
-) -> Result<Opened, ApiError> {
-    match Write::begin_new(state, principal, headers, "POST", CHECKOUTS, raw).await? {
-        Some(mut write) => {
-            let number = write.tx.ask_order_number(principal.tenant).await?;
-            Ok(Opened::Fresh(write, number))
-        }
-        None => replay(state, principal, headers, raw)
-            .await
-            .map(Opened::Replayed),
-    }
-}
-
-/// The answer to a checkout whose key was used before: the first response, or 422 for
-/// another body. A key whose first use was rolled back meanwhile asks for a retry.
-async fn replay(
-    state: &AppState,
-    principal: &Principal,
-    headers: &HeaderMap,
-    raw: &[u8],
-) -> Result<Response, ApiError> {
-    match Write::begin(state, principal, headers, "POST", CHECKOUTS, raw).await? {
-        Begun::Replayed(r) => Ok(r),
-        Begun::Fresh(_) => Err(ApiError::Conflict(
-            "an earlier checkout with this key was rolled back meanwhile; send it again",
-        )),
-    }
-}
-
-/// The write section of a checkout: claims the idempotency key, places the order and
-/// remembers the response, in one transaction. Owns what it uses: on SQLite it runs on the
-/// writer thread.
-async fn write_order(
-    state: AppState,
-    principal: Principal,
-    headers: HeaderMap,
-    body: JsonBody<CheckoutRequest>,
-    cart: ShoppingCart,
-    decision: Decision,
-    authorization: Option<String>,
-) -> Result<Written, ApiError> {
-    let (mut write, number) = match open_order(&state, &principal, &headers, &body.raw).await? {
-        Opened::Fresh(write, number) => (write, number),
-        Opened::Replayed(r) => return Ok(Written::Replayed(r)),
-    };
-    let placed = place(
-        &mut write.tx,
-        &state,
-        &principal,
-        &body.value,
-        &cart,
-        (decision, number),
-        authorization,
-    )
-    .await;
-    let (order, code) = match placed {
-        Ok(placed) => placed,
-        Err(e) if Write::seen_before(&e) => {
-            drop(write);
-            let r = replay(&state, &principal, &headers, &body.raw).await?;
-            return Ok(Written::Replayed(r));
-        }
-        Err(e) => return Err(e),
-    };
-    let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
-    let amount = order.payment.amount;
-    let remembered = CheckoutResult {
-        order: order.clone(),
-        pickup_code: None,
-    };
-    let result = CheckoutResult {
-        order,
-        pickup_code: code,
-    };
-    let response = write
-        .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
-        .await?;
-    Ok(Written::Placed(response, amount))
 }

@@ -374,7 +374,7 @@ pub async fn hold_cart(
     if cart.version != read.version || cart.status != omni_domain::orders::CartStatus::Open {
         return Err(ApiError::Conflict("the cart changed meanwhile; try again"));
     }
-    crate::orders_checkout::release_cart_holds(&mut tx, &mut cart, now).await?;
+    crate::orders_placing::release_cart_holds(&mut tx, &mut cart, now).await?;
     cart.holds = place_holds(&mut tx, &principal, &cart, &allocations, now).await?;
     cart.version += 1;
     cart.updated_at = now;

@@ -22,8 +22,8 @@ use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::{JsonBody, etag};
 use crate::orders::release_line_at;
-use crate::orders_checkout::record_order;
 use crate::orders_network::{Network, Networks};
+use crate::orders_placing::record_order;
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
 

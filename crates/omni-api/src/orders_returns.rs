@@ -23,7 +23,7 @@ use crate::error::Problem;
 use crate::extract::{JsonBody, PathId, etag};
 use crate::offers_books::OfferBooks;
 use crate::orders::{load, release_holds, require_involved};
-use crate::orders_checkout::{actor, record_order};
+use crate::orders_placing::{actor, record_order};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
 

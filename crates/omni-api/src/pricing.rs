@@ -1,32 +1,25 @@
 //! `/v1/pricing`: the one pricing call every channel makes, the marketer's dry-run, committing
 //! and cancelling a priced sale, and the signed snapshot an offline till prices with.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use base64::Engine as _;
 use omni_domain::access::{Action, Role};
 use omni_domain::events::DomainEvent;
-use omni_domain::offers::coupon::{normalize_code, resolve_coupons};
 use omni_domain::offers::personal::{PersonalOffer, affinity_from};
-use omni_domain::offers::snapshot::{SignedSnapshot, Snapshot};
-use omni_domain::offers::{
-    Cart, CustomerFacts, OfferBook, PricingError, Promotion, PromotionDraft, PromotionId, Quote,
-    Rules, SkuFacts,
-};
-use omni_kernel::{Channel, CustomerId, TenantId, Timestamp};
+use omni_domain::offers::{Cart, OfferBook, Promotion, PromotionDraft, PromotionId, Quote, Rules};
+use omni_kernel::{Channel, CustomerId, TenantId};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::auth::Principal;
 use crate::error::Problem;
 use crate::extract::JsonBody;
-use crate::offers_books::{OfferBooks, Priced};
+use crate::offers_books::OfferBooks;
+use crate::pricing_facts::{CartFacts, bind_cart, price_with};
 use crate::write::{Begun, Write};
 use crate::{ApiError, AppState};
 use omni_store::offers::{Purchase, Redemption};
@@ -37,8 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/pricing/dry-runs", post(dry_run))
         .route("/pricing/sales", post(commit_sale))
         .route("/pricing/sales/{reference}/cancellation", post(cancel_sale))
-        .route("/pricing/snapshot", get(snapshot))
-        .route("/pricing/snapshot-key", get(snapshot_key))
         .route("/customers/{id}/offers", get(customer_offers))
 }
 
@@ -110,120 +101,6 @@ pub async fn customer_offers(
             .await?
             .offers,
     ))
-}
-
-fn pricing_error(e: PricingError) -> ApiError {
-    let code = match e {
-        PricingError::NoPrice(..) => "not_found",
-        PricingError::TooManyPoints(_) => "out_of_range",
-        _ => "invalid",
-    };
-    ApiError::field(e.field(), code, e.to_string())
-}
-
-/// The channel and store a key may price for: apps are bound to their channel, associates
-/// to their store (a till prices for where it stands). A merged customer's id resolves to
-/// the survivor, whose tier, points and limits apply.
-pub(crate) async fn bind_cart(
-    state: &AppState,
-    principal: &Principal,
-    cart: &mut Cart,
-) -> Result<(), ApiError> {
-    if let Some(channel) = principal.channel {
-        cart.channel = channel;
-    }
-    if let Role::Associate { store } = principal.role {
-        cart.store = Some(store);
-        if !matches!(cart.channel, Channel::Pos | Channel::AssociateApp) {
-            cart.channel = Channel::AssociateApp;
-        }
-    }
-    if let Some(id) = cart.customer_id {
-        let unknown = || ApiError::field("customer_id", "not_found", "no such customer");
-        match state.store.surviving_customer(principal.tenant, id).await? {
-            Some((survivor, status)) if status != "erased" => cart.customer_id = Some(survivor),
-            _ => return Err(unknown()),
-        }
-    }
-    Ok(())
-}
-
-/// The live facts a cart is priced with: its products, its customer and its coupons. Read
-/// once, they price the same cart several times (checkout prices the goods, then the goods
-/// with the delivery fee; a dry run prices with and without the drafts).
-pub(crate) struct CartFacts {
-    skus: HashMap<String, SkuFacts>,
-    customer: Option<CustomerFacts>,
-    coupons: BTreeMap<PromotionId, String>,
-    now: Timestamp,
-}
-
-impl CartFacts {
-    /// Reads the facts of `cart`'s lines, customer and coupons in `priced`'s currency.
-    pub(crate) async fn read(
-        state: &AppState,
-        tenant: TenantId,
-        priced: &Priced,
-        cart: &Cart,
-    ) -> Result<Self, ApiError> {
-        let skus: Vec<String> = cart.lines.iter().map(|l| l.sku.clone()).collect();
-        let skus = state
-            .store
-            .sku_facts(tenant, &skus, priced.book.currency(), &priced.parents)
-            .await?;
-        let now = state.clock.now();
-        let customer = match cart.customer_id {
-            Some(id) => Some(
-                state
-                    .store
-                    .customer_offer_facts(tenant, id, now)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::field("customer_id", "not_found", "no such customer")
-                    })?,
-            ),
-            None => None,
-        };
-        let codes: Vec<String> = cart
-            .coupons
-            .iter()
-            .filter_map(|c| normalize_code(c))
-            .collect();
-        let known = state.store.redeemable_coupons(tenant, &codes).await?;
-        let coupons = resolve_coupons(&cart.coupons, |c| known.get(c).copied());
-        Ok(Self {
-            skus,
-            customer,
-            coupons,
-            now,
-        })
-    }
-
-    /// Prices `cart` (the one the facts were read for, changed or not in its fees) against
-    /// `book`.
-    pub(crate) fn quote(&self, book: &OfferBook, cart: &Cart) -> Result<Quote, ApiError> {
-        book.quote(
-            cart,
-            |s| self.skus.get(s),
-            self.customer.as_ref(),
-            &self.coupons,
-            self.now,
-        )
-        .map_err(pricing_error)
-    }
-}
-
-/// Prices `cart` against `book` with the live facts: the catalog, the customer, the coupons.
-pub(crate) async fn price_with(
-    state: &AppState,
-    tenant: TenantId,
-    priced: &Priced,
-    book: &OfferBook,
-    cart: &Cart,
-) -> Result<Quote, ApiError> {
-    CartFacts::read(state, tenant, priced, cart)
-        .await?
-        .quote(book, cart)
 }
 
 /// Prices a cart: per-line prices, every discount with its promotion and reason, totals,
@@ -529,103 +406,4 @@ pub async fn cancel_sale(
         ))
         .await?;
     write.finish(StatusCode::OK, &sale, &[]).await
-}
-
-/// The key offline snapshots are signed with: derived from the tenant's secret, so every
-/// node signs alike and no new secret needs distributing between nodes.
-async fn snapshot_signing_key(state: &AppState, tenant: TenantId) -> Result<Vec<u8>, ApiError> {
-    let secret = state.store.qr_secret(tenant, rand::random()).await?;
-    let mut h = Sha256::new();
-    h.update(b"omniretail offers snapshot v1\0");
-    h.update(&secret);
-    Ok(h.finalize().to_vec())
-}
-
-/// Snapshot parameters.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct SnapshotParams {
-    /// Include this customer's tier, segments, points and promotion uses.
-    pub customer_id: Option<String>,
-    /// Currency (the tenant's main one by default).
-    pub currency: Option<String>,
-}
-
-/// The signed rules snapshot a till or an app prices with while offline: price lists,
-/// active promotions, the programme, every SKU's pricing facts, open coupon codes and,
-/// optionally, one customer's facts. `omni price --snapshot` prices with it.
-#[utoipa::path(get, path = "/v1/pricing/snapshot", tag = "offers", security(("api_key" = [])),
-    params(SnapshotParams),
-    responses((status = 200, body = SignedSnapshot), (status = 422, body = Problem)))]
-pub async fn snapshot(
-    State(state): State<AppState>,
-    Extension(books): Extension<Arc<OfferBooks>>,
-    principal: Principal,
-    Query(params): Query<SnapshotParams>,
-) -> Result<Json<SignedSnapshot>, ApiError> {
-    principal.require(Action::PriceCarts)?;
-    let currency = params
-        .currency
-        .map(|c| omni_kernel::Currency::parse(&c))
-        .transpose()
-        .map_err(|e| ApiError::field("currency", "invalid", e.to_string()))?;
-    let priced = books.get(&state, principal.tenant, currency).await?;
-    let now = state.clock.now();
-    let customer = match params.customer_id {
-        Some(raw) => {
-            let id: CustomerId = raw
-                .parse()
-                .map_err(|_| ApiError::field("customer_id", "invalid", "not a customer id"))?;
-            let facts = state
-                .store
-                .customer_offer_facts(principal.tenant, id, now)
-                .await?
-                .ok_or_else(|| ApiError::field("customer_id", "not_found", "no such customer"))?;
-            Some((id, facts))
-        }
-        None => None,
-    };
-    let skus = state
-        .store
-        .all_sku_facts(principal.tenant, priced.book.currency(), &priced.parents)
-        .await?;
-    let coupons: BTreeMap<String, PromotionId> = state
-        .store
-        .open_coupons(principal.tenant, 1_000_000)
-        .await?
-        .into_iter()
-        .collect();
-    let snap = Snapshot {
-        tenant_id: principal.tenant,
-        issued_at: now,
-        rules: priced.rules.clone(),
-        skus,
-        customer,
-        coupons,
-    };
-    let key = snapshot_signing_key(&state, principal.tenant).await?;
-    Ok(Json(snap.sign(&key).map_err(ApiError::internal)?))
-}
-
-/// The snapshot verification key.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SnapshotKey {
-    /// Base64; give it to tills that price offline (`omni price --key`).
-    pub key: String,
-}
-
-/// The key tills verify snapshots with (admins only: it also signs them).
-#[utoipa::path(get, path = "/v1/pricing/snapshot-key", tag = "offers", security(("api_key" = [])),
-    responses((status = 200, body = SnapshotKey), (status = 403, body = Problem)))]
-pub async fn snapshot_key(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> Result<Json<SnapshotKey>, ApiError> {
-    if !matches!(principal.role, Role::Admin) {
-        return Err(ApiError::Forbidden);
-    }
-    let key = snapshot_signing_key(&state, principal.tenant).await?;
-    Ok(Json(SnapshotKey {
-        key: base64::engine::general_purpose::STANDARD.encode(key),
-    }))
 }
