@@ -9,6 +9,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::sync::Arc;
 
 use crate::batch::Value;
+use crate::durable_log::DurableLog;
 use crate::group_commit::GroupCommit;
 use crate::inline_reads::{Cols, InlineReads};
 use crate::writer_thread::WriterThread;
@@ -199,8 +200,9 @@ impl Store {
     /// Connects to `url` (`sqlite://path`, `postgres://…`). SQLite files are created if
     /// missing and run in WAL mode with a busy timeout, so concurrent writers queue instead
     /// of failing; reads go through a memory map (no read syscall per page on hot paths).
-    /// `synchronous = FULL`: a commit is on disk before anyone is answered — the group
-    /// commit pays that fsync once per batch of writers, not once per writer.
+    /// A commit is on disk before anyone is answered: the pool's with `synchronous = FULL`;
+    /// the group commit's, on a connection of its own, by syncing the log once per batch of
+    /// writers and outside the writer slot (`durable_log.rs`).
     /// `temp_store = FILE`: a statement journal inside a writer's savepoint spills to a file
     /// past 64 KiB; kept in memory, SQLite walks the whole of it at every statement, which
     /// made a large transaction inside a savepoint quadratic.
@@ -220,36 +222,25 @@ impl Store {
             options = options.log_statements(log::LevelFilter::Debug);
         }
         let pool = match backend {
-            Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    // A connection to a local file does not go stale: the ping sqlx sends
-                    // before lending one out would be a hand-off to its thread per read.
-                    .test_before_acquire(false)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA secure_delete = ON; PRAGMA temp_store = FILE; \
-                                 PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?
-            }
+            Backend::Sqlite => sqlite_pool(8, SQLITE_PRAGMAS_FULL, options.clone()).await?,
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?
             }
         };
-        let writer = (backend == Backend::Sqlite).then(GroupCommit::new);
+        let writer = match (backend, sqlite_file(url)) {
+            (Backend::Postgres, _) => None,
+            (Backend::Sqlite, Some(file)) => {
+                // Two: one is free to begin the next batch while the last one's returns.
+                let writes = sqlite_pool(2, SQLITE_PRAGMAS_NORMAL, options).await?;
+                Some(GroupCommit::new(writes, DurableLog::new(Some(file))))
+            }
+            // An in-memory database is only shared by the pool's own connections.
+            (Backend::Sqlite, None) => Some(GroupCommit::new(pool.clone(), DurableLog::new(None))),
+        };
         let writer_thread = match backend {
             Backend::Sqlite => Some(WriterThread::start().map_err(StoreError::corrupt)?),
             Backend::Postgres => None,
@@ -360,7 +351,7 @@ impl Store {
     /// sequences cannot fail half-way with SQLITE_BUSY.
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
         match &self.writer {
-            Some(group) => Ok(WriteTx::shared(group.begin(&self.pool).await?)),
+            Some(group) => Ok(WriteTx::shared(group.begin().await?)),
             None => Ok(WriteTx::own(self.pool.begin().await?, self.backend)),
         }
     }
@@ -380,6 +371,14 @@ impl Store {
         }
     }
 
+    /// SQLite's group commit: how many shared transactions have committed, and how many of
+    /// them are known to be on disk (`durable_log.rs`); `None` on PostgreSQL. For tests of
+    /// the rule that nobody is answered before their commit is on disk.
+    #[doc(hidden)]
+    pub fn log_position(&self) -> Option<(u64, u64)> {
+        self.writer.as_ref().map(|w| w.log_position())
+    }
+
     /// Readiness probe: one round trip.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -390,6 +389,56 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The database file of a `sqlite:` URL; `None` for an in-memory database (or another
+/// backend), which has no file to open beside the pool and no log to sync.
+pub(crate) fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || rest.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Every SQLite connection's settings, with `synchronous = FULL`: a commit is on disk when
+/// it returns. For the pool's own writes (migrations, delivery marks, erasure).
+const SQLITE_PRAGMAS_FULL: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
+     PRAGMA temp_store = FILE; PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;";
+
+/// The group commit's settings: the same, but a commit returns once it is in the log and
+/// `durable_log.rs` syncs the log before any writer is answered; and a commit never runs a
+/// checkpoint (`wal_autocheckpoint = 0`), which it would do inside the writer slot whenever
+/// the log had passed 1,000 pages — the server checkpoints from the side instead
+/// ([`Store::checkpoint_wal`]).
+const SQLITE_PRAGMAS_NORMAL: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
+     PRAGMA temp_store = FILE; PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824; \
+     PRAGMA wal_autocheckpoint = 0;";
+
+/// A pool of up to `size` SQLite connections, each set up with `pragmas`.
+async fn sqlite_pool(
+    size: u32,
+    pragmas: &'static str,
+    options: AnyConnectOptions,
+) -> Result<AnyPool, StoreError> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(size)
+        // A connection to a local file does not go stale: the ping sqlx sends before lending
+        // one out would be a hand-off to its thread per read.
+        .test_before_acquire(false)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                conn.execute(pragmas).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?)
 }
 
 trait IntoSqlStr {

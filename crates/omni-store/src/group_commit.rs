@@ -11,7 +11,8 @@
 //! once it holds [`MAX_MEMBERS`] writers or is [`MAX_AGE`] old, so a steady stream of
 //! writers cannot postpone a commit indefinitely. Finishing a batch runs in a spawned task:
 //! a request dropped mid-way (client gone) can neither lose the other writers' commit nor
-//! leave the transaction open.
+//! leave the transaction open. The slot passes on once the commit is in the log; the
+//! members are answered once the log is on disk (see `durable_log.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +23,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use crate::StoreError;
 use crate::batch::{self, Stmt};
+use crate::durable_log::DurableLog;
 
 /// Writers committed together at most; bounds the work lost to one failed commit.
 pub(crate) const MAX_MEMBERS: usize = 128;
@@ -43,17 +45,21 @@ impl Batch {
         self.members.len() >= MAX_MEMBERS || self.opened.elapsed() >= MAX_AGE
     }
 
-    /// Commits the shared transaction and tells every member how it went.
-    async fn finish(self) {
+    /// Commits the shared transaction into the log; its members are told by [`Logged`].
+    async fn commit(self, log: &DurableLog) -> Logged {
         let started = Instant::now();
-        let outcome = self.tx.commit().await.map_err(|e| e.to_string());
+        let outcome = match self.tx.commit().await {
+            Ok(()) => Ok(log.committed()),
+            Err(e) => Err(StoreError::Corrupt(e.to_string())),
+        };
         metrics::histogram!("store_group_commit_seconds").record(started.elapsed());
         metrics::histogram!("store_group_commit_writers").record(self.members.len() as f64);
         if let Err(e) = &outcome {
             tracing::error!(error = %e, members = self.members.len(), "group commit failed");
         }
-        for member in self.members {
-            let _ = member.send(outcome.clone().map_err(StoreError::Corrupt));
+        Logged {
+            members: self.members,
+            outcome,
         }
     }
 
@@ -73,12 +79,37 @@ impl Batch {
     }
 }
 
+/// A batch committed into the log, with the members to answer once it is on disk.
+struct Logged {
+    members: Vec<oneshot::Sender<Outcome>>,
+    /// The commit's number in the log, or why it failed.
+    outcome: Result<u64, StoreError>,
+}
+
+impl Logged {
+    /// Waits until the commit is on disk, then tells every member how it went.
+    async fn answer(self, log: &DurableLog) {
+        let outcome = match self.outcome {
+            Ok(number) => log.wait(number).await,
+            Err(e) => Err(e),
+        };
+        let outcome = outcome.map_err(|e| e.to_string());
+        for member in self.members {
+            let _ = member.send(outcome.clone().map_err(StoreError::Corrupt));
+        }
+    }
+}
+
 /// The writer queue and the open shared transaction, if any.
 #[derive(Debug)]
 pub(crate) struct GroupCommit {
     slot: Arc<Mutex<Option<Batch>>>,
     /// Writers waiting for the slot: when none, the last one in commits at once.
     queued: AtomicUsize,
+    /// Where the shared transactions run: connections whose commits do not wait for the
+    /// disk (`synchronous = NORMAL`); [`GroupCommit::log`] does that outside the slot.
+    pool: AnyPool,
+    log: DurableLog,
 }
 
 impl std::fmt::Debug for Batch {
@@ -106,16 +137,19 @@ const RELEASE: &str = "RELEASE SAVEPOINT w";
 const UNDO: &str = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w";
 
 impl GroupCommit {
-    pub(crate) fn new() -> Arc<Self> {
+    /// Writers on `pool`, whose commits are made durable by syncing `log`.
+    pub(crate) fn new(pool: AnyPool, log: DurableLog) -> Arc<Self> {
         Arc::new(Self {
             slot: Arc::new(Mutex::new(None)),
             queued: AtomicUsize::new(0),
+            pool,
+            log,
         })
     }
 
     /// Waits for the writer slot (in arrival order) and joins or opens the shared
     /// transaction; a joining writer's savepoint goes with its first statement.
-    pub(crate) async fn begin(self: &Arc<Self>, pool: &AnyPool) -> Result<Turn, StoreError> {
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<Turn, StoreError> {
         let asked = Instant::now();
         let mut slot = {
             let _queued = Queued::join(&self.queued);
@@ -125,8 +159,7 @@ impl GroupCommit {
         metrics::histogram!("store_writer_wait_seconds").record(taken - asked);
         let open = match slot.take() {
             Some(batch) if batch.due() => {
-                // Spawned: a request dropped here must not cut the others' commit short.
-                let _ = tokio::spawn(batch.finish()).await;
+                self.finish(batch).await;
                 None
             }
             other => other,
@@ -135,7 +168,7 @@ impl GroupCommit {
             Some(batch) => (batch, false),
             None => {
                 let batch = Batch {
-                    tx: pool.begin_with("BEGIN IMMEDIATE").await?,
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     members: Vec::new(),
                     opened: Instant::now(),
                 };
@@ -154,13 +187,32 @@ impl GroupCommit {
 }
 
 impl GroupCommit {
+    /// Commits made into the log so far, and how many of them are on disk.
+    pub(crate) fn log_position(&self) -> (u64, u64) {
+        self.log.position()
+    }
+
+    /// Commits `batch` and returns once the commit is in the log, when the next writer may
+    /// begin; its members are answered once it is on disk. Spawned: a request dropped while
+    /// waiting here must not cut the others' commit short.
+    async fn finish(self: &Arc<Self>, batch: Batch) {
+        let (logged, in_log) = oneshot::channel();
+        let group = self.clone();
+        tokio::spawn(async move {
+            let committed = batch.commit(&group.log).await;
+            let _ = logged.send(());
+            committed.answer(&group.log).await;
+        });
+        let _ = in_log.await;
+    }
+
     /// The safety net for a batch left open for a writer that then never came (its request
     /// was dropped while queued): once the batch is due, whoever holds it is finished.
     async fn finish_when_due(self: Arc<Self>) {
         tokio::time::sleep(MAX_AGE).await;
         let mut slot = self.slot.clone().lock_owned().await;
         match slot.take() {
-            Some(batch) if batch.due() => batch.finish().await,
+            Some(batch) if batch.due() => self.finish(batch).await,
             other => *slot = other,
         }
     }
@@ -253,9 +305,13 @@ impl Turn {
 
 /// Ends a turn: commits the batch if nobody is queued behind (or it is due), else leaves it
 /// open for the next writer.
-async fn hand_back(batch: Batch, mut slot: OwnedMutexGuard<Option<Batch>>, group: &GroupCommit) {
+async fn hand_back(
+    batch: Batch,
+    mut slot: OwnedMutexGuard<Option<Batch>>,
+    group: &Arc<GroupCommit>,
+) {
     if group.queued.load(Ordering::Acquire) == 0 || batch.due() {
-        batch.finish().await;
+        group.finish(batch).await;
     } else {
         *slot = Some(batch);
     }

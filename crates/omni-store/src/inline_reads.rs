@@ -44,15 +44,8 @@ impl InlineReads {
     /// Readers for the database file of a `sqlite:` URL; `None` when there is no file to
     /// open beside the pool (an in-memory database), and reads then stay on the pool.
     pub(crate) fn for_url(url: &str) -> Option<Self> {
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))?;
-        let path = rest.split('?').next().unwrap_or_default();
-        if path.is_empty() || path.contains(":memory:") || rest.contains("mode=memory") {
-            return None;
-        }
         Some(Self {
-            path: PathBuf::from(path),
+            path: crate::db::sqlite_file(url)?,
             idle: Mutex::new(Vec::new()),
         })
     }

@@ -16,6 +16,7 @@ mod batch;
 pub mod catalog;
 pub mod customers;
 mod db;
+mod durable_log;
 pub mod engagement;
 mod error;
 mod group_commit;

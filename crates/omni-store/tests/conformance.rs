@@ -286,8 +286,8 @@ async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
 }
 
 /// Writers racing each other (on SQLite they share a group commit): each one's change is
-/// visible as soon as its commit returns; one that fails or is dropped takes back its own
-/// change and nothing of the others'.
+/// visible, and on disk, as soon as its commit returns; one that fails or is dropped takes
+/// back its own change and nothing of the others'.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_itself() {
     let (db, t) = setup().await;
@@ -302,6 +302,7 @@ async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_it
                 let loc = draft(&code)
                     .into_location(&t, LocationId::new(), Utc::now())
                     .expect("valid");
+                let logged_before = store.log_position();
                 let mut tx = store.write().await.expect("tx");
                 insert_with_event(&mut tx, &t, &loc).await;
                 if i % 4 == 0 {
@@ -316,6 +317,13 @@ async fn concurrent_writers_commit_independently_and_a_failed_one_undoes_only_it
                     return None;
                 }
                 tx.commit().await.expect("commit");
+                if let (Some((before, _)), Some((_, synced))) =
+                    (logged_before, store.log_position())
+                {
+                    // The writer's batch committed after it began, as a later commit number;
+                    // it is answered only once the log is on disk up to there.
+                    assert!(synced > before, "answered before its commit was on disk");
+                }
                 let seen = store.location(t.id, loc.id).await.expect("visible at once");
                 assert_eq!(seen.code, code);
                 Some(code)
