@@ -61,6 +61,7 @@ pub struct CheckoutResult {
 }
 
 /// What checkout decided before writing: sources, delivery promise and price.
+#[derive(Clone)]
 pub(crate) struct Decision {
     pub(crate) allocations: Vec<Vec<(LocationId, u32)>>,
     pub(crate) delivery: Delivery,

@@ -14,9 +14,9 @@ use omni_domain::orders::{
     Allocation, Order, OrderAction, OrderStatus, PaymentMethod, PaymentRecord, ShoppingCart,
 };
 use omni_kernel::{LocationId, OrderId, Timestamp};
-use omni_store::WriteTx;
 use omni_store::offers::Redemption;
 use omni_store::orders::OrderNumberAsked;
+use omni_store::{TRY_CAREFULLY, WriteTx};
 use serde_json::json;
 
 use crate::auth::Principal;
@@ -56,8 +56,20 @@ async fn release_holds(
     Ok(())
 }
 
+/// How a checkout's write is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// Guessing that every hold finds its units and that the writer knows the next order
+    /// number: on SQLite the whole write then goes to the database in one hand-off.
+    FirstTry,
+    /// Asking first (after a guess failed): overdue holds are swept for a line short of units,
+    /// and a line that still cannot be served says so.
+    Careful,
+}
+
 /// Places a hold for every allocation of every line, all in one go; a POS sale sells them
 /// at once.
+#[allow(clippy::too_many_arguments)]
 async fn reserve(
     tx: &mut WriteTx,
     principal: &Principal,
@@ -65,6 +77,7 @@ async fn reserve(
     cart: &ShoppingCart,
     allocations: &[Vec<(LocationId, u32)>],
     carry_out: bool,
+    attempt: Attempt,
     now: Timestamp,
 ) -> Result<Vec<Vec<Allocation>>, ApiError> {
     let mut holds = Vec::new();
@@ -99,7 +112,10 @@ async fn reserve(
         }
         out.push(held);
     }
-    tx.place_reservations(&holds).await?;
+    match attempt {
+        Attempt::FirstTry => tx.place_reservations_at_first_try(&holds).await?,
+        Attempt::Careful => tx.place_reservations(&holds).await?,
+    }
     if carry_out {
         for r in holds {
             let sold = r
@@ -179,6 +195,7 @@ async fn place(
     priced_cart: &ShoppingCart,
     (d, number): (Decision, OrderNumberAsked),
     authorization: Option<String>,
+    attempt: Attempt,
 ) -> Result<(Order, Option<String>), ApiError> {
     let now = state.clock.now();
     let id = OrderId::new();
@@ -192,7 +209,17 @@ async fn place(
         .map_err(|_| ApiError::Conflict("the cart is closed"))?;
     tx.close_cart(&cart, priced_cart.version).await?;
     release_holds(tx, cart.tenant_id, holds, now).await?;
-    let held = reserve(tx, principal, id, &cart, &d.allocations, carry_out, now).await?;
+    let held = reserve(
+        tx,
+        principal,
+        id,
+        &cart,
+        &d.allocations,
+        carry_out,
+        attempt,
+        now,
+    )
+    .await?;
     let number = tx.order_number(number).await?;
     tx.commit_sale(
         principal.tenant,
@@ -322,7 +349,8 @@ async fn replay(
 
 /// The write section of a checkout: claims the idempotency key, places the order and
 /// remembers the response, in one transaction. Owns what it uses: on SQLite it runs on the
-/// writer thread.
+/// writer thread. It is taken at the first try, and again carefully if a guess of the
+/// first try did not hold (the first try then left nothing behind).
 pub(crate) async fn write_order(
     state: AppState,
     principal: Principal,
@@ -332,41 +360,87 @@ pub(crate) async fn write_order(
     decision: Decision,
     authorization: Option<String>,
 ) -> Result<Written, ApiError> {
-    let (mut write, number) = match open_order(&state, &principal, &headers, &body.raw).await? {
-        Opened::Fresh(write, number) => (write, number),
-        Opened::Replayed(r) => return Ok(Written::Replayed(r)),
+    let order = Placing {
+        state: &state,
+        principal: &principal,
+        headers: &headers,
+        body: &body,
+        cart: &cart,
+        authorization: &authorization,
     };
-    let placed = place(
-        &mut write.tx,
-        &state,
-        &principal,
-        &body.value,
-        &cart,
-        (decision, number),
-        authorization,
-    )
-    .await;
-    let (order, code) = match placed {
-        Ok(placed) => placed,
-        Err(e) if Write::seen_before(&e) => {
-            drop(write);
-            let r = replay(&state, &principal, &headers, &body.raw).await?;
-            return Ok(Written::Replayed(r));
+    match order.write(decision.clone(), Attempt::FirstTry).await {
+        Err(ApiError::Conflict(what)) if what == TRY_CAREFULLY => {
+            order.write(decision, Attempt::Careful).await
         }
-        Err(e) => return Err(e),
-    };
-    let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
-    let amount = order.payment.amount;
-    let remembered = CheckoutResult {
-        order: order.clone(),
-        pickup_code: None,
-    };
-    let result = CheckoutResult {
-        order,
-        pickup_code: code,
-    };
-    let response = write
-        .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
+        written => written,
+    }
+}
+
+/// What one attempt at a checkout's write works from.
+struct Placing<'a> {
+    state: &'a AppState,
+    principal: &'a Principal,
+    headers: &'a HeaderMap,
+    body: &'a JsonBody<CheckoutRequest>,
+    cart: &'a ShoppingCart,
+    authorization: &'a Option<String>,
+}
+
+impl Placing<'_> {
+    /// One attempt: the whole write in one transaction, or the first response for its key —
+    /// found when the key's claim fails, which may be only at the commit (on SQLite the claim
+    /// goes with the writer's first hand-off, the only one of a first try).
+    async fn write(&self, decision: Decision, attempt: Attempt) -> Result<Written, ApiError> {
+        let (state, principal, headers) = (self.state, self.principal, self.headers);
+        let raw = &self.body.raw;
+        let (write, number) = match open_order(state, principal, headers, raw).await? {
+            Opened::Fresh(write, number) => (write, number),
+            Opened::Replayed(r) => return Ok(Written::Replayed(r)),
+        };
+        match self
+            .place_and_finish(write, decision, number, attempt)
+            .await
+        {
+            Err(e) if Write::seen_before(&e) => {
+                let r = replay(state, principal, headers, raw).await?;
+                Ok(Written::Replayed(r))
+            }
+            written => written,
+        }
+    }
+
+    /// Places the order and commits it with its response remembered for the key.
+    async fn place_and_finish(
+        &self,
+        mut write: Write,
+        decision: Decision,
+        number: OrderNumberAsked,
+        attempt: Attempt,
+    ) -> Result<Written, ApiError> {
+        let (order, code) = place(
+            &mut write.tx,
+            self.state,
+            self.principal,
+            &self.body.value,
+            self.cart,
+            (decision, number),
+            self.authorization.clone(),
+            attempt,
+        )
         .await?;
-    Ok(Written::Placed(response, amount))
+        let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
+        let amount = order.payment.amount;
+        let remembered = CheckoutResult {
+            order: order.clone(),
+            pickup_code: None,
+        };
+        let result = CheckoutResult {
+            order,
+            pickup_code: code,
+        };
+        let response = write
+            .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
+            .await?;
+        Ok(Written::Placed(response, amount))
+    }
 }

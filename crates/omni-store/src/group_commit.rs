@@ -14,6 +14,7 @@
 //! leave the transaction open. The slot passes on once the commit is in the log; the
 //! members are answered once the log is on disk (see `durable_log.rs`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -110,6 +111,9 @@ pub(crate) struct GroupCommit {
     /// disk (`synchronous = NORMAL`); [`GroupCommit::log`] does that outside the slot.
     pool: AnyPool,
     log: DurableLog,
+    /// Counters' next values as the open batch has them (see [`Turn::counter`]); only the
+    /// slot's holder touches them, and any rollback forgets them all.
+    counters: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl std::fmt::Debug for Batch {
@@ -144,6 +148,7 @@ impl GroupCommit {
             queued: AtomicUsize::new(0),
             pool,
             log,
+            counters: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -200,10 +205,20 @@ impl GroupCommit {
         let group = self.clone();
         tokio::spawn(async move {
             let committed = batch.commit(&group.log).await;
+            if committed.outcome.is_err() {
+                group.forget_counters();
+            }
             let _ = logged.send(());
             committed.answer(&group.log).await;
         });
         let _ = in_log.await;
+    }
+
+    /// Forgets every counter's known value: after a rollback they may be ahead of the data.
+    fn forget_counters(&self) {
+        if let Ok(mut counters) = self.counters.lock() {
+            counters.clear();
+        }
     }
 
     /// The safety net for a batch left open for a writer that then never came (its request
@@ -242,37 +257,45 @@ impl Turn {
         self.alone
     }
 
+    /// The next value of a counter row (e.g. a tenant's order numbers) as the open batch has
+    /// it, if a writer of this process took or read it since the last rollback. A writer
+    /// that uses it guards its update with the value (`… WHERE next = $known`), so a value
+    /// that is wrong after all fails that writer instead of reusing a number.
+    pub(crate) fn counter(&self, key: &str) -> Option<i64> {
+        let counters = self.group.counters.lock().ok()?;
+        counters.get(key).copied()
+    }
+
+    /// Records a counter's next value as this writer leaves it (see [`Turn::counter`]).
+    pub(crate) fn set_counter(&self, key: &str, next: i64) {
+        if let Ok(mut counters) = self.group.counters.lock() {
+            counters.insert(key.to_owned(), next);
+        }
+    }
+
     /// The shared transaction's connection, inside this writer's savepoint.
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.batch.tx
     }
 
     /// Sends this writer's last writes, keeps its changes in the shared transaction and waits
-    /// until it commits. The savepoint's release goes with the last writes unless one of them
-    /// has a row count to check first.
+    /// until it commits. The savepoint's release goes with the last writes: a row count they
+    /// must have is checked by SQLite before it (see [`crate::batch::run`]).
     pub(crate) async fn commit(self, last: Vec<Stmt>) -> Result<(), StoreError> {
         let (member, committed) = oneshot::channel();
         tokio::spawn(async move {
             let mut turn = self;
-            let release_with = !turn.alone && !last.iter().any(Stmt::checks_rows);
             let mut stmts = last;
-            if release_with {
+            if !turn.alone {
                 stmts.push(Stmt::new(RELEASE));
             }
             if let Err(e) = batch::run(&mut turn.batch.tx, stmts).await {
                 let _ = member.send(Err(e));
                 return turn.undo(true).await;
             }
-            let released = match turn.alone || release_with {
-                true => Ok(()),
-                false => (sqlx::query(RELEASE).execute(&mut *turn.batch.tx).await).map(drop),
-            };
             turn.batch.members.push(member);
             metrics::histogram!("store_writer_turn_seconds").record(turn.taken.elapsed());
-            match released {
-                Ok(()) => hand_back(turn.batch, turn.slot, &turn.group).await,
-                Err(e) => turn.batch.poison(&e.to_string()).await,
-            }
+            hand_back(turn.batch, turn.slot, &turn.group).await
         });
         committed.await.unwrap_or_else(|_| {
             Err(StoreError::Corrupt(
@@ -288,6 +311,7 @@ impl Turn {
     }
 
     async fn undo(mut self, sent: bool) {
+        self.group.forget_counters();
         if self.alone {
             // Nobody else's change is in the transaction yet: all of it goes.
             let _ = self.batch.tx.rollback().await;

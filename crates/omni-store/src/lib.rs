@@ -36,7 +36,7 @@ mod writer_thread;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 use inline_reads::Cols;
-pub use tx::{FACTS_CHANGED, WriteTx};
+pub use tx::{FACTS_CHANGED, TRY_CAREFULLY, WriteTx};
 
 /// A value as the JSON document stored beside its key columns.
 pub(crate) fn json_doc<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {

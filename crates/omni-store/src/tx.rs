@@ -37,6 +37,12 @@ pub struct WriteTx {
 #[must_use = "an asked statement's answer is what the caller needed"]
 pub(crate) struct Asked(u32);
 
+/// The conflict of a write whose fast path's guess did not hold — a counter's value known in
+/// memory, or enough units at the first try of a hold — when the data was checked with the
+/// held-back writes. The caller takes the same write again the careful way (ask, then
+/// decide), which also gives the real reason if there is one.
+pub const TRY_CAREFULLY: &str = "the write's fast path did not hold; take it the careful way";
+
 /// The event kind announcing a change of a customer's segment facts that no other event of
 /// the transaction names.
 pub const FACTS_CHANGED: &str = "customer.facts_changed";
@@ -176,6 +182,29 @@ impl WriteTx {
             }
         }
         Ok(answers)
+    }
+
+    /// A counter's next value as SQLite's open batch has it, if known in this process (see
+    /// `Turn::counter`); always `None` on PostgreSQL, which has sequences.
+    pub(crate) fn known_counter(&self, key: &str) -> Option<i64> {
+        match &self.inner {
+            Inner::Shared(turn) => turn.counter(key),
+            _ => None,
+        }
+    }
+
+    /// Records a counter's next value as this writer leaves it (SQLite's batch only).
+    pub(crate) fn set_known_counter(&self, key: &str, next: i64) {
+        if let Inner::Shared(turn) = &self.inner {
+            turn.set_counter(key, next);
+        }
+    }
+
+    /// Whether writes are held back and sent together (SQLite's single writer), so a guess
+    /// checked by a held-back statement saves a hand-off; on PostgreSQL every statement runs
+    /// at once and a failed one ends the transaction, so guessing saves nothing.
+    pub fn holds_writes_back(&self) -> bool {
+        matches!(self.inner, Inner::Shared(_))
     }
 
     /// The backend, for the rare dialect difference.

@@ -426,6 +426,58 @@ async fn a_kept_back_write_that_fails_at_commit_undoes_only_its_writer() {
     );
 }
 
+/// Order numbers are never given twice, also when the single writer takes them from memory:
+/// on SQLite a rolled-back writer gives its number back (the next writer gets it) and
+/// writers racing each other get consecutive numbers; on PostgreSQL a sequence only moves on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_numbers_are_never_given_twice_even_after_a_rollback() {
+    let (db, t) = setup().await;
+    let take = |keep: bool| {
+        let store = db.store.clone();
+        async move {
+            let mut tx = store.write().await.expect("tx");
+            let asked = tx.ask_order_number(t.id).await.expect("asked");
+            let n: i64 = tx
+                .order_number(asked)
+                .await
+                .expect("number")
+                .parse()
+                .expect("n");
+            if keep {
+                tx.commit().await.expect("commit");
+            }
+            n
+        }
+    };
+    let first = take(true).await;
+    let second = take(true).await;
+    assert_eq!(second, first + 1);
+    let rolled_back = take(false).await;
+    let after = take(true).await;
+    let sqlite = matches!(db.store.backend(), omni_store::Backend::Sqlite);
+    match sqlite {
+        true => assert_eq!(after, rolled_back, "the rolled-back number is given again"),
+        false => assert!(after > rolled_back, "a sequence never goes back"),
+    }
+    let racing: Vec<_> = (0..24).map(|_| tokio::spawn(take(true))).collect();
+    let mut numbers = Vec::new();
+    for r in racing {
+        numbers.push(r.await.expect("writer"));
+    }
+    numbers.sort_unstable();
+    let mut distinct = numbers.clone();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        numbers.len(),
+        "no number twice: {numbers:?}"
+    );
+    assert!(numbers[0] > after);
+    if sqlite {
+        assert_eq!(numbers[23] - numbers[0], 23, "consecutive: {numbers:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_side_checkpoint_runs_on_either_backend_and_leaves_the_data_readable() {
     let (db, t) = setup().await;

@@ -329,6 +329,72 @@ async fn holds_placed_together_sweep_overdue_ones_and_fail_all_or_nothing() {
     assert_eq!(ours.quantity, 1);
 }
 
+/// Holds placed at the first try: with enough units they are placed as usual; a line short
+/// of units (an overdue hold not swept yet) fails the writer with `TRY_CAREFULLY` on SQLite,
+/// leaving nothing behind, and the careful way then places them. PostgreSQL takes the
+/// careful way at once.
+#[tokio::test]
+async fn holds_at_the_first_try_fall_back_to_the_careful_way_and_leave_nothing_behind() {
+    let (db, t, locs) = setup(1).await;
+    let (a, b) = (sku("TRY-A"), sku("TRY-B"));
+    receive(&db.store, t, &a, locs[0], 5).await;
+    receive(&db.store, t, &b, locs[0], 1).await;
+    let now = Utc::now();
+    let at = locs[0];
+    let level = |s: Sku| {
+        let store = db.store.clone();
+        async move {
+            let l = store.stock_level(t, &s, at).await.expect("level");
+            (l.on_hand, l.reserved)
+        }
+    };
+    let mut tx = db.store.write().await.expect("tx");
+    let fits = [hold(t, &a, locs[0], 2, 600, now)];
+    tx.place_reservations_at_first_try(&fits)
+        .await
+        .expect("held");
+    tx.commit()
+        .await
+        .expect("enough units: placed at the first try");
+    assert_eq!(level(a.clone()).await, (5, 2));
+    place(&db.store, &hold(t, &b, locs[0], 1, 60, now))
+        .await
+        .expect("a minute-long hold on the only B");
+    let later = now + Duration::seconds(120);
+    let set = [
+        hold(t, &a, locs[0], 1, 600, later),
+        hold(t, &b, locs[0], 1, 600, later),
+    ];
+    let mut tx = db.store.write().await.expect("tx");
+    let first = match tx.place_reservations_at_first_try(&set).await {
+        Ok(()) => tx.commit().await,
+        Err(e) => Err(e),
+    };
+    match first {
+        Err(StoreError::Conflict(what)) => {
+            assert_eq!(what, omni_store::TRY_CAREFULLY);
+            assert_eq!(level(a.clone()).await, (5, 2), "nothing of the set stayed");
+            assert_eq!(
+                level(b.clone()).await,
+                (1, 1),
+                "the overdue hold is untouched"
+            );
+            let mut tx = db.store.write().await.expect("tx");
+            tx.place_reservations(&set).await.expect("placed carefully");
+            tx.commit().await.expect("commit");
+        }
+        Ok(()) => assert!(
+            !matches!(db.store.backend(), omni_store::Backend::Sqlite),
+            "SQLite cannot know of the overdue hold at the first try"
+        ),
+        Err(e) => panic!("unexpected {e:?}"),
+    }
+    assert_eq!(level(a).await, (5, 3));
+    assert_eq!(level(b).await, (1, 1), "one hold on B: the new one");
+    let ours = db.store.reservation(t, set[1].id).await.expect("placed");
+    assert_eq!(ours.quantity, 1);
+}
+
 #[tokio::test]
 async fn feeds_refuse_rows_below_reserved_and_a_snapshot_rerun_changes_nothing() {
     let (db, t, locs) = setup(2).await;

@@ -57,6 +57,30 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Places several holds at the first try (see [`WriteTx::place_reservations`]): on
+    /// SQLite every stock update goes with the writer's next hand-off, guarded to change one
+    /// row, so enough units at the first try — the usual case — costs no hand-off of its own.
+    /// A line with too few then fails the write with [`crate::TRY_CAREFULLY`], and the
+    /// caller takes it again with [`WriteTx::place_reservations`], which sweeps overdue
+    /// holds and says what is missing. On PostgreSQL it is `place_reservations`.
+    pub async fn place_reservations_at_first_try(
+        &mut self,
+        rs: &[Reservation],
+    ) -> Result<(), StoreError> {
+        if !self.holds_writes_back() {
+            return self.place_reservations(rs).await;
+        }
+        for r in rs {
+            let stmt = reserve_stock(r.tenant_id, &r.sku, r.location_id, r.quantity, r.created_at)
+                .one_row(|| StoreError::Conflict(crate::TRY_CAREFULLY));
+            self.defer(stmt).await?;
+        }
+        for r in rs {
+            self.insert_reservation(r).await?;
+        }
+        Ok(())
+    }
+
     /// Holds a hold's units once the stock update found too few: overdue holds the sweeper
     /// has not reached yet are expired (only now that their units are needed, so the common
     /// case costs one statement, not a search as well) and the update is tried once more.

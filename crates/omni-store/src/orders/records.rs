@@ -14,7 +14,21 @@ const FIRST_NUMBER: i64 = 100_001;
 
 /// An order number asked for and not yet read (see [`WriteTx::ask_order_number`]).
 #[derive(Debug)]
-pub struct OrderNumberAsked(Asked);
+pub struct OrderNumberAsked(Number);
+
+/// Where an asked order number comes from.
+#[derive(Debug)]
+enum Number {
+    /// Known already: the writer keeps the counter's value (SQLite's single writer).
+    Known(i64),
+    /// Asked of the database; the tenant's counter key, to remember the next value by.
+    Asked(Asked, String),
+}
+
+/// The key the single writer remembers a tenant's next order number by.
+fn counter_key(tenant: TenantId) -> String {
+    format!("order_counters:{tenant}")
+}
 
 impl WriteTx {
     /// The next order number: on SQLite the tenant's next consecutive one, taken in the
@@ -26,11 +40,27 @@ impl WriteTx {
     }
 
     /// Asks for the next order number (see [`WriteTx::next_order_number`]) without waiting:
-    /// on SQLite it goes to the writer with the checkout's stock updates, in one hand-off.
+    /// on SQLite it goes to the writer with the checkout's stock updates, in one hand-off —
+    /// or needs none, once the single writer knows the counter's value: the update then
+    /// goes with the next hand-off, guarded by that value, and fails with
+    /// [`crate::TRY_CAREFULLY`] if it was wrong.
     pub async fn ask_order_number(
         &mut self,
         tenant: TenantId,
     ) -> Result<OrderNumberAsked, StoreError> {
+        let key = counter_key(tenant);
+        if let Some(n) = self.known_counter(&key) {
+            let take = Stmt::new(
+                "UPDATE order_counters SET next_number = $1 + 1 \
+                 WHERE tenant_id = $2 AND next_number = $1",
+            )
+            .bind(n)
+            .bind(tenant.to_string())
+            .one_row(|| StoreError::Conflict(crate::TRY_CAREFULLY));
+            self.defer(take).await?;
+            self.set_known_counter(&key, n + 1);
+            return Ok(OrderNumberAsked(Number::Known(n)));
+        }
         let next = match self.backend() {
             crate::Backend::Postgres => Stmt::new("SELECT nextval('order_number_seq') AS number"),
             crate::Backend::Sqlite => Stmt::new(
@@ -41,14 +71,21 @@ impl WriteTx {
             .bind(tenant.to_string())
             .bind(FIRST_NUMBER),
         };
-        Ok(OrderNumberAsked(self.ask(next).await?))
+        Ok(OrderNumberAsked(Number::Asked(self.ask(next).await?, key)))
     }
 
     /// The order number asked for.
     pub async fn order_number(&mut self, asked: OrderNumberAsked) -> Result<String, StoreError> {
-        let answer = self.answer(asked.0).await?;
-        let row = answer.rows.first().ok_or(StoreError::NotFound)?;
-        let n: i64 = row.try_get("number")?;
+        let n = match asked.0 {
+            Number::Known(n) => n,
+            Number::Asked(asked, key) => {
+                let answer = self.answer(asked).await?;
+                let row = answer.rows.first().ok_or(StoreError::NotFound)?;
+                let n: i64 = row.try_get("number")?;
+                self.set_known_counter(&key, n + 1);
+                n
+            }
+        };
         Ok(n.to_string())
     }
 
