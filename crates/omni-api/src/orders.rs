@@ -163,16 +163,25 @@ pub(crate) async fn release_holds(
     order: &Order,
     lines: Option<&[u32]>,
 ) -> Result<(), ApiError> {
-    let now = order.updated_at;
-    for line in &order.lines {
-        if lines.is_some_and(|ls| !ls.contains(&line.line)) {
-            continue;
-        }
-        for a in &line.allocations {
-            let r = tx.reservation(order.tenant_id, a.reservation_id).await?;
-            if r.status != omni_domain::inventory::ReservationStatus::Active {
-                continue;
-            }
+    let holds: Vec<_> = order
+        .lines
+        .iter()
+        .filter(|line| lines.is_none_or(|ls| ls.contains(&line.line)))
+        .flat_map(|line| line.allocations.iter().map(|a| a.reservation_id))
+        .collect();
+    free_holds(tx, order.tenant_id, holds, order.updated_at).await
+}
+
+/// Frees the units of the given holds that are still active (an ended one is left as is).
+pub(crate) async fn free_holds(
+    tx: &mut WriteTx,
+    tenant: omni_kernel::TenantId,
+    holds: Vec<omni_domain::inventory::ReservationId>,
+    now: omni_kernel::Timestamp,
+) -> Result<(), ApiError> {
+    for id in holds {
+        let r = tx.reservation(tenant, id).await?;
+        if r.status == omni_domain::inventory::ReservationStatus::Active {
             let freed = r
                 .release(now)
                 .map_err(|_| ApiError::Conflict("the hold already ended"))?;
@@ -193,16 +202,13 @@ pub(crate) async fn release_line_at(
     let Some(l) = order.lines.get(line as usize) else {
         return Err(ApiError::NotFound);
     };
-    for a in l.allocations.iter().filter(|a| a.location_id == at) {
-        let r = tx.reservation(order.tenant_id, a.reservation_id).await?;
-        if r.status == omni_domain::inventory::ReservationStatus::Active {
-            let freed = r
-                .release(now)
-                .map_err(|_| ApiError::Conflict("the hold already ended"))?;
-            tx.advance_reservation(&freed).await?;
-        }
-    }
-    Ok(())
+    let holds: Vec<_> = l
+        .allocations
+        .iter()
+        .filter(|a| a.location_id == at)
+        .map(|a| a.reservation_id)
+        .collect();
+    free_holds(tx, order.tenant_id, holds, now).await
 }
 
 /// A lifecycle step.

@@ -21,6 +21,7 @@ use serde_json::json;
 
 use crate::auth::Principal;
 use crate::extract::JsonBody;
+use crate::orders::free_holds;
 use crate::orders_carts::record_cart;
 use crate::orders_checkout::{CheckoutRequest, CheckoutResult, Decision};
 use crate::orders_delivery::Fulfilment;
@@ -34,26 +35,13 @@ pub(crate) async fn release_cart_holds(
     now: Timestamp,
 ) -> Result<(), ApiError> {
     let holds = std::mem::take(&mut cart.holds);
-    release_holds(tx, cart.tenant_id, holds, now).await
-}
-
-/// Frees the units of the given cart holds that are still active.
-async fn release_holds(
-    tx: &mut WriteTx,
-    tenant: omni_kernel::TenantId,
-    holds: Vec<omni_domain::orders::CartHold>,
-    now: Timestamp,
-) -> Result<(), ApiError> {
-    for h in holds {
-        let r = tx.reservation(tenant, h.reservation_id).await?;
-        if r.status == omni_domain::inventory::ReservationStatus::Active {
-            let freed = r
-                .release(now)
-                .map_err(|_| ApiError::Conflict("the hold already ended"))?;
-            tx.advance_reservation(&freed).await?;
-        }
-    }
-    Ok(())
+    free_holds(
+        tx,
+        cart.tenant_id,
+        holds.iter().map(|h| h.reservation_id).collect(),
+        now,
+    )
+    .await
 }
 
 /// How a checkout's write is taken.
@@ -208,7 +196,13 @@ async fn place(
     cart.check_out(id, now)
         .map_err(|_| ApiError::Conflict("the cart is closed"))?;
     tx.close_cart(&cart, priced_cart.version).await?;
-    release_holds(tx, cart.tenant_id, holds, now).await?;
+    free_holds(
+        tx,
+        cart.tenant_id,
+        holds.iter().map(|h| h.reservation_id).collect(),
+        now,
+    )
+    .await?;
     let held = reserve(
         tx,
         principal,
