@@ -424,17 +424,32 @@ impl Placing<'_> {
         .await?;
         let location = [(header::LOCATION, format!("/v1/orders/{}", order.id))];
         let amount = order.payment.amount;
-        let remembered = CheckoutResult {
-            order: order.clone(),
-            pickup_code: None,
+        // Serialised once when there is no pickup code to keep out of the stored response:
+        // this runs in the single writer's turn, where every other writer waits.
+        let response = match code {
+            None => {
+                let result = CheckoutResult {
+                    order,
+                    pickup_code: None,
+                };
+                write
+                    .finish(StatusCode::CREATED, &result, &location)
+                    .await?
+            }
+            Some(code) => {
+                let remembered = CheckoutResult {
+                    order: order.clone(),
+                    pickup_code: None,
+                };
+                let result = CheckoutResult {
+                    order,
+                    pickup_code: Some(code),
+                };
+                write
+                    .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
+                    .await?
+            }
         };
-        let result = CheckoutResult {
-            order,
-            pickup_code: code,
-        };
-        let response = write
-            .finish_redacted(StatusCode::CREATED, &result, &remembered, &location)
-            .await?;
         Ok(Written::Placed(response, amount))
     }
 }
