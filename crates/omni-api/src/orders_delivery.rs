@@ -385,7 +385,7 @@ pub async fn hold_cart(
     Ok(Json(v).into_response())
 }
 
-/// One short hold per source and line, for the cart.
+/// One short hold per source and line, for the cart, placed together (all or none).
 async fn place_holds(
     tx: &mut omni_store::WriteTx,
     principal: &Principal,
@@ -393,35 +393,12 @@ async fn place_holds(
     allocations: &[Vec<(LocationId, u32)>],
     now: Timestamp,
 ) -> Result<Vec<CartHold>, ApiError> {
-    use omni_domain::inventory::{ReservationDraft, ReservationId, ReservedFor, Sku};
-    let mut holds = Vec::new();
-    for (line, sources) in cart.lines.iter().zip(allocations) {
-        let sku = Sku::parse(&line.sku).map_err(ApiError::internal)?;
-        for (location, quantity) in sources {
-            let draft = ReservationDraft {
-                sku: sku.clone(),
-                location_id: *location,
-                quantity: i64::from(*quantity),
-                reserved_for: ReservedFor::Cart {
-                    id: cart.id.to_string(),
-                },
-                ttl_seconds: None,
-            };
-            let r = draft.into_reservation(
-                principal.tenant,
-                ReservationId::new(),
-                Some(cart.channel),
-                now,
-            )?;
-            tx.place_reservation(&r).await?;
-            holds.push(CartHold {
-                reservation_id: r.id,
-                sku: line.sku.clone(),
-                location_id: *location,
-                quantity: *quantity,
-                expires_at: r.expires_at,
-            });
-        }
-    }
-    Ok(holds)
+    let owner = |_| omni_domain::inventory::ReservedFor::Cart {
+        id: cart.id.to_string(),
+    };
+    let per_line =
+        crate::orders_placing::holds_for(principal, cart, allocations, owner, None, now)?;
+    let holds: Vec<_> = per_line.into_iter().flatten().collect();
+    tx.place_reservations(&holds).await?;
+    Ok(holds.iter().map(CartHold::of).collect())
 }

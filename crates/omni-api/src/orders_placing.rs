@@ -8,7 +8,7 @@ use axum::response::Response;
 use omni_domain::customers::{InteractionKind, TimelineEntry, TimelineEntryId};
 use omni_domain::events::DomainEvent;
 use omni_domain::inventory::{
-    Commitment, MAX_TTL_SECONDS, ReservationDraft, ReservationId, ReservedFor, Sku,
+    Commitment, MAX_TTL_SECONDS, Reservation, ReservationDraft, ReservationId, ReservedFor, Sku,
 };
 use omni_domain::orders::{
     Allocation, Order, OrderAction, OrderStatus, PaymentMethod, PaymentRecord, ShoppingCart,
@@ -68,38 +68,23 @@ async fn reserve(
     attempt: Attempt,
     now: Timestamp,
 ) -> Result<Vec<Vec<Allocation>>, ApiError> {
-    let mut holds = Vec::new();
-    let mut out = Vec::with_capacity(allocations.len());
-    for (i, (line, sources)) in cart.lines.iter().zip(allocations).enumerate() {
-        let sku = Sku::parse(&line.sku)
-            .map_err(|_| ApiError::field(format!("lines[{i}].sku"), "invalid", "bad SKU"))?;
-        let mut held = Vec::new();
-        for (location, quantity) in sources {
-            let draft = ReservationDraft {
-                sku: sku.clone(),
-                location_id: *location,
-                quantity: i64::from(*quantity),
-                reserved_for: ReservedFor::OrderLine {
-                    id: order.to_string(),
-                    line: i as u32,
-                },
-                ttl_seconds: Some(MAX_TTL_SECONDS),
-            };
-            let r = draft.into_reservation(
-                principal.tenant,
-                ReservationId::new(),
-                Some(cart.channel),
-                now,
-            )?;
-            held.push(Allocation {
-                location_id: *location,
-                quantity: *quantity,
-                reservation_id: r.id,
-            });
-            holds.push(r);
-        }
-        out.push(held);
-    }
+    let owner = |i: usize| ReservedFor::OrderLine {
+        id: order.to_string(),
+        line: i as u32,
+    };
+    let per_line = holds_for(
+        principal,
+        cart,
+        allocations,
+        owner,
+        Some(MAX_TTL_SECONDS),
+        now,
+    )?;
+    let out = per_line
+        .iter()
+        .map(|held| held.iter().map(Allocation::of).collect())
+        .collect();
+    let holds: Vec<Reservation> = per_line.into_iter().flatten().collect();
     match attempt {
         Attempt::FirstTry => tx.place_reservations_at_first_try(&holds).await?,
         Attempt::Careful => tx.place_reservations(&holds).await?,
@@ -111,6 +96,41 @@ async fn reserve(
                 .map_err(|_| ApiError::Conflict("the hold ended"))?;
             tx.advance_reservation(&sold).await?;
         }
+    }
+    Ok(out)
+}
+
+/// A hold for every source of every line of `cart`, per line, owned by `owner(line)`; not
+/// placed yet. Checkout's holds and a cart's short holds are made alike.
+pub(crate) fn holds_for(
+    principal: &Principal,
+    cart: &ShoppingCart,
+    allocations: &[Vec<(LocationId, u32)>],
+    owner: impl Fn(usize) -> ReservedFor,
+    ttl_seconds: Option<u32>,
+    now: Timestamp,
+) -> Result<Vec<Vec<Reservation>>, ApiError> {
+    let mut out = Vec::with_capacity(allocations.len());
+    for (i, (line, sources)) in cart.lines.iter().zip(allocations).enumerate() {
+        let sku = Sku::parse(&line.sku)
+            .map_err(|_| ApiError::field(format!("lines[{i}].sku"), "invalid", "bad SKU"))?;
+        let mut held = Vec::with_capacity(sources.len());
+        for (location, quantity) in sources {
+            let draft = ReservationDraft {
+                sku: sku.clone(),
+                location_id: *location,
+                quantity: i64::from(*quantity),
+                reserved_for: owner(i),
+                ttl_seconds,
+            };
+            held.push(draft.into_reservation(
+                principal.tenant,
+                ReservationId::new(),
+                Some(cart.channel),
+                now,
+            )?);
+        }
+        out.push(held);
     }
     Ok(out)
 }

@@ -48,6 +48,19 @@ pub struct CartHold {
     pub expires_at: Timestamp,
 }
 
+impl CartHold {
+    /// What a cart keeps of a short hold placed for one of its lines' sources.
+    pub fn of(hold: &crate::inventory::Reservation) -> Self {
+        Self {
+            reservation_id: hold.id,
+            sku: hold.sku.as_str().to_owned(),
+            location_id: hold.location_id,
+            quantity: super::order::units(hold.quantity),
+            expires_at: hold.expires_at,
+        }
+    }
+}
+
 /// A cart shared by every channel the customer uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

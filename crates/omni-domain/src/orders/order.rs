@@ -26,6 +26,22 @@ pub struct Allocation {
     pub reservation_id: ReservationId,
 }
 
+impl Allocation {
+    /// What an order line keeps of the hold placed for one of its sources.
+    pub fn of(hold: &crate::inventory::Reservation) -> Self {
+        Self {
+            location_id: hold.location_id,
+            quantity: units(hold.quantity),
+            reservation_id: hold.id,
+        }
+    }
+}
+
+/// A hold's units as a line counts them (a hold is placed for a line's `u32` quantity).
+pub(crate) fn units(quantity: i64) -> u32 {
+    u32::try_from(quantity).unwrap_or(u32::MAX)
+}
+
 /// A line as bought: the quote's figures for it, frozen at checkout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
