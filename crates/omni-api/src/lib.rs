@@ -40,6 +40,7 @@ mod loyalty;
 mod network;
 mod offers;
 mod offers_books;
+mod offers_price_lists;
 mod openapi;
 mod orders;
 mod orders_carts;

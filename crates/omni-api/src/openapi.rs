@@ -35,7 +35,7 @@ use crate::AppState;
         crate::catalog::list_categories, crate::catalog::create_category, crate::catalog::list_brands, crate::catalog::create_brand, crate::catalog::show_synonyms, crate::catalog::replace_synonyms,
         crate::catalog_products::list_products, crate::catalog_products::show_product, crate::catalog_products::create_product, crate::catalog_products::update_product, crate::catalog_products::show_completeness, crate::catalog_products::change_publication,
         crate::catalog_search::search, crate::catalog_search::import,
-        crate::offers::create_price_list, crate::offers::price_history, crate::offers::replace_price_list, crate::offers::show_price_list, crate::offers::list_price_lists,
+        crate::offers_price_lists::create_price_list, crate::offers_price_lists::price_history, crate::offers_price_lists::replace_price_list, crate::offers_price_lists::show_price_list, crate::offers_price_lists::list_price_lists,
         crate::offers::create_promotion, crate::offers::show_promotion, crate::offers::list_promotions, crate::offers::update_promotion, crate::offers::change_status,
         crate::offers::generate_coupons, crate::loyalty::show_program, crate::loyalty::replace_program, crate::loyalty::show_points, crate::loyalty::gift_points,
         crate::pricing::quote, crate::pricing::dry_run, crate::pricing::commit_sale, crate::pricing::cancel_sale, crate::pricing_snapshot::snapshot, crate::pricing_snapshot::snapshot_key, crate::pricing::customer_offers,
