@@ -124,7 +124,10 @@ impl IdentityFeeder {
     /// Applies the next batch of the feed; returns how many events were read.
     pub async fn step(&mut self) -> Result<usize, StoreError> {
         self.store.sequence_outbox(10_000).await?;
-        let events = self.store.global_feed(self.position, BATCH).await?;
+        let events = self
+            .store
+            .global_feed_for(self.position, BATCH, |kind| kind.starts_with("customer."))
+            .await?;
         self.identities.apply(&events);
         if let Some(last) = events.last() {
             self.position = last.seq;

@@ -229,7 +229,15 @@ impl TriggerWorker {
         // PostgreSQL both are round trips on separate connections); commits stay in order.
         let mut committing: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
         for _ in 0..MAX_BATCHES {
-            let batch = self.store.global_feed(position, BATCH).await?;
+            // Payloads only of the kinds some tenant's chains listen to (see `apply`).
+            let loaded = self.loaded.as_ref();
+            let listened = |kind: &str| {
+                loaded.is_some_and(|l| l.tenants.values().any(|t| t.engine.listens_to(kind)))
+            };
+            let batch = self
+                .store
+                .global_feed_for(position, BATCH, listened)
+                .await?;
             let Some(last) = batch.last().map(|e| e.seq) else {
                 break;
             };

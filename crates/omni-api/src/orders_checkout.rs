@@ -249,7 +249,8 @@ pub async fn checkout(
         decision,
         authorization.clone(),
     );
-    let (response, amount) = match state.store.write_section(section).await {
+    // Spawned: the write runs to its end even if the client goes away meanwhile.
+    let (response, amount) = match tokio::spawn(section).await {
         Ok(Ok(Written::Placed(response, amount))) => (response, amount),
         Ok(Ok(Written::Replayed(response))) => return Ok(response),
         Ok(Err(e)) => {
@@ -258,7 +259,7 @@ pub async fn checkout(
         }
         Err(e) => {
             void().await;
-            return Err(e.into());
+            return Err(ApiError::internal(e));
         }
     };
     if let (true, Some(a)) = (carry_out, &authorization) {

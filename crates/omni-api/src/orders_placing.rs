@@ -361,10 +361,12 @@ async fn replay(
     }
 }
 
-/// The write section of a checkout: claims the idempotency key, places the order and
-/// remembers the response, in one transaction. Owns what it uses: on SQLite it runs on the
-/// writer thread. It is taken at the first try, and again carefully if a guess of the
-/// first try did not hold (the first try then left nothing behind).
+/// The write of a checkout: claims the idempotency key, places the order and remembers the
+/// response, in one transaction. It is taken at the first try where it is called: on SQLite
+/// everything is built before the writer's turn, which is then one hand-off at the commit.
+/// If a guess of the first try did not hold (it then left nothing behind), it is taken
+/// again carefully as a write section (see `Store::write_section`), whose several hand-offs
+/// are waited for on the writer thread.
 pub(crate) async fn write_order(
     state: AppState,
     principal: Principal,
@@ -384,7 +386,19 @@ pub(crate) async fn write_order(
     };
     match order.write(decision.clone(), Attempt::FirstTry).await {
         Err(ApiError::Conflict(what)) if what == TRY_CAREFULLY => {
-            order.write(decision, Attempt::Careful).await
+            let store = state.store.clone();
+            let careful = async move {
+                let order = Placing {
+                    state: &state,
+                    principal: &principal,
+                    headers: &headers,
+                    body: &body,
+                    cart: &cart,
+                    authorization: &authorization,
+                };
+                order.write(decision, Attempt::Careful).await
+            };
+            store.write_section(careful).await?
         }
         written => written,
     }

@@ -41,7 +41,11 @@ impl Feeder {
     /// Applies the next batch of the feed; returns how many events were read.
     pub async fn step(&mut self) -> Result<usize, SearchError> {
         self.store.sequence_outbox(10_000).await?;
-        let events = self.store.global_feed(self.position, BATCH).await?;
+        // Only kinds and subjects are needed: the products are re-read.
+        let events = self
+            .store
+            .global_feed_for(self.position, BATCH, |_| false)
+            .await?;
         let mut changed: BTreeMap<TenantId, BTreeSet<ProductId>> = BTreeMap::new();
         let mut synonyms = BTreeSet::new();
         for e in &events {

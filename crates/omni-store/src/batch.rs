@@ -57,7 +57,7 @@ impl From<Vec<u8>> for Value {
 
 /// One statement with its values (`$1…$n`, each bound once, in order) and what its answer
 /// must be.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Stmt {
     sql: std::borrow::Cow<'static, str>,
     args: Vec<Value>,
@@ -80,6 +80,12 @@ impl Stmt {
         }
     }
 
+    /// The same values for another text (built alongside them).
+    pub(crate) fn with_sql(mut self, sql: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        self.sql = sql.into();
+        self
+    }
+
     pub(crate) fn bind(mut self, value: impl Into<Value>) -> Self {
         self.args.push(value.into());
         self
@@ -95,6 +101,18 @@ impl Stmt {
     pub(crate) fn unique(mut self, what: &'static str) -> Self {
         self.unique = Some(what);
         self
+    }
+
+    /// [`Stmt::fail`] for the writer connection of our own.
+    fn fail_native(&self, e: rusqlite::Error) -> StoreError {
+        use rusqlite::ffi::{SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE};
+        let unique = matches!(&e, rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == SQLITE_CONSTRAINT_PRIMARYKEY);
+        match self.unique {
+            Some(what) if unique => StoreError::Conflict(what),
+            _ => StoreError::InlineRead(e),
+        }
     }
 
     fn fail(&self, e: sqlx::Error) -> StoreError {
@@ -128,8 +146,17 @@ const ASSERT_ONE_ROW: &str =
 /// can go in the same hand-off as its checked writes.
 pub(crate) async fn run(
     conn: &mut AnyConnection,
-    mut stmts: Vec<Stmt>,
+    stmts: Vec<Stmt>,
 ) -> Result<Vec<Answer>, StoreError> {
+    run_to_failure(conn, stmts).await.map_err(|(_, e)| e)
+}
+
+/// Like [`run`], but a failure also says which statement failed (its index in `stmts`):
+/// every statement before it ran, none after it.
+pub(crate) async fn run_to_failure(
+    conn: &mut AnyConnection,
+    mut stmts: Vec<Stmt>,
+) -> Result<Vec<Answer>, (usize, StoreError)> {
     if stmts.is_empty() {
         return Ok(Vec::new());
     }
@@ -166,8 +193,10 @@ pub(crate) async fn run(
         let (at, is_check) = parts[done_parts.min(last)];
         let next = match stream.try_next().await {
             Ok(next) => next,
-            Err(_) if is_check => return Err(stmts[at].one_row.map_or_else(unchecked, |e| e())),
-            Err(e) => return Err(stmts[at].fail(e)),
+            Err(_) if is_check => {
+                return Err((at, stmts[at].one_row.map_or_else(unchecked, |e| e())));
+            }
+            Err(e) => return Err((at, stmts[at].fail(e))),
         };
         match next {
             None => break,
@@ -178,7 +207,7 @@ pub(crate) async fn run(
                 if let Some(error) = stmts[at].one_row
                     && done.rows_affected() != 1
                 {
-                    return Err(error());
+                    return Err((at, error()));
                 }
                 current.rows_affected = done.rows_affected();
                 answers.push(std::mem::take(&mut current));
@@ -190,6 +219,31 @@ pub(crate) async fn run(
     // and from its connection, against the turn's own time (`store_writer_turn_seconds`).
     metrics::histogram!("store_statements_seconds").record(started.elapsed());
     Ok(answers)
+}
+
+/// Runs the statements in order on SQLite's writer connection of our own, on the calling
+/// thread, each prepared once per connection (see `native_writer.rs`), and checks each one's
+/// answer as [`run`] does; the first failure stops them and is returned.
+pub(crate) fn run_native(conn: &rusqlite::Connection, stmts: &[Stmt]) -> Result<(), StoreError> {
+    for s in stmts {
+        let mut stmt = conn.prepare_cached(&s.sql)?;
+        crate::inline_reads::bind_all(&mut stmt, &s.args)?;
+        let mut rows = stmt.raw_query();
+        loop {
+            match rows.next() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => return Err(s.fail_native(e)),
+            }
+        }
+        drop(rows);
+        if let Some(error) = s.one_row
+            && conn.changes() != 1
+        {
+            return Err(error());
+        }
+    }
+    Ok(())
 }
 
 /// The error of a row check without a statement to blame (never: a check follows only a

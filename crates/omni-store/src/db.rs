@@ -12,6 +12,7 @@ use crate::batch::Value;
 use crate::durable_log::DurableLog;
 use crate::group_commit::GroupCommit;
 use crate::inline_reads::{Cols, InlineReads};
+use crate::native_writer::NativeWriter;
 use crate::writer_thread::WriterThread;
 use crate::{StoreError, WriteTx};
 use sqlx::{AnyPool, ConnectOptions, Executor, Row};
@@ -231,19 +232,27 @@ impl Store {
                     .await?
             }
         };
-        let writer = match (backend, sqlite_file(url)) {
-            (Backend::Postgres, _) => None,
-            (Backend::Sqlite, Some(file)) => {
-                // Two: one is free to begin the next batch while the last one's returns.
-                let writes = sqlite_pool(2, SQLITE_PRAGMAS_NORMAL, options).await?;
-                Some(GroupCommit::new(writes, DurableLog::new(Some(file))))
-            }
-            // An in-memory database is only shared by the pool's own connections.
-            (Backend::Sqlite, None) => Some(GroupCommit::new(pool.clone(), DurableLog::new(None))),
-        };
         let writer_thread = match backend {
             Backend::Sqlite => Some(WriterThread::start().map_err(StoreError::corrupt)?),
             Backend::Postgres => None,
+        };
+        let writer = match (&writer_thread, sqlite_file(url)) {
+            (None, _) => None,
+            (Some(thread), Some(file)) => {
+                // Two: one is free to begin the next batch while the last one's returns.
+                // One connection: its page cache stays warm from one batch to the next.
+                let writes = sqlite_pool(1, SQLITE_PRAGMAS_NORMAL, options).await?;
+                let native = NativeWriter::open(&file)?;
+                let log = DurableLog::new(Some(file));
+                Some(GroupCommit::new(writes, Some(native), log, thread.clone()))
+            }
+            // An in-memory database is only shared by the pool's own connections.
+            (Some(thread), None) => Some(GroupCommit::new(
+                pool.clone(),
+                None,
+                DurableLog::new(None),
+                thread.clone(),
+            )),
         };
         let inline = match backend {
             Backend::Sqlite => InlineReads::for_url(url).map(Arc::new),
@@ -354,10 +363,11 @@ impl Store {
 
     /// Starts a write transaction. On SQLite it joins the group commit, whose shared
     /// transaction takes the write lock up front (`BEGIN IMMEDIATE`) so read-then-write
-    /// sequences cannot fail half-way with SQLITE_BUSY.
+    /// sequences cannot fail half-way with SQLITE_BUSY; the writer takes its turn only when
+    /// its first statement must reach the database (see [`WriteTx`]).
     pub async fn write(&self) -> Result<WriteTx, StoreError> {
         match &self.writer {
-            Some(group) => Ok(WriteTx::shared(group.begin().await?)),
+            Some(group) => Ok(WriteTx::shared(group.clone())),
             None => Ok(WriteTx::own(self.pool.begin().await?, self.backend)),
         }
     }

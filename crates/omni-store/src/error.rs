@@ -19,7 +19,8 @@ pub enum StoreError {
     /// Database or connection failure.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    /// Failure of a read on the calling thread (SQLite; see `inline_reads.rs`).
+    /// Failure on a SQLite connection of our own: a read on the calling thread
+    /// (`inline_reads.rs`) or the writer's (`native_writer.rs`).
     #[error(transparent)]
     InlineRead(#[from] rusqlite::Error),
     /// Migration failure at start-up.

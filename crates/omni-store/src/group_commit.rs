@@ -13,6 +13,13 @@
 //! a request dropped mid-way (client gone) can neither lose the other writers' commit nor
 //! leave the transaction open. The slot passes on once the commit is in the log; the
 //! members are answered once the log is on disk (see `durable_log.rs`).
+//!
+//! A shared transaction is open on one of two connections. Writers that need answers in
+//! their turn (reads, asked statements) take turns on sqlx's connection. Writes that go
+//! whole with their commit — built before the turn, as a checkout's first try is — queue
+//! for the writer thread, which runs every one waiting, each in its own savepoint, on a
+//! connection of our own (`native_writer.rs`), many writers per turn. A turn of the other
+//! kind commits the open batch first.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +32,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 use crate::StoreError;
 use crate::batch::{self, Stmt};
 use crate::durable_log::DurableLog;
+use crate::native_writer::NativeWriter;
+use crate::writer_thread::WriterThread;
 
 /// Writers committed together at most; bounds the work lost to one failed commit.
 pub(crate) const MAX_MEMBERS: usize = 128;
@@ -36,9 +45,16 @@ type Outcome = Result<(), StoreError>;
 
 /// The shared transaction and the writers whose released savepoints wait in it.
 pub(crate) struct Batch {
-    tx: Transaction<'static, Any>,
+    open: Open,
     members: Vec<oneshot::Sender<Outcome>>,
     opened: Instant,
+}
+
+/// Where a shared transaction is open: on sqlx's connection, for writers that read in their
+/// turn, or on the writer connection of our own, for writes that go whole with their commit.
+enum Open {
+    Sqlx(Transaction<'static, Any>),
+    Native,
 }
 
 impl Batch {
@@ -46,11 +62,19 @@ impl Batch {
         self.members.len() >= MAX_MEMBERS || self.opened.elapsed() >= MAX_AGE
     }
 
+    fn native(&self) -> bool {
+        matches!(self.open, Open::Native)
+    }
+
     /// Commits the shared transaction into the log; its members are told by [`Logged`].
-    async fn commit(self, log: &DurableLog) -> Logged {
+    async fn commit(self, group: &GroupCommit) -> Logged {
         let started = Instant::now();
-        let outcome = match self.tx.commit().await {
-            Ok(()) => Ok(log.committed()),
+        let committed = match self.open {
+            Open::Sqlx(tx) => tx.commit().await.map_err(StoreError::from),
+            Open::Native => group.native_writer().and_then(|w| w.commit()),
+        };
+        let outcome = match committed {
+            Ok(()) => Ok(group.log.committed()),
             Err(e) => Err(StoreError::Corrupt(e.to_string())),
         };
         metrics::histogram!("store_group_commit_seconds").record(started.elapsed());
@@ -66,13 +90,20 @@ impl Batch {
 
     /// Abandons a transaction a savepoint command failed in (SQLite may have rolled it back
     /// already): every member is told its change was not committed.
-    async fn poison(self, why: &str) {
+    async fn poison(self, group: &GroupCommit, why: &str) {
         tracing::error!(
             error = why,
             members = self.members.len(),
             "group commit abandoned"
         );
-        let _ = self.tx.rollback().await;
+        match self.open {
+            Open::Sqlx(tx) => {
+                let _ = tx.rollback().await;
+            }
+            Open::Native => {
+                let _ = group.native_writer().and_then(|w| w.rollback());
+            }
+        }
         let reason = format!("the write was rolled back: {why}");
         for member in self.members {
             let _ = member.send(Err(StoreError::Corrupt(reason.clone())));
@@ -110,10 +141,32 @@ pub(crate) struct GroupCommit {
     /// Where the shared transactions run: connections whose commits do not wait for the
     /// disk (`synchronous = NORMAL`); [`GroupCommit::log`] does that outside the slot.
     pool: AnyPool,
+    /// The writer connection of our own, for writes that go whole with their commit (a
+    /// database file only; `None` for an in-memory database, whose writes all go through
+    /// `pool`).
+    native: Option<NativeWriter>,
     log: DurableLog,
-    /// Counters' next values as the open batch has them (see [`Turn::counter`]); only the
-    /// slot's holder touches them, and any rollback forgets them all.
+    /// Where those writes run (see [`GroupCommit::commit_at_once`]).
+    thread: Arc<WriterThread>,
+    /// Counters' next values to hand out (see [`GroupCommit::take_counter`]).
     counters: std::sync::Mutex<HashMap<String, i64>>,
+    /// Writes waiting to go to the database with their commit (see
+    /// [`GroupCommit::commit_at_once`]).
+    jobs: std::sync::Mutex<Jobs>,
+}
+
+/// A writer whose whole write goes with its commit, and where its outcome goes.
+#[derive(Debug)]
+struct Job {
+    stmts: Vec<Stmt>,
+    done: oneshot::Sender<Outcome>,
+}
+
+/// The writes waiting for [`GroupCommit::drain`], and whether a drain runs.
+#[derive(Debug, Default)]
+struct Jobs {
+    waiting: Vec<Job>,
+    draining: bool,
 }
 
 impl std::fmt::Debug for Batch {
@@ -141,39 +194,196 @@ const RELEASE: &str = "RELEASE SAVEPOINT w";
 const UNDO: &str = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w";
 
 impl GroupCommit {
-    /// Writers on `pool`, whose commits are made durable by syncing `log`.
-    pub(crate) fn new(pool: AnyPool, log: DurableLog) -> Arc<Self> {
+    /// Writers on `pool` and `native`, whose commits are made durable by syncing `log`;
+    /// writes that go whole with their commit run on `thread`.
+    pub(crate) fn new(
+        pool: AnyPool,
+        native: Option<NativeWriter>,
+        log: DurableLog,
+        thread: Arc<WriterThread>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             slot: Arc::new(Mutex::new(None)),
             queued: AtomicUsize::new(0),
             pool,
+            native,
             log,
+            thread,
             counters: std::sync::Mutex::new(HashMap::new()),
+            jobs: std::sync::Mutex::new(Jobs::default()),
         })
     }
 
-    /// Waits for the writer slot (in arrival order) and joins or opens the shared
-    /// transaction; a joining writer's savepoint goes with its first statement.
-    pub(crate) async fn begin(self: &Arc<Self>) -> Result<Turn, StoreError> {
-        let asked = Instant::now();
-        let mut slot = {
-            let _queued = Queued::join(&self.queued);
-            self.slot.clone().lock_owned().await
+    /// Commits `stmts`, the whole write of a writer that needed no answer before its commit,
+    /// and returns once they are durable. Why: such a writer builds everything — documents,
+    /// events, its response — before it holds the slot, and the writers waiting like it go
+    /// to the database together, many in one hand-off, each in a savepoint of its own
+    /// ([`GroupCommit::drain`]). The hand-offs run on the writer thread, to their end even if
+    /// the caller stops waiting.
+    pub(crate) async fn commit_at_once(
+        self: &Arc<Self>,
+        stmts: Vec<Stmt>,
+    ) -> Result<(), StoreError> {
+        if self.native.is_none() {
+            return self.commit_in_a_turn(stmts).await;
+        }
+        let (done, outcome) = oneshot::channel();
+        let start = {
+            let mut jobs = self
+                .jobs
+                .lock()
+                .map_err(|_| StoreError::Corrupt("the writer queue is poisoned".into()))?;
+            jobs.waiting.push(Job { stmts, done });
+            !std::mem::replace(&mut jobs.draining, true)
         };
-        let taken = Instant::now();
-        metrics::histogram!("store_writer_wait_seconds").record(taken - asked);
-        let open = match slot.take() {
-            Some(batch) if batch.due() => {
-                self.finish(batch).await;
-                None
+        if start {
+            self.thread.spawn(self.clone().drain());
+        }
+        outcome.await.unwrap_or_else(|_| {
+            Err(StoreError::Corrupt(
+                "the group commit ended without an answer".into(),
+            ))
+        })
+    }
+
+    /// [`GroupCommit::commit_at_once`] without a connection of our own: a turn of its own on
+    /// the writer thread.
+    async fn commit_in_a_turn(self: &Arc<Self>, mut stmts: Vec<Stmt>) -> Result<(), StoreError> {
+        let group = self.clone();
+        let turn = async move {
+            let turn = group.begin().await?;
+            if !turn.alone {
+                stmts.insert(0, Stmt::new(SAVEPOINT));
             }
-            other => other,
+            turn.commit(stmts).await
         };
+        self.thread.run(turn).await?
+    }
+
+    /// Takes turns for the waiting writes until none is left: in each, every write waiting
+    /// then runs, one after another, each in a savepoint of its own (one that fails is undone
+    /// alone and told why; the others become members of the batch).
+    async fn drain(self: Arc<Self>) {
+        loop {
+            let (open, slot, taken) = self.take_slot(true).await;
+            let jobs = self.waiting_jobs();
+            if jobs.is_empty() {
+                if let Some(batch) = open {
+                    hand_back(batch, slot, &self).await;
+                }
+                return;
+            }
+            let mut batch = match self.native_batch(open) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    for job in jobs {
+                        let _ = job.done.send(Err(StoreError::Corrupt(e.to_string())));
+                    }
+                    continue;
+                }
+            };
+            match self.run_jobs(&mut batch, jobs) {
+                Ok(()) => {
+                    metrics::histogram!("store_writer_turn_seconds").record(taken.elapsed());
+                    hand_back(batch, slot, &self).await;
+                }
+                Err(why) => batch.poison(&self, &why.to_string()).await,
+            }
+        }
+    }
+
+    /// The writes waiting, up to a batch's worth; none means the drain ends (a write queued
+    /// after this starts another).
+    fn waiting_jobs(&self) -> Vec<Job> {
+        let Ok(mut jobs) = self.jobs.lock() else {
+            return Vec::new();
+        };
+        if jobs.waiting.is_empty() {
+            jobs.draining = false;
+        }
+        let take = jobs.waiting.len().min(MAX_MEMBERS);
+        jobs.waiting.drain(..take).collect()
+    }
+
+    /// `open` if it is a batch on the writer connection of our own, else a new one there.
+    fn native_batch(self: &Arc<Self>, open: Option<Batch>) -> Result<Batch, StoreError> {
+        if let Some(batch) = open {
+            return Ok(batch);
+        }
+        self.native_writer()?.begin()?;
+        tokio::spawn(self.clone().finish_when_due());
+        Ok(Batch {
+            open: Open::Native,
+            members: Vec::new(),
+            opened: Instant::now(),
+        })
+    }
+
+    /// Runs `jobs` in `batch`; `Err` when undoing a failed one failed too (the batch is lost).
+    fn run_jobs(&self, batch: &mut Batch, jobs: Vec<Job>) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let writer = self.native_writer()?;
+        for job in jobs {
+            match writer.run_alone(&job.stmts) {
+                Ok(()) => batch.members.push(job.done),
+                Err(Ok(e)) => {
+                    let _ = job.done.send(Err(e));
+                }
+                Err(Err(lost)) => {
+                    let _ = job.done.send(Err(StoreError::Corrupt(lost.to_string())));
+                    return Err(lost);
+                }
+            }
+        }
+        metrics::histogram!("store_statements_seconds").record(started.elapsed());
+        Ok(())
+    }
+
+    fn native_writer(&self) -> Result<&NativeWriter, StoreError> {
+        self.native
+            .as_ref()
+            .ok_or_else(|| StoreError::Corrupt("no writer connection of our own".into()))
+    }
+
+    /// Whether writes wait for [`GroupCommit::drain`]: the open batch then stays open for them.
+    fn jobs_waiting(&self) -> bool {
+        self.jobs.lock().is_ok_and(|jobs| !jobs.waiting.is_empty())
+    }
+
+    /// The next value of a counter (e.g. a tenant's order numbers), taken, if this process
+    /// knows it; `None` until [`GroupCommit::settle_counter`] has told it. Why: the value is
+    /// handed out without a turn, so a writer can build its documents with it before it
+    /// holds the slot. Values handed out only grow — one whose write rolls back is skipped,
+    /// never given twice — and the stored counter only moves up to the highest one written.
+    pub(crate) fn take_counter(&self, key: &str) -> Option<i64> {
+        let mut counters = self.counters.lock().ok()?;
+        let next = counters.get_mut(key)?;
+        *next += 1;
+        Some(*next - 1)
+    }
+
+    /// Takes a counter's next value when the stored one (`stored`, read in the taker's turn)
+    /// is all there is to go on: the larger of it and the value known here, if any.
+    pub(crate) fn settle_counter(&self, key: &str, stored: i64) -> i64 {
+        let Ok(mut counters) = self.counters.lock() else {
+            return stored;
+        };
+        let next = counters.entry(key.to_owned()).or_insert(stored);
+        let taken = (*next).max(stored);
+        *next = taken + 1;
+        taken
+    }
+
+    /// Waits for the writer slot (in arrival order) and joins or opens the shared
+    /// transaction on sqlx's connection; a joining writer's savepoint goes with its first
+    /// statement.
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<Turn, StoreError> {
+        let (open, slot, taken) = self.take_slot(false).await;
         let (batch, alone) = match open {
             Some(batch) => (batch, false),
             None => {
                 let batch = Batch {
-                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    open: Open::Sqlx(self.pool.begin_with("BEGIN IMMEDIATE").await?),
                     members: Vec::new(),
                     opened: Instant::now(),
                 };
@@ -192,6 +402,30 @@ impl GroupCommit {
 }
 
 impl GroupCommit {
+    /// Waits for the writer slot (in arrival order); returns the open batch if it is on the
+    /// connection wanted (`native`) and not due — else it is committed first — with the slot
+    /// and when it was taken.
+    async fn take_slot(
+        self: &Arc<Self>,
+        native: bool,
+    ) -> (Option<Batch>, OwnedMutexGuard<Option<Batch>>, Instant) {
+        let asked = Instant::now();
+        let mut slot = {
+            let _queued = Queued::join(&self.queued);
+            self.slot.clone().lock_owned().await
+        };
+        let taken = Instant::now();
+        metrics::histogram!("store_writer_wait_seconds").record(taken - asked);
+        let open = match slot.take() {
+            Some(batch) if batch.due() || batch.native() != native => {
+                self.finish(batch).await;
+                None
+            }
+            other => other,
+        };
+        (open, slot, taken)
+    }
+
     /// Commits made into the log so far, and how many of them are on disk.
     pub(crate) fn log_position(&self) -> (u64, u64) {
         self.log.position()
@@ -204,21 +438,11 @@ impl GroupCommit {
         let (logged, in_log) = oneshot::channel();
         let group = self.clone();
         tokio::spawn(async move {
-            let committed = batch.commit(&group.log).await;
-            if committed.outcome.is_err() {
-                group.forget_counters();
-            }
+            let committed = batch.commit(&group).await;
             let _ = logged.send(());
             committed.answer(&group.log).await;
         });
         let _ = in_log.await;
-    }
-
-    /// Forgets every counter's known value: after a rollback they may be ahead of the data.
-    fn forget_counters(&self) {
-        if let Ok(mut counters) = self.counters.lock() {
-            counters.clear();
-        }
     }
 
     /// The safety net for a batch left open for a writer that then never came (its request
@@ -257,25 +481,14 @@ impl Turn {
         self.alone
     }
 
-    /// The next value of a counter row (e.g. a tenant's order numbers) as the open batch has
-    /// it, if a writer of this process took or read it since the last rollback. A writer
-    /// that uses it guards its update with the value (`… WHERE next = $known`), so a value
-    /// that is wrong after all fails that writer instead of reusing a number.
-    pub(crate) fn counter(&self, key: &str) -> Option<i64> {
-        let counters = self.group.counters.lock().ok()?;
-        counters.get(key).copied()
-    }
-
-    /// Records a counter's next value as this writer leaves it (see [`Turn::counter`]).
-    pub(crate) fn set_counter(&self, key: &str, next: i64) {
-        if let Ok(mut counters) = self.group.counters.lock() {
-            counters.insert(key.to_owned(), next);
-        }
-    }
-
     /// The shared transaction's connection, inside this writer's savepoint.
-    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.batch.tx
+    pub(crate) fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, StoreError> {
+        match &mut self.batch.open {
+            Open::Sqlx(tx) => Ok(tx),
+            Open::Native => Err(StoreError::Corrupt(
+                "a turn on sqlx's connection holds a batch of the writer's own".into(),
+            )),
+        }
     }
 
     /// Sends this writer's last writes, keeps its changes in the shared transaction and waits
@@ -289,7 +502,11 @@ impl Turn {
             if !turn.alone {
                 stmts.push(Stmt::new(RELEASE));
             }
-            if let Err(e) = batch::run(&mut turn.batch.tx, stmts).await {
+            let sent = match turn.conn() {
+                Ok(conn) => batch::run(conn, stmts).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = sent {
                 let _ = member.send(Err(e));
                 return turn.undo(true).await;
             }
@@ -311,18 +528,26 @@ impl Turn {
     }
 
     async fn undo(mut self, sent: bool) {
-        self.group.forget_counters();
         if self.alone {
             // Nobody else's change is in the transaction yet: all of it goes.
-            let _ = self.batch.tx.rollback().await;
+            if let Open::Sqlx(tx) = self.batch.open {
+                let _ = tx.rollback().await;
+            }
             return drop(self.slot);
         }
         if !sent {
             return hand_back(self.batch, self.slot, &self.group).await;
         }
-        match sqlx::raw_sql(UNDO).execute(&mut *self.batch.tx).await {
+        let undone = match self.conn() {
+            Ok(conn) => sqlx::raw_sql(UNDO)
+                .execute(conn)
+                .await
+                .map_err(StoreError::from),
+            Err(e) => Err(e),
+        };
+        match undone {
             Ok(_) => hand_back(self.batch, self.slot, &self.group).await,
-            Err(e) => self.batch.poison(&e.to_string()).await,
+            Err(e) => self.batch.poison(&self.group, &e.to_string()).await,
         }
     }
 }
@@ -334,7 +559,8 @@ async fn hand_back(
     mut slot: OwnedMutexGuard<Option<Batch>>,
     group: &Arc<GroupCommit>,
 ) {
-    if group.queued.load(Ordering::Acquire) == 0 || batch.due() {
+    let waiting = group.queued.load(Ordering::Acquire) > 0 || group.jobs_waiting();
+    if !waiting || batch.due() {
         group.finish(batch).await;
     } else {
         *slot = Some(batch);

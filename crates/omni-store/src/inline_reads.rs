@@ -101,7 +101,10 @@ impl InlineReads {
 }
 
 /// Binds `$n` to `args[n - 1]`, wherever and however often `$n` appears in the text.
-fn bind_all(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Value]) -> Result<(), StoreError> {
+pub(crate) fn bind_all(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    args: &[Value],
+) -> Result<(), StoreError> {
     for index in 1..=stmt.parameter_count() {
         let arg = stmt
             .parameter_name(index)

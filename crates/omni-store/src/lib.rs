@@ -24,6 +24,7 @@ pub mod idempotency;
 mod inline_reads;
 pub mod inventory;
 pub mod locations;
+mod native_writer;
 pub mod offers;
 pub mod orders;
 pub mod outbox;

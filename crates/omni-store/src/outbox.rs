@@ -31,9 +31,16 @@ pub struct FeedMark {
 const EVENT_COLUMNS: &str = "feed_seq, event_id, tenant_id, kind, subject, occurred_at, data";
 
 fn decode(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
+    let data: String = row.try_get("data")?;
+    let mut event = decode_mark(row)?;
+    event.event.data = serde_json::from_str(&data).map_err(StoreError::corrupt)?;
+    Ok(event)
+}
+
+/// An event without its payload (`data` is `null`).
+fn decode_mark(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
     let id: String = row.try_get("event_id")?;
     let tenant: String = row.try_get("tenant_id")?;
-    let data: String = row.try_get("data")?;
     Ok(SequencedEvent {
         seq: row.try_get("feed_seq")?,
         event: DomainEvent {
@@ -42,10 +49,13 @@ fn decode(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
             kind: row.try_get("kind")?,
             subject: row.try_get("subject")?,
             occurred_at: from_millis(row.try_get("occurred_at")?),
-            data: serde_json::from_str(&data).map_err(StoreError::corrupt)?,
+            data: serde_json::Value::Null,
         },
     })
 }
+
+/// Payloads read per statement by [`Store::global_feed_for`].
+const PAYLOADS_PER_READ: usize = 100;
 
 impl Store {
     /// Assigns feed positions to up to `batch` committed, unsequenced events, oldest first.
@@ -122,6 +132,55 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(decode).collect()
+    }
+
+    /// Every tenant's events after `after`, like [`Store::global_feed`], but with the payload
+    /// only of the events whose kind `wants_data` accepts; the others' `data` is `null`. Why:
+    /// a node's followers (search, identities, triggers) each read every event, and most
+    /// care about a few kinds; reading and decoding every payload was a tenth of a busy
+    /// server's CPU.
+    pub async fn global_feed_for(
+        &self,
+        after: i64,
+        limit: usize,
+        wants_data: impl Fn(&str) -> bool,
+    ) -> Result<Vec<SequencedEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT feed_seq, event_id, tenant_id, kind, subject, occurred_at FROM outbox \
+             WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        let mut events = rows
+            .iter()
+            .map(decode_mark)
+            .collect::<Result<Vec<_>, _>>()?;
+        let wanted: Vec<usize> = (0..events.len())
+            .filter(|&i| wants_data(&events[i].event.kind))
+            .collect();
+        for chunk in wanted.chunks(PAYLOADS_PER_READ) {
+            let list = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("SELECT feed_seq, data FROM outbox WHERE feed_seq IN ({list})");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for &i in chunk {
+                query = query.bind(events[i].seq);
+            }
+            let payloads = query.fetch_all(self.pool()).await?;
+            for row in payloads {
+                let seq: i64 = row.try_get("feed_seq")?;
+                let data: String = row.try_get("data")?;
+                if let Some(&i) = chunk.iter().find(|&&i| events[i].seq == seq) {
+                    events[i].event.data =
+                        serde_json::from_str(&data).map_err(StoreError::corrupt)?;
+                }
+            }
+        }
+        Ok(events)
     }
 
     /// The kind and subject of the tenant's events after `after`, in feed order: what a

@@ -4,9 +4,12 @@ use omni_domain::events::DomainEvent;
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::{Any, Transaction};
 
+use std::fmt::Write as _;
+use std::sync::Arc;
+
 use crate::batch::{self, Answer, Stmt};
-use crate::group_commit::Turn;
-use crate::{Backend, StoreError, millis, placeholders, rows_per_statement};
+use crate::group_commit::{GroupCommit, SAVEPOINT, Turn};
+use crate::{Backend, StoreError, millis, rows_per_statement};
 
 /// A write transaction. Repositories write through it; [`WriteTx::record`] appends a domain
 /// event to the outbox inside the same transaction, so both commit atomically.
@@ -37,9 +40,8 @@ pub struct WriteTx {
 #[must_use = "an asked statement's answer is what the caller needed"]
 pub(crate) struct Asked(u32);
 
-/// The conflict of a write whose fast path's guess did not hold — a counter's value known in
-/// memory, or enough units at the first try of a hold — when the data was checked with the
-/// held-back writes. The caller takes the same write again the careful way (ask, then
+/// The conflict of a write whose fast path's guess did not hold — enough units at the first
+/// try of a hold — when the data was checked with the held-back writes. The caller takes the same write again the careful way (ask, then
 /// decide), which also gives the real reason if there is one.
 pub const TRY_CAREFULLY: &str = "the write's fast path did not hold; take it the careful way";
 
@@ -58,10 +60,11 @@ struct OutboxRow {
 }
 
 /// Where the writes go: a transaction of its own (PostgreSQL), or a savepoint in SQLite's
-/// shared group-commit transaction.
+/// shared group-commit transaction, in a turn taken when the first statement must reach the
+/// database (`None` until then).
 enum Inner {
     Own(Box<Transaction<'static, Any>>),
-    Shared(Box<Turn>),
+    Shared(Arc<GroupCommit>, Option<Box<Turn>>),
     /// Only after `commit`/`rollback` consumed the transaction (never seen by a caller).
     Ended,
 }
@@ -81,41 +84,55 @@ impl WriteTx {
         }
     }
 
-    /// A writer's turn in SQLite's shared transaction; a writer that joins an open batch
-    /// starts with its savepoint, sent with its first statement.
-    pub(crate) fn shared(turn: Turn) -> Self {
-        let pending = match turn.alone() {
-            true => Vec::new(),
-            false => vec![Stmt::new(crate::group_commit::SAVEPOINT)],
-        };
+    /// A writer in SQLite's group commit. Why the turn waits: every other writer waits while
+    /// one holds it, so what a writer can do without the database — build its documents,
+    /// events and response — it does before; a writer whose statements all go with its
+    /// commit holds the slot for one hand-off (see [`GroupCommit::commit_at_once`]).
+    pub(crate) fn shared(group: Arc<GroupCommit>) -> Self {
         Self {
-            inner: Inner::Shared(Box::new(turn)),
+            inner: Inner::Shared(group, None),
             backend: Backend::Sqlite,
             events: 0,
             outbox: Vec::new(),
             changed_customers: Vec::new(),
-            pending,
+            pending: Vec::new(),
             sent: false,
             answers: Vec::new(),
             tickets: 0,
         }
     }
 
-    fn raw_conn(&mut self) -> &mut sqlx::AnyConnection {
+    /// The connection, once this writer holds its turn (taken here if need be); a writer that
+    /// joins an open batch gets its savepoint first, sent with its first statement.
+    async fn turn_conn(&mut self) -> Result<&mut sqlx::AnyConnection, StoreError> {
+        if let Inner::Shared(group, turn @ None) = &mut self.inner {
+            let taken = group.begin().await?;
+            if !taken.alone() {
+                self.pending.insert(0, Stmt::new(SAVEPOINT));
+            }
+            *turn = Some(Box::new(taken));
+        }
+        self.raw_conn()
+    }
+
+    fn raw_conn(&mut self) -> Result<&mut sqlx::AnyConnection, StoreError> {
         match &mut self.inner {
-            Inner::Own(tx) => tx,
-            Inner::Shared(turn) => turn.conn(),
-            Inner::Ended => unreachable!("a transaction is used only before it ends"),
+            Inner::Own(tx) => Ok(tx),
+            Inner::Shared(_, Some(turn)) => turn.conn(),
+            Inner::Shared(_, None) | Inner::Ended => Err(StoreError::Corrupt(
+                "a connection is used only in a turn, before the transaction ends".into(),
+            )),
         }
     }
 
     /// The connection inside, for repository queries, once the writes kept back are sent
     /// (a query always sees every earlier write of its transaction).
     pub(crate) async fn conn(&mut self) -> Result<&mut sqlx::AnyConnection, StoreError> {
+        self.turn_conn().await?;
         if !self.pending.is_empty() {
             self.send(None).await?;
         }
-        Ok(self.raw_conn())
+        self.raw_conn()
     }
 
     /// A write whose answer is not needed now: on SQLite it goes with the next statement
@@ -125,7 +142,7 @@ impl WriteTx {
         match self.backend {
             Backend::Sqlite => self.pending.push(stmt),
             Backend::Postgres => {
-                batch::run(self.raw_conn(), vec![stmt]).await?;
+                batch::run(self.raw_conn()?, vec![stmt]).await?;
             }
         }
         Ok(())
@@ -148,7 +165,7 @@ impl WriteTx {
         match self.backend {
             Backend::Sqlite => self.pending.push(stmt),
             Backend::Postgres => {
-                let answer = batch::run(self.raw_conn(), vec![stmt]).await?.pop();
+                let answer = batch::run(self.raw_conn()?, vec![stmt]).await?.pop();
                 self.answers.push((ticket, answer.unwrap_or_default()));
             }
         }
@@ -171,11 +188,12 @@ impl WriteTx {
     /// Sends the writes kept back plus `last`; keeps the answers of asked statements and
     /// returns every answer.
     async fn send(&mut self, last: Option<Stmt>) -> Result<Vec<Answer>, StoreError> {
+        self.turn_conn().await?;
         let mut stmts = std::mem::take(&mut self.pending);
         stmts.extend(last);
         self.sent = true;
         let tickets: Vec<Option<u32>> = stmts.iter().map(|s| s.ticket).collect();
-        let mut answers = batch::run(self.raw_conn(), stmts).await?;
+        let mut answers = batch::run(self.raw_conn()?, stmts).await?;
         for (ticket, answer) in tickets.into_iter().zip(answers.iter_mut()) {
             if let Some(t) = ticket {
                 self.answers.push((t, std::mem::take(answer)));
@@ -184,19 +202,21 @@ impl WriteTx {
         Ok(answers)
     }
 
-    /// A counter's next value as SQLite's open batch has it, if known in this process (see
-    /// `Turn::counter`); always `None` on PostgreSQL, which has sequences.
-    pub(crate) fn known_counter(&self, key: &str) -> Option<i64> {
+    /// A counter's next value, taken, if this process knows it (see
+    /// `GroupCommit::take_counter`); always `None` on PostgreSQL, which has sequences.
+    pub(crate) fn take_counter(&self, key: &str) -> Option<i64> {
         match &self.inner {
-            Inner::Shared(turn) => turn.counter(key),
+            Inner::Shared(group, _) => group.take_counter(key),
             _ => None,
         }
     }
 
-    /// Records a counter's next value as this writer leaves it (SQLite's batch only).
-    pub(crate) fn set_known_counter(&self, key: &str, next: i64) {
-        if let Inner::Shared(turn) = &self.inner {
-            turn.set_counter(key, next);
+    /// Takes a counter's next value from its stored one, read in this writer's turn (see
+    /// `GroupCommit::settle_counter`); on PostgreSQL the stored value itself.
+    pub(crate) fn settle_counter(&self, key: &str, stored: i64) -> i64 {
+        match &self.inner {
+            Inner::Shared(group, _) => group.settle_counter(key, stored),
+            _ => stored,
         }
     }
 
@@ -204,7 +224,7 @@ impl WriteTx {
     /// checked by a held-back statement saves a hand-off; on PostgreSQL every statement runs
     /// at once and a failed one ends the transaction, so guessing saves nothing.
     pub fn holds_writes_back(&self) -> bool {
-        matches!(self.inner, Inner::Shared(_))
+        matches!(self.inner, Inner::Shared(..))
     }
 
     /// The backend, for the rare dialect difference.
@@ -263,15 +283,58 @@ impl WriteTx {
     }
 
     /// Inserts the recorded events, as few statements as the backend's bind limit allows.
+    ///
+    /// On SQLite the events get their feed positions as they are inserted: the single writer
+    /// commits in the order it writes, so numbering them here is the feed's order already.
+    /// Why: numbered later by the sequencer (as on PostgreSQL, whose concurrent transactions
+    /// commit in another order than they write), every event row would be written twice,
+    /// and the sequencer would take the writer's turn several times a second.
     async fn write_outbox(&mut self) -> Result<(), StoreError> {
         let rows = std::mem::take(&mut self.outbox);
+        let numbered = self.holds_writes_back() && !rows.is_empty();
+        if numbered {
+            let take =
+                Stmt::new("UPDATE relay_state SET position = position + $1 WHERE name = 'feed'")
+                    .bind(rows.len() as i64)
+                    .one_row(|| StoreError::Corrupt("the feed's position row is missing".into()));
+            self.defer(take).await?;
+        }
+        // How many of the events follow the one being inserted: its position is the feed's
+        // new head less that.
+        let mut after = rows.len();
         for chunk in rows.chunks(rows_per_statement(self.backend, 6)) {
-            let sql = format!(
-                "INSERT INTO outbox (event_id, tenant_id, kind, subject, occurred_at, data) VALUES {}",
-                placeholders(chunk.len(), 6)
+            let mut sql = String::from(
+                "INSERT INTO outbox (event_id, tenant_id, kind, subject, occurred_at, data",
             );
-            let mut stmt = Stmt::new(sql);
-            for r in chunk {
+            sql.push_str(if numbered {
+                ", feed_seq) VALUES "
+            } else {
+                ") VALUES "
+            });
+            let mut stmt = Stmt::new("");
+            for (i, r) in chunk.iter().enumerate() {
+                after -= 1;
+                let p = i * 6;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let _ = write!(
+                    sql,
+                    "(${}, ${}, ${}, ${}, ${}, ${}",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                );
+                if numbered {
+                    let _ = write!(
+                        sql,
+                        ", (SELECT position FROM relay_state WHERE name = 'feed') - {after}"
+                    );
+                }
+                sql.push(')');
                 stmt = stmt
                     .bind(r.event_id.as_str())
                     .bind(r.tenant_id.as_str())
@@ -280,7 +343,7 @@ impl WriteTx {
                     .bind(r.occurred_at)
                     .bind(r.data.as_str());
             }
-            self.defer(stmt).await?;
+            self.defer(stmt.with_sql(sql)).await?;
         }
         Ok(())
     }
@@ -297,8 +360,11 @@ impl WriteTx {
         let pending = std::mem::take(&mut self.pending);
         match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Own(tx) => tx.commit().await?,
-            Inner::Shared(turn) => turn.commit(pending).await?,
-            Inner::Ended => {}
+            Inner::Shared(_, Some(turn)) => turn.commit(pending).await?,
+            Inner::Shared(group, None) if !pending.is_empty() => {
+                group.commit_at_once(pending).await?
+            }
+            Inner::Shared(_, None) | Inner::Ended => {}
         }
         Ok(())
     }
@@ -307,8 +373,8 @@ impl WriteTx {
     pub async fn rollback(mut self) -> Result<(), StoreError> {
         match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Own(tx) => tx.rollback().await?,
-            Inner::Shared(turn) => turn.abandon(self.sent),
-            Inner::Ended => {}
+            Inner::Shared(_, Some(turn)) => turn.abandon(self.sent),
+            Inner::Shared(_, None) | Inner::Ended => {}
         }
         Ok(())
     }
@@ -318,7 +384,7 @@ impl Drop for WriteTx {
     /// A transaction dropped without `commit` undoes its changes: its own transaction rolls
     /// back (sqlx does that), a shared one rolls back to this writer's savepoint only.
     fn drop(&mut self) {
-        if let Inner::Shared(turn) = std::mem::replace(&mut self.inner, Inner::Ended) {
+        if let Inner::Shared(_, Some(turn)) = std::mem::replace(&mut self.inner, Inner::Ended) {
             turn.abandon(self.sent);
         }
     }

@@ -16,6 +16,8 @@ use tokio::sync::oneshot;
 #[derive(Debug)]
 pub(crate) struct WriterThread {
     runtime: Handle,
+    /// The thread's id: a section already on it runs in place.
+    thread: std::thread::ThreadId,
     /// Dropped with the last handle: ends the thread's `block_on`.
     _stop: oneshot::Sender<()>,
 }
@@ -24,7 +26,7 @@ impl WriterThread {
     pub(crate) fn start() -> std::io::Result<Arc<Self>> {
         let (started, handle) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("omni-writer".into())
             .spawn(
                 move || match Builder::new_current_thread().enable_all().build() {
@@ -44,17 +46,30 @@ impl WriterThread {
             .map_err(|_| std::io::Error::other("the writer thread ended while starting"))??;
         Ok(Arc::new(Self {
             runtime,
+            thread: thread.thread().id(),
             _stop: stop,
         }))
     }
 
+    /// Starts `task` on the writer thread, without waiting for it.
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.spawn(task);
+    }
+
     /// Runs `section` on the writer thread to the end — even if the caller stops waiting, so
-    /// a write is never cut off half-way — and returns its output.
+    /// a write is never cut off half-way — and returns its output. A section already on the
+    /// writer thread runs in place.
     pub(crate) async fn run<F, T>(&self, section: F) -> Result<T, crate::StoreError>
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
+        if std::thread::current().id() == self.thread {
+            return Ok(section.await);
+        }
         self.runtime
             .spawn(section)
             .await

@@ -19,10 +19,11 @@ pub struct OrderNumberAsked(Number);
 /// Where an asked order number comes from.
 #[derive(Debug)]
 enum Number {
-    /// Known already: the writer keeps the counter's value (SQLite's single writer).
+    /// Taken already: this process hands out the tenant's numbers (SQLite's single writer).
     Known(i64),
-    /// Asked of the database; the tenant's counter key, to remember the next value by.
-    Asked(Asked, String),
+    /// Asked of the database: PostgreSQL's sequence, or on SQLite the stored counter, read
+    /// in the writer's turn (then `Some` of its tenant).
+    Asked(Asked, Option<TenantId>),
 }
 
 /// The key the single writer remembers a tenant's next order number by.
@@ -30,46 +31,54 @@ fn counter_key(tenant: TenantId) -> String {
     format!("order_counters:{tenant}")
 }
 
+/// Moves a tenant's stored counter past `taken`, never back: numbers are handed out in
+/// memory and written in whatever order their writers' turns come.
+fn counter_past(tenant: TenantId, taken: i64) -> Stmt {
+    Stmt::new(
+        "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2) \
+         ON CONFLICT (tenant_id) DO UPDATE SET next_number = max(order_counters.next_number, excluded.next_number)",
+    )
+    .bind(tenant.to_string())
+    .bind(taken + 1)
+}
+
 impl WriteTx {
-    /// The next order number: on SQLite the tenant's next consecutive one, taken in the
-    /// checkout's transaction (a rolled-back checkout gives it back); on PostgreSQL the next
-    /// value of a sequence, which never makes concurrent checkouts wait for each other.
+    /// The next order number: on SQLite the tenant's next one, handed out by the single
+    /// writer's process (a rolled-back checkout's number is skipped, never given twice); on
+    /// PostgreSQL the next value of a sequence, which never makes concurrent checkouts wait
+    /// for each other.
     pub async fn next_order_number(&mut self, tenant: TenantId) -> Result<String, StoreError> {
         let asked = self.ask_order_number(tenant).await?;
         self.order_number(asked).await
     }
 
-    /// Asks for the next order number (see [`WriteTx::next_order_number`]) without waiting:
-    /// on SQLite it goes to the writer with the checkout's stock updates, in one hand-off —
-    /// or needs none, once the single writer knows the counter's value: the update then
-    /// goes with the next hand-off, guarded by that value, and fails with
-    /// [`crate::TRY_CAREFULLY`] if it was wrong.
+    /// Asks for the next order number (see [`WriteTx::next_order_number`]) without waiting.
+    /// On SQLite, once the process knows the tenant's counter, the number is taken at once —
+    /// before the writer's turn, so the order's documents can be built with it there — and
+    /// the counter's update goes with the commit; the first time, the stored counter is read
+    /// with the writer's next hand-off.
     pub async fn ask_order_number(
         &mut self,
         tenant: TenantId,
     ) -> Result<OrderNumberAsked, StoreError> {
-        let key = counter_key(tenant);
-        if let Some(n) = self.known_counter(&key) {
-            let take = Stmt::new(
-                "UPDATE order_counters SET next_number = $1 + 1 \
-                 WHERE tenant_id = $2 AND next_number = $1",
-            )
-            .bind(n)
-            .bind(tenant.to_string())
-            .one_row(|| StoreError::Conflict(crate::TRY_CAREFULLY));
-            self.defer(take).await?;
-            self.set_known_counter(&key, n + 1);
+        if let Some(n) = self.take_counter(&counter_key(tenant)) {
+            self.defer(counter_past(tenant, n)).await?;
             return Ok(OrderNumberAsked(Number::Known(n)));
         }
-        let next = match self.backend() {
-            crate::Backend::Postgres => Stmt::new("SELECT nextval('order_number_seq') AS number"),
-            crate::Backend::Sqlite => Stmt::new(
-                "INSERT INTO order_counters (tenant_id, next_number) VALUES ($1, $2 + 1) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET next_number = order_counters.next_number + 1 \
-                 RETURNING next_number - 1 AS number",
-            )
-            .bind(tenant.to_string())
-            .bind(FIRST_NUMBER),
+        let (next, key) = match self.backend() {
+            crate::Backend::Postgres => (
+                Stmt::new("SELECT nextval('order_number_seq') AS number"),
+                None,
+            ),
+            crate::Backend::Sqlite => (
+                Stmt::new(
+                    "SELECT coalesce(max(next_number), $2) AS number FROM order_counters \
+                     WHERE tenant_id = $1",
+                )
+                .bind(tenant.to_string())
+                .bind(FIRST_NUMBER),
+                Some(tenant),
+            ),
         };
         Ok(OrderNumberAsked(Number::Asked(self.ask(next).await?, key)))
     }
@@ -78,12 +87,18 @@ impl WriteTx {
     pub async fn order_number(&mut self, asked: OrderNumberAsked) -> Result<String, StoreError> {
         let n = match asked.0 {
             Number::Known(n) => n,
-            Number::Asked(asked, key) => {
+            Number::Asked(asked, tenant) => {
                 let answer = self.answer(asked).await?;
                 let row = answer.rows.first().ok_or(StoreError::NotFound)?;
-                let n: i64 = row.try_get("number")?;
-                self.set_known_counter(&key, n + 1);
-                n
+                let stored: i64 = row.try_get("number")?;
+                match tenant {
+                    None => stored,
+                    Some(tenant) => {
+                        let n = self.settle_counter(&counter_key(tenant), stored);
+                        self.defer(counter_past(tenant, n)).await?;
+                        n
+                    }
+                }
             }
         };
         Ok(n.to_string())
