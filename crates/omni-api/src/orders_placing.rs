@@ -319,7 +319,7 @@ pub(crate) enum Written {
 
 /// A checkout's write, begun (its order number asked for), or the first response for its key.
 enum Opened {
-    Fresh(Write, OrderNumberAsked),
+    Fresh(Box<Write>, OrderNumberAsked),
     Replayed(Response),
 }
 
@@ -337,7 +337,7 @@ async fn open_order(
     match Write::begin_new(state, principal, headers, "POST", CHECKOUTS, raw).await? {
         Some(mut write) => {
             let number = write.tx.ask_order_number(principal.tenant).await?;
-            Ok(Opened::Fresh(write, number))
+            Ok(Opened::Fresh(Box::new(write), number))
         }
         None => replay(state, principal, headers, raw)
             .await
@@ -376,31 +376,48 @@ pub(crate) async fn write_order(
     decision: Decision,
     authorization: Option<String>,
 ) -> Result<Written, ApiError> {
-    let order = Placing {
-        state: &state,
-        principal: &principal,
-        headers: &headers,
-        body: &body,
-        cart: &cart,
-        authorization: &authorization,
+    let checkout = Checkout {
+        state,
+        principal,
+        headers,
+        body,
+        cart,
+        authorization,
     };
-    match order.write(decision.clone(), Attempt::FirstTry).await {
+    let first = checkout
+        .placing()
+        .write(decision.clone(), Attempt::FirstTry)
+        .await;
+    match first {
         Err(ApiError::Conflict(what)) if what == TRY_CAREFULLY => {
-            let store = state.store.clone();
-            let careful = async move {
-                let order = Placing {
-                    state: &state,
-                    principal: &principal,
-                    headers: &headers,
-                    body: &body,
-                    cart: &cart,
-                    authorization: &authorization,
-                };
-                order.write(decision, Attempt::Careful).await
-            };
+            let store = checkout.state.store.clone();
+            let careful = async move { checkout.placing().write(decision, Attempt::Careful).await };
             store.write_section(careful).await?
         }
         written => written,
+    }
+}
+
+/// What a checkout's write works from, owned: the careful attempt runs on the writer thread.
+struct Checkout {
+    state: AppState,
+    principal: Principal,
+    headers: HeaderMap,
+    body: JsonBody<CheckoutRequest>,
+    cart: ShoppingCart,
+    authorization: Option<String>,
+}
+
+impl Checkout {
+    fn placing(&self) -> Placing<'_> {
+        Placing {
+            state: &self.state,
+            principal: &self.principal,
+            headers: &self.headers,
+            body: &self.body,
+            cart: &self.cart,
+            authorization: &self.authorization,
+        }
     }
 }
 
@@ -422,7 +439,7 @@ impl Placing<'_> {
         let (state, principal, headers) = (self.state, self.principal, self.headers);
         let raw = &self.body.raw;
         let (write, number) = match open_order(state, principal, headers, raw).await? {
-            Opened::Fresh(write, number) => (write, number),
+            Opened::Fresh(write, number) => (*write, number),
             Opened::Replayed(r) => return Ok(Written::Replayed(r)),
         };
         match self

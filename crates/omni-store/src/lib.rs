@@ -157,15 +157,21 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
             sql.push_str(", ");
         }
         sql.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * cols + c + 1));
-        }
+        row_placeholders(r * cols + 1, cols, &mut sql);
         sql.push(')');
     }
     sql
+}
+
+/// `$first, $first+1, …`: the `cols` placeholders of one row of a multi-row insert.
+pub(crate) fn row_placeholders(first: usize, cols: usize, sql: &mut String) {
+    use std::fmt::Write as _;
+    for c in 0..cols {
+        if c > 0 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "${}", first + c);
+    }
 }
 
 pub(crate) fn millis(t: omni_kernel::Timestamp) -> i64 {

@@ -314,20 +314,11 @@ impl WriteTx {
             let mut stmt = Stmt::new("");
             for (i, r) in chunk.iter().enumerate() {
                 after -= 1;
-                let p = i * 6;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                let _ = write!(
-                    sql,
-                    "(${}, ${}, ${}, ${}, ${}, ${}",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                );
+                sql.push('(');
+                crate::row_placeholders(i * 6 + 1, 6, &mut sql);
                 if numbered {
                     let _ = write!(
                         sql,
