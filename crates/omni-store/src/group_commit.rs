@@ -216,10 +216,10 @@ impl GroupCommit {
 
     /// Commits `stmts`, the whole write of a writer that needed no answer before its commit,
     /// and returns once they are durable. Why: such a writer builds everything — documents,
-    /// events, its response — before it holds the slot, and the writers waiting like it go
-    /// to the database together, many in one hand-off, each in a savepoint of its own
-    /// ([`GroupCommit::drain`]). The hand-offs run on the writer thread, to their end even if
-    /// the caller stops waiting.
+    /// events, its response — before it holds the slot, and the writers waiting like it run
+    /// together, many in one turn, each in a savepoint of its own, on the writer thread and
+    /// its own connection ([`GroupCommit::drain`]), to their end even if the caller stops
+    /// waiting.
     pub(crate) async fn commit_at_once(
         self: &Arc<Self>,
         stmts: Vec<Stmt>,
