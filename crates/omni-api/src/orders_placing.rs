@@ -434,7 +434,8 @@ struct Placing<'a> {
 impl Placing<'_> {
     /// One attempt: the whole write in one transaction, or the first response for its key —
     /// found when the key's claim fails, which may be only at the commit (on SQLite the claim
-    /// goes with the writer's first hand-off, the only one of a first try).
+    /// is written with the response, and every statement of a first try goes with the
+    /// commit).
     async fn write(&self, decision: Decision, attempt: Attempt) -> Result<Written, ApiError> {
         let (state, principal, headers) = (self.state, self.principal, self.headers);
         let raw = &self.body.raw;

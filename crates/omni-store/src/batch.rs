@@ -86,6 +86,17 @@ impl Stmt {
         self
     }
 
+    /// Replaces the `index`-th value (0-based) bound so far.
+    pub(crate) fn rebind(&mut self, index: usize, value: impl Into<Value>) -> bool {
+        match self.args.get_mut(index) {
+            Some(v) => {
+                *v = value.into();
+                true
+            }
+            None => false,
+        }
+    }
+
     pub(crate) fn bind(mut self, value: impl Into<Value>) -> Self {
         self.args.push(value.into());
         self

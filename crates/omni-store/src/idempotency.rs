@@ -20,16 +20,21 @@ pub struct IdempotencyScope<'a> {
 /// The conflict [`WriteTx::claim_new_idempotency`] fails with when the key was used before.
 pub const KEY_SEEN: &str = "this idempotency key was used before";
 
+/// Where [`claim`] binds the response's status and body (0-based).
+const STATUS: usize = 4;
+const BODY: usize = 5;
+
 /// The statement that claims a key, changing no row if the key was claimed before.
 fn claim(scope: &IdempotencyScope<'_>, fingerprint: &[u8], now: Timestamp) -> Stmt {
     Stmt::new(
         "INSERT INTO idempotency_keys (tenant_id, credential, key, fingerprint, status, body, created_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $6) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(scope.tenant.to_string())
     .bind(scope.credential)
     .bind(scope.key)
     .bind(fingerprint.to_vec())
+    .bind(0i64)
     .bind(Vec::<u8>::new())
     .bind(millis(now))
 }
@@ -49,7 +54,7 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let stmt = claim(scope, fingerprint, now).one_row(|| StoreError::Conflict(KEY_SEEN));
-        self.defer(stmt).await
+        self.defer_claim(stmt).await
     }
 
     /// Claims a key for this transaction. `None`: first use, go ahead (and call
@@ -93,6 +98,13 @@ impl WriteTx {
         scope: &IdempotencyScope<'_>,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
+        // Still waiting to be sent (SQLite): the claim's row takes the response itself.
+        if let Some(claim) = self.unsent_claim()
+            && claim.rebind(STATUS, i64::from(response.status))
+            && claim.rebind(BODY, response.body.clone())
+        {
+            return Ok(());
+        }
         let stmt = Stmt::new(
             "UPDATE idempotency_keys SET status = $1, body = $2 \
              WHERE tenant_id = $3 AND credential = $4 AND key = $5",

@@ -32,6 +32,9 @@ pub struct WriteTx {
     answers: Vec<(u32, Answer)>,
     /// The next ticket to hand out.
     tickets: u32,
+    /// Where in `pending` an idempotency key's claim waits, not sent yet (see
+    /// [`WriteTx::unsent_claim`]).
+    claim: Option<usize>,
 }
 
 /// A statement whose answer was asked for (see [`WriteTx::ask`]); redeemed with
@@ -81,6 +84,7 @@ impl WriteTx {
             sent: true,
             answers: Vec::new(),
             tickets: 0,
+            claim: None,
         }
     }
 
@@ -99,6 +103,7 @@ impl WriteTx {
             sent: false,
             answers: Vec::new(),
             tickets: 0,
+            claim: None,
         }
     }
 
@@ -148,6 +153,23 @@ impl WriteTx {
         Ok(())
     }
 
+    /// [`WriteTx::defer`] for an idempotency key's claim, remembered while it waits so that
+    /// the response can still be put into it (see [`WriteTx::unsent_claim`]).
+    pub(crate) async fn defer_claim(&mut self, stmt: Stmt) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            self.claim = Some(self.pending.len());
+        }
+        self.defer(stmt).await
+    }
+
+    /// The key's claim, if it has not reached the database yet: its row can then be written
+    /// once, with the response, instead of claimed and then completed — and the claim keeps
+    /// its place before the write's other statements, so a repeated request fails on the
+    /// key, not on what the first one changed.
+    pub(crate) fn unsent_claim(&mut self) -> Option<&mut Stmt> {
+        self.pending.get_mut(self.claim?)
+    }
+
     /// Runs a statement whose answer is needed now, together with the writes kept back.
     pub(crate) async fn run(&mut self, stmt: Stmt) -> Result<Answer, StoreError> {
         let mut answers = self.send(Some(stmt)).await?;
@@ -189,6 +211,7 @@ impl WriteTx {
     /// returns every answer.
     async fn send(&mut self, last: Option<Stmt>) -> Result<Vec<Answer>, StoreError> {
         self.turn_conn().await?;
+        self.claim = None;
         let mut stmts = std::mem::take(&mut self.pending);
         stmts.extend(last);
         self.sent = true;

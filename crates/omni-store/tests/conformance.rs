@@ -294,6 +294,57 @@ async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
     );
 }
 
+/// A key whose claim waits to go with the write's other statements gets its response written
+/// into that claim (on SQLite); either way a replay gets the response, and a second claim of
+/// the key fails as a reused key, leaving the first response in place.
+#[tokio::test]
+async fn a_key_claimed_for_a_new_write_replays_its_response_and_is_not_claimed_twice() {
+    let (db, t) = setup().await;
+    let scope = IdempotencyScope {
+        tenant: t.id,
+        credential: "key_a",
+        key: "k-once",
+    };
+    let resp = StoredResponse {
+        status: 201,
+        body: b"{\"id\":7}".to_vec(),
+    };
+    let mut tx = db.store.write().await.expect("tx");
+    tx.claim_new_idempotency(&scope, b"fp1", Utc::now())
+        .await
+        .expect("claim");
+    tx.complete_idempotency(&scope, &resp)
+        .await
+        .expect("complete");
+    tx.commit().await.expect("commit");
+    let mut tx = db.store.write().await.expect("tx");
+    let other = StoredResponse {
+        status: 201,
+        body: b"{\"id\":8}".to_vec(),
+    };
+    let again = match tx.claim_new_idempotency(&scope, b"fp1", Utc::now()).await {
+        Ok(()) => match tx.complete_idempotency(&scope, &other).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::Conflict(omni_store::idempotency::KEY_SEEN))
+        ),
+        "{again:?}"
+    );
+    let mut tx = db.store.write().await.expect("tx");
+    assert_eq!(
+        tx.claim_idempotency(&scope, b"fp1", Utc::now())
+            .await
+            .expect("claim"),
+        Some(Replay::Same(resp))
+    );
+}
+
 /// Writers racing each other (on SQLite they share a group commit): each one's change is
 /// visible, and on disk, as soon as its commit returns; one that fails or is dropped takes
 /// back its own change and nothing of the others'.
