@@ -318,17 +318,64 @@ impl Store {
         &self,
         sql: &str,
         args: Vec<Value>,
+        decode: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        match &self.inline {
+            Some(inline) => inline.rows(sql, &args, decode),
+            None => self.pool_rows(sql, args, decode).await,
+        }
+    }
+
+    /// Every row of a scan (`$1…$n` bound to `args`), decoded: on SQLite by a reader of our
+    /// own on a blocking thread, on PostgreSQL through the pool. Why: sqlx's SQLite driver
+    /// hands every row from its connection's thread to the caller's task, one wake-up each,
+    /// and the feed's followers read tens of thousands of rows a second under load; here the
+    /// whole scan costs one hand-off.
+    pub(crate) async fn scan_rows<T: Send + 'static>(
+        &self,
+        sql: impl Into<Cow<'static, str>>,
+        args: Vec<Value>,
+        decode: impl FnMut(&dyn Cols) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = sql.into();
+        match &self.inline {
+            Some(inline) => {
+                let inline = inline.clone();
+                tokio::task::spawn_blocking(move || inline.rows(&sql, &args, decode))
+                    .await
+                    .map_err(|e| StoreError::Corrupt(format!("a scan stopped: {e}")))?
+            }
+            None => self.pool_rows(&sql, args, decode).await,
+        }
+    }
+
+    async fn pool_rows<T>(
+        &self,
+        sql: &str,
+        args: Vec<Value>,
         mut decode: impl FnMut(&dyn Cols) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
-        if let Some(inline) = &self.inline {
-            return inline.rows(sql, &args, decode);
-        }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
         for v in args {
             query = crate::batch::bind(query, v);
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(|r| decode(r)).collect()
+    }
+
+    /// Runs one write statement on its own. Why: on SQLite every write goes through the
+    /// single writer's queue, so the writer's connection is the only one that ever writes —
+    /// a write from another connection would make it wait for the lock and drop its page
+    /// cache — and joins the checkouts' shared commit; on PostgreSQL it runs on the pool.
+    pub(crate) async fn write_alone(&self, stmt: crate::batch::Stmt) -> Result<(), StoreError> {
+        if self.writer.is_some() {
+            let mut tx = self.write().await?;
+            tx.defer(stmt).await?;
+            return tx.commit().await;
+        }
+        let mut conn = self.pool.acquire().await?;
+        crate::batch::run(&mut conn, vec![stmt]).await?;
+        Ok(())
     }
 
     /// The one row of a short, indexed read, if any (see [`Store::hot_rows`]).

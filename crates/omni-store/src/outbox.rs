@@ -11,7 +11,12 @@ use omni_domain::events::DomainEvent;
 use omni_kernel::{TenantId, Timestamp};
 use sqlx::Row;
 
+use crate::batch::Stmt;
+use crate::inline_reads::Cols;
 use crate::{Backend, Store, StoreError, from_millis, millis};
+
+/// Why a relay lease was not taken: another node holds it.
+const LEASE_HELD: &str = "the relay lease is held by another node";
 
 /// An event with its position in the feed.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,25 +35,25 @@ pub struct FeedMark {
 
 const EVENT_COLUMNS: &str = "feed_seq, event_id, tenant_id, kind, subject, occurred_at, data";
 
-fn decode(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
-    let data: String = row.try_get("data")?;
+fn decode(row: &dyn Cols) -> Result<SequencedEvent, StoreError> {
     let mut event = decode_mark(row)?;
-    event.event.data = serde_json::from_str(&data).map_err(StoreError::corrupt)?;
+    event.event.data = serde_json::from_str(&row.text("data")?).map_err(StoreError::corrupt)?;
     Ok(event)
 }
 
 /// An event without its payload (`data` is `null`).
-fn decode_mark(row: &sqlx::any::AnyRow) -> Result<SequencedEvent, StoreError> {
-    let id: String = row.try_get("event_id")?;
-    let tenant: String = row.try_get("tenant_id")?;
+fn decode_mark(row: &dyn Cols) -> Result<SequencedEvent, StoreError> {
     Ok(SequencedEvent {
-        seq: row.try_get("feed_seq")?,
+        seq: row.int("feed_seq")?,
         event: DomainEvent {
-            id: id.parse().map_err(StoreError::corrupt)?,
-            tenant_id: tenant.parse().map_err(StoreError::corrupt)?,
-            kind: row.try_get("kind")?,
-            subject: row.try_get("subject")?,
-            occurred_at: from_millis(row.try_get("occurred_at")?),
+            id: row.text("event_id")?.parse().map_err(StoreError::corrupt)?,
+            tenant_id: row
+                .text("tenant_id")?
+                .parse()
+                .map_err(StoreError::corrupt)?,
+            kind: row.text("kind")?,
+            subject: row.text("subject")?,
+            occurred_at: from_millis(row.int("occurred_at")?),
             data: serde_json::Value::Null,
         },
     })
@@ -62,8 +67,12 @@ impl Store {
     /// Safe to call from every node at once: the `feed` counter row serialises sequencers.
     pub async fn sequence_outbox(&self, batch: i64) -> Result<u64, StoreError> {
         // A cheap read first: an idle relay must not take the write lock several times a second.
-        let waiting = sqlx::query("SELECT id FROM outbox WHERE feed_seq IS NULL LIMIT 1")
-            .fetch_optional(self.pool())
+        let waiting = self
+            .hot_row(
+                "SELECT id FROM outbox WHERE feed_seq IS NULL LIMIT 1",
+                Vec::new(),
+                |r| r.int("id"),
+            )
             .await?;
         if waiting.is_none() {
             return Ok(0);
@@ -105,16 +114,15 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<SequencedEvent>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM outbox WHERE tenant_id = $1 AND feed_seq > $2 ORDER BY feed_seq LIMIT $3"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(tenant.to_string())
-            .bind(after)
-            .bind(limit as i64)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(decode).collect()
+        );
+        let args = vec![
+            tenant.to_string().into(),
+            after.into(),
+            (limit as i64).into(),
+        ];
+        self.scan_rows(sql, args, decode).await
     }
 
     /// Every tenant's events after `after` (the NATS publisher's view).
@@ -123,15 +131,11 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<SequencedEvent>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
+        let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM outbox WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2"
-        ));
-        let rows = sqlx::query(sql)
-            .bind(after)
-            .bind(limit as i64)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(decode).collect()
+        );
+        self.scan_rows(sql, vec![after.into(), (limit as i64).into()], decode)
+            .await
     }
 
     /// Every tenant's events after `after`, like [`Store::global_feed`], but with the payload
@@ -145,35 +149,26 @@ impl Store {
         limit: usize,
         wants_data: impl Fn(&str) -> bool,
     ) -> Result<Vec<SequencedEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT feed_seq, event_id, tenant_id, kind, subject, occurred_at FROM outbox \
-             WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit as i64)
-        .fetch_all(self.pool())
-        .await?;
-        let mut events = rows
-            .iter()
-            .map(decode_mark)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut events = self
+            .scan_rows(
+                "SELECT feed_seq, event_id, tenant_id, kind, subject, occurred_at FROM outbox \
+                 WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2",
+                vec![after.into(), (limit as i64).into()],
+                decode_mark,
+            )
+            .await?;
         let wanted: Vec<usize> = (0..events.len())
             .filter(|&i| wants_data(&events[i].event.kind))
             .collect();
         for chunk in wanted.chunks(PAYLOADS_PER_READ) {
-            let list = (1..=chunk.len())
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!("SELECT feed_seq, data FROM outbox WHERE feed_seq IN ({list})");
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for &i in chunk {
-                query = query.bind(events[i].seq);
-            }
-            let payloads = query.fetch_all(self.pool()).await?;
-            for row in payloads {
-                let seq: i64 = row.try_get("feed_seq")?;
-                let data: String = row.try_get("data")?;
+            let mut sql = String::from("SELECT feed_seq, data FROM outbox WHERE feed_seq IN (");
+            crate::row_placeholders(1, chunk.len(), &mut sql);
+            sql.push(')');
+            let args = chunk.iter().map(|&i| events[i].seq.into()).collect();
+            let payloads = self
+                .scan_rows(sql, args, |r| Ok((r.int("feed_seq")?, r.text("data")?)))
+                .await?;
+            for (seq, data) in payloads {
                 if let Some(&i) = chunk.iter().find(|&&i| events[i].seq == seq) {
                     events[i].event.data =
                         serde_json::from_str(&data).map_err(StoreError::corrupt)?;
@@ -191,24 +186,23 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<FeedMark>, StoreError> {
-        let rows = sqlx::query(
+        self.scan_rows(
             "SELECT feed_seq, kind, subject FROM outbox WHERE tenant_id = $1 AND feed_seq > $2 \
              ORDER BY feed_seq LIMIT $3",
-        )
-        .bind(tenant.to_string())
-        .bind(after)
-        .bind(limit as i64)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
+            vec![
+                tenant.to_string().into(),
+                after.into(),
+                (limit as i64).into(),
+            ],
+            |r| {
                 Ok(FeedMark {
-                    seq: r.try_get("feed_seq")?,
-                    kind: r.try_get("kind")?,
-                    subject: r.try_get("subject")?,
+                    seq: r.int("feed_seq")?,
+                    kind: r.text("kind")?,
+                    subject: r.text("subject")?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     /// One event by its id (a trigger firing renders its message from the arming event).
@@ -247,27 +241,31 @@ impl Store {
         now: Timestamp,
         ttl_ms: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let take = Stmt::new(
             "UPDATE relay_state SET lease_owner = $1, lease_until = $2 \
              WHERE name = $3 AND (lease_owner = $1 OR lease_until < $4)",
         )
-        .bind(owner.to_owned())
+        .bind(owner)
         .bind(millis(now) + ttl_ms)
-        .bind(name.to_owned())
+        .bind(name)
         .bind(millis(now))
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .one_row(|| StoreError::Conflict(LEASE_HELD));
+        match self.write_alone(take).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(LEASE_HELD)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// A relay's delivered position.
     pub async fn relay_position(&self, name: &str) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT position FROM relay_state WHERE name = $1")
-            .bind(name.to_owned())
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(row.try_get("position")?)
+        self.hot_row(
+            "SELECT position FROM relay_state WHERE name = $1",
+            vec![name.into()],
+            |r| r.int("position"),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Moves a relay's position forward after its sink acknowledged; only the lease holder
@@ -278,12 +276,15 @@ impl Store {
         owner: &str,
         position: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE relay_state SET position = $1 WHERE name = $2 AND lease_owner = $3 AND position < $1")
+        self.write_alone(
+            Stmt::new(
+                "UPDATE relay_state SET position = $1 \
+                 WHERE name = $2 AND lease_owner = $3 AND position < $1",
+            )
             .bind(position)
-            .bind(name.to_owned())
-            .bind(owner.to_owned())
-            .execute(self.pool())
-            .await?;
-        Ok(())
+            .bind(name)
+            .bind(owner),
+        )
+        .await
     }
 }

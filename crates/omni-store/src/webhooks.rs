@@ -4,7 +4,11 @@ use omni_kernel::{TenantId, Timestamp, WebhookId};
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::batch::Stmt;
 use crate::{Page, Store, StoreError, WriteTx, from_millis, millis};
+
+/// Why a due subscription was not leased: another node took it first.
+const WEBHOOK_LEASED: &str = "the webhook is leased by another node";
 
 /// A subscription as shown to admins (the secret is shown only at creation).
 #[derive(Debug, Clone, Serialize)]
@@ -137,33 +141,33 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(WebhookRecord, String)>, StoreError> {
         let head = self.feed_head().await?;
-        let candidates = sqlx::query(
-            "SELECT id FROM webhooks WHERE active = 1 AND next_attempt_at <= $1 AND lease_until < $1 \
-             AND position < $2 ORDER BY next_attempt_at LIMIT $3",
-        )
-        .bind(millis(now))
-        .bind(head)
-        .bind(limit as i64)
-        .fetch_all(self.pool())
-        .await?;
-        let mut leased = Vec::new();
-        for row in candidates {
-            let id: String = row.try_get("id")?;
-            let took = sqlx::query(
-                "UPDATE webhooks SET lease_owner = $1, lease_until = $2 WHERE id = $3 AND lease_until < $4",
+        let candidates = self
+            .hot_rows(
+                "SELECT id FROM webhooks WHERE active = 1 AND next_attempt_at <= $1 \
+                 AND lease_until < $1 AND position < $2 ORDER BY next_attempt_at LIMIT $3",
+                vec![millis(now).into(), head.into(), (limit as i64).into()],
+                |r| r.text("id"),
             )
-            .bind(owner.to_owned())
+            .await?;
+        let mut leased = Vec::new();
+        for id in candidates {
+            let take = Stmt::new(
+                "UPDATE webhooks SET lease_owner = $1, lease_until = $2 \
+                 WHERE id = $3 AND lease_until < $4",
+            )
+            .bind(owner)
             .bind(millis(now) + ttl_ms)
             .bind(id.clone())
             .bind(millis(now))
-            .execute(self.pool())
-            .await?;
-            if took.rows_affected() == 1 {
-                let sql =
-                    sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"));
-                let row = sqlx::query(sql).bind(id).fetch_one(self.pool()).await?;
-                leased.push(decode(&row)?);
+            .one_row(|| StoreError::Conflict(WEBHOOK_LEASED));
+            match self.write_alone(take).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict(WEBHOOK_LEASED)) => continue,
+                Err(e) => return Err(e),
             }
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"));
+            let row = sqlx::query(sql).bind(id).fetch_one(self.pool()).await?;
+            leased.push(decode(&row)?);
         }
         Ok(leased)
     }
@@ -175,16 +179,16 @@ impl Store {
         owner: &str,
         position: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhooks SET position = $1, attempts = 0, last_error = NULL \
-             WHERE id = $2 AND lease_owner = $3 AND position < $1",
+        self.write_alone(
+            Stmt::new(
+                "UPDATE webhooks SET position = $1, attempts = 0, last_error = NULL \
+                 WHERE id = $2 AND lease_owner = $3 AND position < $1",
+            )
+            .bind(position)
+            .bind(id.to_string())
+            .bind(owner),
         )
-        .bind(position)
-        .bind(id.to_string())
-        .bind(owner.to_owned())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Records a failed attempt and when to retry; releases the lease.
@@ -195,26 +199,26 @@ impl Store {
         retry_at: Timestamp,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhooks SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_until = 0 \
-             WHERE id = $3 AND lease_owner = $4",
+        self.write_alone(
+            Stmt::new(
+                "UPDATE webhooks SET attempts = attempts + 1, next_attempt_at = $1, \
+                 last_error = $2, lease_until = 0 WHERE id = $3 AND lease_owner = $4",
+            )
+            .bind(millis(retry_at))
+            .bind(error.chars().take(500).collect::<String>())
+            .bind(id.to_string())
+            .bind(owner),
         )
-        .bind(millis(retry_at))
-        .bind(error.chars().take(500).collect::<String>())
-        .bind(id.to_string())
-        .bind(owner.to_owned())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Releases a lease after a round of deliveries.
     pub async fn release_webhook(&self, id: WebhookId, owner: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE webhooks SET lease_until = 0 WHERE id = $1 AND lease_owner = $2")
-            .bind(id.to_string())
-            .bind(owner.to_owned())
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        self.write_alone(
+            Stmt::new("UPDATE webhooks SET lease_until = 0 WHERE id = $1 AND lease_owner = $2")
+                .bind(id.to_string())
+                .bind(owner),
+        )
+        .await
     }
 }

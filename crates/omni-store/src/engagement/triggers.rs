@@ -8,6 +8,7 @@ use omni_domain::engagement::{FiringRecord, Run, TriggerChain};
 use omni_kernel::{CustomerId, TenantId, Timestamp};
 use sqlx::Row;
 
+use crate::batch::Stmt;
 use crate::customers::parse;
 use crate::{Page, Store, StoreError, WriteTx, from_doc, from_millis, json_doc, millis};
 
@@ -92,9 +93,9 @@ impl WriteTx {
                 " ON CONFLICT (tenant_id, chain_id, customer_id) DO UPDATE SET \
                  due_at = excluded.due_at, event_id = excluded.event_id",
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut stmt = Stmt::new(sql);
             for (tenant, r) in chunk {
-                q = q
+                stmt = stmt
                     .bind(tenant.to_string())
                     .bind(r.chain_id.clone())
                     .bind(r.customer_id.to_string())
@@ -102,7 +103,7 @@ impl WriteTx {
                     .bind(r.event_id.to_string())
                     .bind(millis(r.created_at));
             }
-            q.execute(self.conn().await?).await?;
+            self.defer(stmt).await?;
         }
         let per = crate::rows_per_statement(self.backend(), 2);
         let mut by_tenant: std::collections::BTreeMap<TenantId, Vec<(&str, String)>> =
@@ -122,11 +123,11 @@ impl WriteTx {
                     "DELETE FROM trigger_runs WHERE tenant_id = $1 AND (chain_id, customer_id) IN ({})",
                     pairs.join(", ")
                 );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
+                let mut stmt = Stmt::new(sql).bind(tenant.to_string());
                 for (chain, customer) in chunk {
-                    q = q.bind((*chain).to_owned()).bind(customer.clone());
+                    stmt = stmt.bind(*chain).bind(customer.clone());
                 }
-                q.execute(self.conn().await?).await?;
+                self.defer(stmt).await?;
             }
         }
         Ok(())
@@ -178,21 +179,21 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Moves the worker's feed position, only while `owner` holds the lease.
+    /// Moves the worker's feed position, only while `owner` holds the lease: else the
+    /// transaction fails with a conflict.
     pub async fn advance_trigger_position(
         &mut self,
         owner: &str,
         position: i64,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE relay_state SET position = $1 WHERE name = $2 AND lease_owner = $3",
+    ) -> Result<(), StoreError> {
+        self.defer(
+            Stmt::new("UPDATE relay_state SET position = $1 WHERE name = $2 AND lease_owner = $3")
+                .bind(position)
+                .bind(TRIGGERS_POSITION)
+                .bind(owner)
+                .one_row(|| StoreError::Conflict("the trigger lease moved to another node")),
         )
-        .bind(position)
-        .bind(TRIGGERS_POSITION)
-        .bind(owner.to_owned())
-        .execute(self.conn().await?)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .await
     }
 }
 
