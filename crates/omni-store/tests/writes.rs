@@ -402,3 +402,62 @@ async fn order_numbers_written_out_of_order_leave_the_counter_past_the_highest()
     assert!(after > b, "after a restart: {after} follows {b}");
     restarted.close().await;
 }
+
+/// A relay lease is held by one node until it lapses; only the holder moves the relay's
+/// position, and never back. On SQLite these writes go through the single writer's queue
+/// like every other write, and a refused lease is told by its "one row changed" check.
+#[tokio::test]
+async fn a_relay_lease_has_one_holder_and_only_it_moves_the_position_forward() {
+    let (db, _) = setup().await;
+    let store = &db.store;
+    let now = Utc::now();
+    let ttl = 10_000;
+    assert!(
+        store
+            .acquire_relay_lease("nats", "node-a", now, ttl)
+            .await
+            .expect("lease")
+    );
+    assert!(
+        !store
+            .acquire_relay_lease("nats", "node-b", now, ttl)
+            .await
+            .expect("held")
+    );
+    assert!(
+        store
+            .acquire_relay_lease("nats", "node-a", now, ttl)
+            .await
+            .expect("renewed")
+    );
+    store
+        .advance_relay("nats", "node-a", 7)
+        .await
+        .expect("advance");
+    store
+        .advance_relay("nats", "node-b", 9)
+        .await
+        .expect("ignored");
+    assert_eq!(store.relay_position("nats").await.expect("position"), 7);
+    let lapsed = now + chrono::Duration::milliseconds(ttl + 1);
+    assert!(
+        store
+            .acquire_relay_lease("nats", "node-b", lapsed, ttl)
+            .await
+            .expect("taken over")
+    );
+    store
+        .advance_relay("nats", "node-a", 20)
+        .await
+        .expect("no longer the holder");
+    store
+        .advance_relay("nats", "node-b", 5)
+        .await
+        .expect("never back");
+    assert_eq!(store.relay_position("nats").await.expect("position"), 7);
+    store
+        .advance_relay("nats", "node-b", 12)
+        .await
+        .expect("advance");
+    assert_eq!(store.relay_position("nats").await.expect("position"), 12);
+}
