@@ -410,54 +410,24 @@ async fn order_numbers_written_out_of_order_leave_the_counter_past_the_highest()
 async fn a_relay_lease_has_one_holder_and_only_it_moves_the_position_forward() {
     let (db, _) = setup().await;
     let store = &db.store;
-    let now = Utc::now();
     let ttl = 10_000;
-    assert!(
-        store
-            .acquire_relay_lease("nats", "node-a", now, ttl)
-            .await
-            .expect("lease")
-    );
-    assert!(
-        !store
-            .acquire_relay_lease("nats", "node-b", now, ttl)
-            .await
-            .expect("held")
-    );
-    assert!(
-        store
-            .acquire_relay_lease("nats", "node-a", now, ttl)
-            .await
-            .expect("renewed")
-    );
-    store
-        .advance_relay("nats", "node-a", 7)
-        .await
-        .expect("advance");
-    store
-        .advance_relay("nats", "node-b", 9)
-        .await
-        .expect("ignored");
-    assert_eq!(store.relay_position("nats").await.expect("position"), 7);
+    let lease = |node: &'static str, at| store.acquire_relay_lease("nats", node, at, ttl);
+    let advance = |node: &'static str, to| store.advance_relay("nats", node, to);
+    let position = || async { store.relay_position("nats").await.expect("position") };
+    let now = Utc::now();
+    assert!(lease("node-a", now).await.expect("taken"));
+    assert!(!lease("node-b", now).await.expect("held by node-a"));
+    assert!(lease("node-a", now).await.expect("renewed"));
+    advance("node-a", 7).await.expect("advance");
+    advance("node-b", 9).await.expect("not the holder: ignored");
+    assert_eq!(position().await, 7);
     let lapsed = now + chrono::Duration::milliseconds(ttl + 1);
-    assert!(
-        store
-            .acquire_relay_lease("nats", "node-b", lapsed, ttl)
-            .await
-            .expect("taken over")
-    );
-    store
-        .advance_relay("nats", "node-a", 20)
+    assert!(lease("node-b", lapsed).await.expect("taken over"));
+    advance("node-a", 20)
         .await
-        .expect("no longer the holder");
-    store
-        .advance_relay("nats", "node-b", 5)
-        .await
-        .expect("never back");
-    assert_eq!(store.relay_position("nats").await.expect("position"), 7);
-    store
-        .advance_relay("nats", "node-b", 12)
-        .await
-        .expect("advance");
-    assert_eq!(store.relay_position("nats").await.expect("position"), 12);
+        .expect("no longer the holder: ignored");
+    advance("node-b", 5).await.expect("never back: ignored");
+    assert_eq!(position().await, 7);
+    advance("node-b", 12).await.expect("advance");
+    assert_eq!(position().await, 12);
 }
