@@ -8,18 +8,23 @@ use chrono::Utc;
 use common::{add_location, draft, insert_with_event, setup};
 use omni_domain::events::DomainEvent;
 use omni_domain::idempotency::{Replay, StoredResponse};
-use omni_kernel::LocationId;
+use omni_kernel::{LocationId, TenantId};
 use omni_store::idempotency::IdempotencyScope;
 use omni_store::{Store, StoreError};
+
+/// A key of `credential` at `tenant`.
+fn scope<'a>(tenant: TenantId, credential: &'a str, key: &'a str) -> IdempotencyScope<'a> {
+    IdempotencyScope {
+        tenant,
+        credential,
+        key,
+    }
+}
 
 #[tokio::test]
 async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
     let (db, t) = setup().await;
-    let scope = IdempotencyScope {
-        tenant: t.id,
-        credential: "key_a",
-        key: "k-1",
-    };
+    let scope = scope(t.id, "key_a", "k-1");
     let mut tx = db.store.write().await.expect("tx");
     assert_eq!(
         tx.claim_idempotency(&scope, b"fp1", Utc::now())
@@ -70,11 +75,7 @@ async fn an_idempotency_key_replays_its_response_and_refuses_another_request() {
 #[tokio::test]
 async fn a_key_claimed_for_a_new_write_replays_its_response_and_is_not_claimed_twice() {
     let (db, t) = setup().await;
-    let scope = IdempotencyScope {
-        tenant: t.id,
-        credential: "key_a",
-        key: "k-once",
-    };
+    let scope = scope(t.id, "key_a", "k-once");
     let resp = StoredResponse {
         status: 201,
         body: b"{\"id\":7}".to_vec(),
@@ -265,11 +266,7 @@ async fn a_kept_back_write_that_fails_at_commit_undoes_only_its_writer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_whole_writes_each_get_their_own_outcome() {
     let (db, t) = setup().await;
-    let taken = IdempotencyScope {
-        tenant: t.id,
-        credential: "test",
-        key: "taken",
-    };
+    let taken = scope(t.id, "test", "taken");
     let mut tx = db.store.write().await.expect("tx");
     tx.claim_new_idempotency(&taken, b"fp", Utc::now())
         .await
@@ -288,11 +285,7 @@ async fn racing_whole_writes_each_get_their_own_outcome() {
                 let kind = format!("test.writer_{i:02}");
                 let event = DomainEvent::new(t.id, &kind, "s", Utc::now(), serde_json::json!({}));
                 tx.record(&event).await.expect("event");
-                let scope = IdempotencyScope {
-                    tenant: t.id,
-                    credential: "test",
-                    key: &key,
-                };
+                let scope = scope(t.id, "test", &key);
                 let written = match tx.claim_new_idempotency(&scope, b"fp", Utc::now()).await {
                     Ok(()) => tx.commit().await,
                     Err(e) => Err(e),
