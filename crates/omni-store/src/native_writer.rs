@@ -17,9 +17,15 @@ use crate::batch::{self, Stmt};
 
 /// The group commit's settings (see `db.rs`): a commit returns once it is in the log, which
 /// the group commit syncs outside the writer's turn.
+///
+/// The writer's page cache is 8 MiB, not the readers' 32: when a B-tree page splits, SQLite
+/// parks a page at the number just past the first GiB for a moment, and every commit after
+/// that walks the whole cache to drop pages past the end of a smaller file. At 32 MiB that
+/// walk was a tenth of the writer's time; at 0.5, 2 and 8 MiB checkouts ran 6 % faster alike
+/// (the pages it reads come from the memory map).
 const WRITER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-     PRAGMA temp_store = FILE; PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824; \
+     PRAGMA temp_store = FILE; PRAGMA cache_size = -8192; PRAGMA mmap_size = 1073741824; \
      PRAGMA wal_autocheckpoint = 10000;";
 
 /// Statements kept prepared: a checkout's are about twenty texts, other writes' a few each.
