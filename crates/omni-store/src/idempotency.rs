@@ -45,7 +45,9 @@ fn pack(body: &[u8]) -> Vec<u8> {
     PACKER
         .with_borrow_mut(|packer| match packer {
             Some(p) => p.compress(body),
-            None => packer.insert(zstd::bulk::Compressor::new(1)?).compress(body),
+            None => packer
+                .insert(zstd::bulk::Compressor::new(1)?)
+                .compress(body),
         })
         .unwrap_or_else(|_| body.to_vec())
 }
