@@ -118,6 +118,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "wishlist_follows_merges",
         include_str!("../migrations/sqlite/0015_wishlist_follows_merges.sql"),
     ),
+    (
+        16,
+        "product_pricing",
+        include_str!("../migrations/sqlite/0016_product_pricing.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -194,6 +199,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "wishlist_follows_merges",
         include_str!("../migrations/postgres/0015_wishlist_follows_merges.sql"),
+    ),
+    (
+        16,
+        "product_pricing",
+        include_str!("../migrations/postgres/0016_product_pricing.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@ use omni_kernel::{ProductId, TenantId};
 use sqlx::Row;
 
 use super::{from_doc, to_doc};
+use crate::offers::pricing_excerpt;
 use crate::{Page, Store, StoreError, WriteTx, millis};
 
 /// Filters for listing products.
@@ -62,14 +63,15 @@ impl WriteTx {
     /// Inserts a product; the article and every SKU must be new within the tenant.
     pub async fn insert_product(&mut self, p: &Product) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO catalog_products (tenant_id, id, article, category_id, doc, version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO catalog_products (tenant_id, id, article, category_id, doc, pricing, version, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(p.tenant_id.to_string())
         .bind(p.id.to_string())
         .bind(p.article.clone())
         .bind(p.category_id.to_string())
         .bind(to_doc(p)?)
+        .bind(pricing_excerpt(p)?)
         .bind(p.version)
         .bind(millis(p.updated_at))
         .execute(self.conn().await?)
@@ -85,11 +87,12 @@ impl WriteTx {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE catalog_products SET category_id = $1, doc = $2, version = $3, updated_at = $4 \
-             WHERE tenant_id = $5 AND id = $6 AND version = $7",
+            "UPDATE catalog_products SET category_id = $1, doc = $2, pricing = $3, version = $4, \
+             updated_at = $5 WHERE tenant_id = $6 AND id = $7 AND version = $8",
         )
         .bind(p.category_id.to_string())
         .bind(to_doc(p)?)
+        .bind(pricing_excerpt(p)?)
         .bind(p.version)
         .bind(millis(p.updated_at))
         .bind(p.tenant_id.to_string())

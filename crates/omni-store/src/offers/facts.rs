@@ -1,33 +1,58 @@
 //! What pricing reads besides the rules: a SKU's categories, brand and list price from the
 //! catalog, and a customer's tier, segments, first-order flag, points and per-promotion uses.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use omni_domain::catalog::{BrandId, CategoryId};
+use omni_domain::catalog::{BrandId, CategoryId, Product};
 use omni_domain::customers::Tier;
 use omni_domain::offers::{CustomerFacts, SkuFacts};
 use omni_kernel::{Currency, CustomerId, Money, TenantId, Timestamp};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::batch::Value;
 use crate::inline_reads::Cols;
 use crate::{Store, StoreError};
 
-/// The part of a product document pricing needs; the rest is skipped unparsed.
-#[derive(Deserialize)]
-struct ProductPricing {
+/// The part of a product document pricing needs. It is read from the product's `pricing`
+/// column, an excerpt written with the document (see [`pricing_excerpt`]), or — for a row
+/// written before that column existed — from the document itself, the rest skipped unparsed.
+/// Why the excerpt: every quote and checkout reads it, and the whole document (names,
+/// descriptions, media, attributes in two languages) was most of what a quote read and parsed.
+#[derive(Serialize, Deserialize)]
+struct ProductPricing<'a> {
     category_id: CategoryId,
     brand_id: Option<BrandId>,
-    variants: Vec<VariantPricing>,
+    variants: Vec<VariantPricing<'a>>,
 }
 
-#[derive(Deserialize)]
-struct VariantPricing {
-    sku: String,
+#[derive(Serialize, Deserialize)]
+struct VariantPricing<'a> {
+    sku: Cow<'a, str>,
     #[serde(default)]
-    list_prices: Vec<Money>,
+    list_prices: Cow<'a, [Money]>,
 }
+
+/// The pricing excerpt of `product`, stored beside its document.
+pub(crate) fn pricing_excerpt(product: &Product) -> Result<String, StoreError> {
+    let excerpt = ProductPricing {
+        category_id: product.category_id,
+        brand_id: product.brand_id,
+        variants: product
+            .variants
+            .iter()
+            .map(|v| VariantPricing {
+                sku: Cow::Borrowed(&v.sku),
+                list_prices: Cow::Borrowed(&v.list_prices),
+            })
+            .collect(),
+    };
+    serde_json::to_string(&excerpt).map_err(StoreError::corrupt)
+}
+
+/// What a pricing read selects as `doc`: the excerpt, or the document of an older row.
+const PRICING_DOC: &str = "coalesce(p.pricing, p.doc) AS doc";
 
 /// A category and its ancestors, nearest first (a promotion on "Sport" covers "Running shoes").
 pub fn sku_fact_categories(
@@ -67,7 +92,7 @@ fn product_facts(
             brand,
             list_price,
         };
-        (v.sku, facts)
+        (v.sku.into_owned(), facts)
     }))
 }
 
@@ -109,9 +134,8 @@ impl Store {
         for chunk in skus.chunks(32) {
             let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
-                "SELECT DISTINCT p.doc FROM catalog_variants v JOIN catalog_products p \
-                 ON p.tenant_id = v.tenant_id AND p.id = v.product_id \
-                 WHERE v.tenant_id = $1 AND v.sku IN ({})",
+                "SELECT {PRICING_DOC} FROM catalog_products p WHERE p.tenant_id = $1 AND p.id IN \
+                 (SELECT product_id FROM catalog_variants WHERE tenant_id = $1 AND sku IN ({}))",
                 marks.join(", ")
             );
             let mut args = Vec::with_capacity(chunk.len() + 1);
@@ -134,10 +158,12 @@ impl Store {
         currency: Currency,
         parents: &HashMap<CategoryId, Option<CategoryId>>,
     ) -> Result<BTreeMap<String, SkuFacts>, StoreError> {
-        let rows = sqlx::query("SELECT doc FROM catalog_products WHERE tenant_id = $1")
-            .bind(tenant.to_string())
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PRICING_DOC} FROM catalog_products p WHERE p.tenant_id = $1"
+        )))
+        .bind(tenant.to_string())
+        .fetch_all(self.pool())
+        .await?;
         let mut out = BTreeMap::new();
         for row in rows {
             out.extend(product_facts(&row as &dyn Cols, currency, parents)?);

@@ -12,6 +12,7 @@ mod loyalty;
 mod rules;
 mod sales;
 
+pub(crate) use facts::pricing_excerpt;
 pub use facts::sku_fact_categories;
 pub use loyalty::PointsStatement;
 pub use rules::{PriceChange, PromotionStatus, StoredPromotion};
