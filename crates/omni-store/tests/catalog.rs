@@ -66,13 +66,13 @@ async fn facts_of(store: &Store, p: &Product, sku: &str) -> Option<(Option<i64>,
 async fn pricing_reads_each_variants_list_price_and_follows_an_update() {
     let (db, t) = common::setup().await;
     let category = CategoryId::new();
-    let mut p = product(&t, category, 5_990_00);
+    let mut p = product(&t, category, 599_000);
     let mut tx = db.store.write().await.expect("tx");
     tx.insert_product(&p).await.expect("insert");
     tx.commit().await.expect("commit");
 
     let facts = facts_of(&db.store, &p, "RUN-1-42").await;
-    assert_eq!(facts, Some((Some(5_990_00), vec![category])));
+    assert_eq!(facts, Some((Some(599_000), vec![category])));
     assert_eq!(
         facts_of(&db.store, &p, "RUN-1-43").await,
         Some((None, vec![category]))
@@ -80,7 +80,7 @@ async fn pricing_reads_each_variants_list_price_and_follows_an_update() {
     assert_eq!(facts_of(&db.store, &p, "NO-SUCH-SKU").await, None);
 
     let before = p.version;
-    p.variants[0].list_prices = vec![Money::from_minor(4_990_00, Currency::Rub)];
+    p.variants[0].list_prices = vec![Money::from_minor(499_000, Currency::Rub)];
     p.variants.push(Variant {
         sku: "RUN-1-44".into(),
         id: VariantId::new(),
@@ -93,11 +93,11 @@ async fn pricing_reads_each_variants_list_price_and_follows_an_update() {
 
     assert_eq!(
         facts_of(&db.store, &p, "RUN-1-42").await,
-        Some((Some(4_990_00), vec![category]))
+        Some((Some(499_000), vec![category]))
     );
     assert_eq!(
         facts_of(&db.store, &p, "RUN-1-44").await,
-        Some((Some(4_990_00), vec![category]))
+        Some((Some(499_000), vec![category]))
     );
 }
 
@@ -105,7 +105,7 @@ async fn pricing_reads_each_variants_list_price_and_follows_an_update() {
 async fn a_product_stored_before_the_pricing_excerpt_is_priced_from_its_document() {
     let (db, t) = common::setup().await;
     let category = CategoryId::new();
-    let p = product(&t, category, 7_490_00);
+    let p = product(&t, category, 749_000);
     let mut tx = db.store.write().await.expect("tx");
     tx.insert_product(&p).await.expect("insert");
     tx.commit().await.expect("commit");
@@ -117,7 +117,7 @@ async fn a_product_stored_before_the_pricing_excerpt_is_priced_from_its_document
 
     assert_eq!(
         facts_of(&db.store, &p, "RUN-1-42").await,
-        Some((Some(7_490_00), vec![category]))
+        Some((Some(749_000), vec![category]))
     );
     assert_eq!(
         facts_of(&db.store, &p, "RUN-1-43").await,
