@@ -40,7 +40,8 @@ fn product(t: &omni_domain::tenancy::Tenant, category: CategoryId, rub: i64) -> 
     }
 }
 
-/// The list price and brand pricing reads for `sku` in roubles (`None`: unknown SKU).
+/// The rouble list price and the categories pricing reads for `sku` (`None`: unknown SKU),
+/// checked to be what the offline snapshot reads too, with the product's brand.
 async fn facts_of(store: &Store, p: &Product, sku: &str) -> Option<(Option<i64>, Vec<CategoryId>)> {
     let parents = HashMap::from([(p.category_id, None)]);
     let skus = [sku.to_owned()];
