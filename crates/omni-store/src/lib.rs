@@ -174,6 +174,13 @@ pub(crate) fn row_placeholders(first: usize, cols: usize, sql: &mut String) {
     }
 }
 
+/// `$first, $first+1, …`, `n` of them: the marks of an `IN (…)` list.
+pub(crate) fn list_placeholders(first: usize, n: usize) -> String {
+    let mut sql = String::with_capacity(n * 5);
+    row_placeholders(first, n, &mut sql);
+    sql
+}
+
 pub(crate) fn millis(t: omni_kernel::Timestamp) -> i64 {
     t.timestamp_millis()
 }

@@ -161,10 +161,10 @@ impl Store {
     ) -> Result<BTreeMap<String, Product>, StoreError> {
         let mut out = BTreeMap::new();
         for chunk in articles.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks = crate::list_placeholders(2, chunk.len());
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT doc FROM catalog_products WHERE tenant_id = $1 AND article IN ({})",
-                marks.join(", ")
+                marks
             ));
             let mut q = sqlx::query(sql).bind(tenant.to_string());
             for a in chunk {
@@ -186,10 +186,10 @@ impl Store {
     ) -> Result<BTreeMap<String, ProductId>, StoreError> {
         let mut out = BTreeMap::new();
         for chunk in skus.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks = crate::list_placeholders(2, chunk.len());
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT sku, product_id FROM catalog_variants WHERE tenant_id = $1 AND sku IN ({})",
-                marks.join(", ")
+                marks
             ));
             let mut q = sqlx::query(sql).bind(tenant.to_string());
             for s in chunk {
@@ -214,10 +214,10 @@ impl Store {
     ) -> Result<Vec<Product>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks = crate::list_placeholders(2, chunk.len());
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT doc FROM catalog_products WHERE tenant_id = $1 AND id IN ({})",
-                marks.join(", ")
+                marks
             ));
             let mut q = sqlx::query(sql).bind(tenant.to_string());
             for id in chunk {

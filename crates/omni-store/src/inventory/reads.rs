@@ -161,10 +161,10 @@ impl Store {
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
         let mut out = std::collections::HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(32) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks = crate::list_placeholders(2, chunk.len());
             let sql = format!(
                 "SELECT id, doc FROM locations WHERE tenant_id = $1 AND id IN ({})",
-                marks.join(", ")
+                marks
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
             for id in chunk {
@@ -257,11 +257,11 @@ impl Store {
     ) -> Result<Vec<Promisable>, StoreError> {
         let mut out = Vec::new();
         for chunk in skus.chunks(100) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks = crate::list_placeholders(2, chunk.len());
             let sql = format!(
                 "SELECT sku, location_id, on_hand - reserved - safety_stock AS atp FROM stock \
                  WHERE tenant_id = $1 AND sku IN ({}) AND on_hand - reserved - safety_stock > 0",
-                marks.join(", ")
+                marks
             );
             let mut args = Vec::with_capacity(chunk.len() + 1);
             args.push(Value::from(tenant.to_string()));

@@ -132,11 +132,11 @@ impl Store {
         let mut out = HashMap::with_capacity(skus.len());
         // one statement for a usual cart (sqlx binds by name, so huge IN lists cost O(P²))
         for chunk in skus.chunks(32) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let marks = crate::list_placeholders(2, chunk.len());
             let sql = format!(
                 "SELECT {PRICING_DOC} FROM catalog_products p WHERE p.tenant_id = $1 AND p.id IN \
                  (SELECT product_id FROM catalog_variants WHERE tenant_id = $1 AND sku IN ({}))",
-                marks.join(", ")
+                marks
             );
             let mut args = Vec::with_capacity(chunk.len() + 1);
             args.push(Value::from(tenant.to_string()));
